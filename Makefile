@@ -1,0 +1,35 @@
+# Takeoff: setup, build, test, run, bench.
+SWIFT ?= swift
+DEMO_DIR ?= demo-data
+
+.PHONY: setup build test run bench clean
+
+# Installs the C libraries Takeoff links (LMDB, zstd) when they are missing; quiet when present.
+setup:
+	@missing=""; \
+	for pkg in liblmdb-dev libzstd-dev; do \
+		dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing"; \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: setup
+	$(SWIFT) build -c release
+
+test: setup
+	$(SWIFT) test
+
+# A demo a new user understands at a glance: 20 blocks of 2,000 signed transfers over 10,000 accounts,
+# executed and committed to a fresh store in $(DEMO_DIR)/.
+run: build
+	@rm -rf $(DEMO_DIR)/db
+	$(SWIFT) run -c release takeoff run --db $(DEMO_DIR)/db --workload uniform --accounts 10000 --blocks 20 --block-size 2000
+
+bench: build
+	@echo "bench: not yet (the parallel executor and its benchmarks come next)"
+
+clean:
+	rm -rf .build $(DEMO_DIR)

@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Takeoff",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Takeoff", targets: ["Takeoff"]),
+        .library(name: "TakeoffWorkloads", targets: ["TakeoffWorkloads"]),
+        .executable(name: "takeoff", targets: ["TakeoffCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLMDB", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
+        .target(
+            name: "Takeoff",
+            dependencies: [
+                "CLMDB",
+                "CZstd",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "TakeoffWorkloads", dependencies: ["Takeoff"]),
+        .executableTarget(
+            name: "TakeoffCLI",
+            dependencies: [
+                "Takeoff",
+                "TakeoffWorkloads",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ModelTests", dependencies: ["Takeoff"]),
+        .testTarget(name: "StorageTests", dependencies: ["Takeoff"]),
+        .testTarget(name: "ExecutionTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
+        .testTarget(name: "WorkloadTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
+        .testTarget(name: "CLITests", dependencies: ["TakeoffCLI"]),
+    ]
+)

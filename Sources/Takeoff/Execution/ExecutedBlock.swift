@@ -1,0 +1,60 @@
+/// Everything executing a block produced: the block with its completed header, the receipts, the change
+/// set and the commitment after it.
+public struct ExecutedBlock: Sendable {
+    /// The block; its header carries the digests of the fields below.
+    public var block: Block
+    /// One receipt per transaction, in order.
+    public var receipts: [Receipt]
+    /// The block's changes, sorted by key.
+    public var changeSet: ChangeSet
+    /// The state commitment after the block.
+    public var commitment: StateCommitment
+
+    /// The completed header.
+    public var header: BlockHeader { block.header }
+
+    /// Assembles the executed block and its header from the parts an executor computed.
+    /// - Parameters:
+    ///   - context: the block's context.
+    ///   - parent: the state the block ran on.
+    public init(
+        context: BlockContext, parent: StoreHead, transactions: [Transaction], receipts: [Receipt], changeSet: ChangeSet
+    ) {
+        var commitment = parent.commitment
+        commitment.apply(changeSet)
+        var receiptBytes = ByteWriter(capacity: receipts.count * 40)
+        for receipt in receipts { receipt.encode(to: &receiptBytes) }
+        let header = BlockHeader(
+            context: context, parentHash: parent.blockHash, transactionCount: UInt32(transactions.count),
+            transactionsDigest: Block.transactionsDigest(transactions), receiptsDigest: Hash32.sha256(receiptBytes.bytes),
+            changeSetDigest: changeSet.digest, stateCommitment: commitment.digest)
+        self.block = Block(header: header, transactions: transactions)
+        self.receipts = receipts
+        self.changeSet = changeSet
+        self.commitment = commitment
+    }
+
+    /// The head the store has after committing this block.
+    public var head: StoreHead { StoreHead(block: header.number, blockHash: header.hash, commitment: commitment) }
+}
+
+/// Executes blocks. Every implementation must give exactly the result of ``SequentialExecutor``.
+public protocol BlockExecutor: Sendable {
+    /// Executes `transactions` as block `context.number` over `state`, which holds the state after `parent`.
+    /// - Throws: ``ExecutionError`` when the state cannot be read; never for a failing transaction.
+    func execute(
+        _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
+    ) throws(ExecutionError) -> ExecutedBlock
+}
+
+/// Why a block could not be executed at all.
+public enum ExecutionError: Error, CustomStringConvertible {
+    /// Reading the state failed at transaction `index`.
+    case storageFailure(transactionIndex: Int, underlying: any Error)
+
+    public var description: String {
+        switch self {
+        case .storageFailure(let index, let underlying): "state read failed at transaction \(index): \(underlying)"
+        }
+    }
+}

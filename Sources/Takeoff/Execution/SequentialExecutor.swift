@@ -1,0 +1,81 @@
+/// The reference executor: runs a block's transactions one after another over a block-wide overlay of
+/// the state. Every other executor is tested against it, so it stays plain.
+public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
+    /// Runs each transaction.
+    public let processor: TransactionProcessor<Logic>
+
+    /// Creates a sequential executor for `logic`.
+    public init(logic: Logic, options: ExecutionOptions = ExecutionOptions()) {
+        processor = TransactionProcessor(logic: logic, options: options)
+    }
+
+    public func execute(
+        _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
+    ) throws(ExecutionError) -> ExecutedBlock {
+        let signatures =
+            processor.options.verifySignatures
+            ? transactions.map(\.hasValidSignature) : [Bool](repeating: true, count: transactions.count)
+        let overlay = BlockOverlay(base: state)
+        var receipts: [Receipt] = []
+        receipts.reserveCapacity(transactions.count)
+        for (index, transaction) in transactions.enumerated() {
+            var buffer = TransactionBuffer(source: overlay)
+            let receipt: Receipt
+            do {
+                receipt = try processor.process(
+                    transaction, signatureIsValid: signatures[index], in: context, buffer: &buffer)
+                try overlay.apply(keys: buffer.keys, writes: buffer.writes)
+            } catch {
+                switch error {
+                case .storageFailure(let underlying):
+                    throw ExecutionError.storageFailure(transactionIndex: index, underlying: underlying)
+                case .dependency:
+                    preconditionFailure("sequential execution has no dependencies to wait for")
+                }
+            }
+            receipts.append(receipt)
+        }
+        return ExecutedBlock(
+            context: context, parent: parent, transactions: transactions, receipts: receipts,
+            changeSet: overlay.changeSet)
+    }
+}
+
+/// The state during a sequential block: every value the block has read or written so far, over the base.
+///
+/// A class, so that each transaction's buffer shares it instead of copying its dictionaries.
+final class BlockOverlay<Base: StateReader>: TransactionReadSource {
+    let base: Base
+    /// The latest value of every key the block touched.
+    private(set) var current: [StateKey: StateValue?] = [:]
+    /// The value of every touched key before the block.
+    private(set) var original: [StateKey: StateValue?] = [:]
+
+    init(base: Base) { self.base = base }
+
+    func read(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue? {
+        if let value = current[key] { return value }
+        let value: StateValue?
+        do { value = try base.value(for: key) } catch { throw .storageFailure(error) }
+        current[key] = value
+        original[key] = value
+        return value
+    }
+
+    /// Publishes a finished transaction's writes. Credits are applied at once: a later transaction that reads
+    /// the key sees them, exactly as it would once the parallel executor materializes them.
+    func apply(keys: [StateKey], writes: [BufferedWrite]) throws(ExecutionInterrupted) {
+        for (key, write) in zip(keys, writes) {
+            let earlier = try read(key)
+            switch write {
+            case .value(let value): current[key] = value
+            case .credit(let amount): current[key] = earlier.credited(amount, key: key)
+            }
+        }
+    }
+
+    /// The block's changes.
+    var changeSet: ChangeSet {
+        ChangeSet(unsorted: original.map { StateChange(key: $0.key, oldValue: $0.value, newValue: current[$0.key] ?? nil) })
+    }
+}

@@ -1,0 +1,44 @@
+/// How the payload of a transaction ended.
+public struct PayloadOutcome: Hashable, Sendable {
+    /// ``ReceiptStatus/success`` or the failure. On a failure the engine discards the payload's writes.
+    public var status: ReceiptStatus
+    /// The gas the payload used.
+    public var gasUsed: UInt64
+
+    /// Creates an outcome.
+    public init(status: ReceiptStatus, gasUsed: UInt64) {
+        self.status = status
+        self.gasUsed = gasUsed
+    }
+
+    /// A success that used `gasUsed`.
+    public static func success(gasUsed: UInt64) -> PayloadOutcome { PayloadOutcome(status: .success, gasUsed: gasUsed) }
+
+    /// A failure with `status` that used `gasUsed`.
+    public static func failure(_ status: ReceiptStatus, gasUsed: UInt64) -> PayloadOutcome {
+        PayloadOutcome(status: status, gasUsed: gasUsed)
+    }
+}
+
+/// A chain's transaction logic: what a transaction's payload does to the state.
+///
+/// The engine runs the envelope the same way for every chain: it checks the signature and the nonce,
+/// charges the fee to the sender and credits it to the block's fee collector, bumps the nonce, and only then
+/// calls ``execute(_:in:state:)``. A failing payload keeps the fee and nonce but loses its own writes.
+///
+/// Implementations must be deterministic functions of the transaction, the block context and what they
+/// read: the parallel executor may run a transaction several times and keeps only its last run, so reading
+/// clocks, random numbers or anything outside `state` breaks the guarantee that parallel and sequential
+/// execution agree.
+public protocol TransactionLogic: Sendable {
+    /// Runs `transaction`'s payload over `state`.
+    /// - Parameters:
+    ///   - transaction: the transaction; its fee is already paid and its nonce bumped in `state`.
+    ///   - block: the block it runs in.
+    ///   - state: reads and writes as of this transaction's place in the block.
+    /// - Returns: the payload's status and gas used.
+    /// - Throws: only the ``ExecutionInterrupted`` that `state` throws, passed on.
+    func execute<State: TransactionState>(
+        _ transaction: Transaction, in block: BlockContext, state: inout State
+    ) throws(ExecutionInterrupted) -> PayloadOutcome
+}

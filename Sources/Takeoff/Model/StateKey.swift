@@ -1,0 +1,92 @@
+/// The name of one entry in the state: the unit of reads, writes and conflicts.
+///
+/// Keys order exactly as their encodings compare bytewise (tag first, then the fields big-endian), so a
+/// sorted change set is also sorted for LMDB.
+public enum StateKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// An account: balance and nonce.
+    case account(Address)
+    /// The balance of `holder` in the token issued at `token`.
+    case tokenBalance(token: Address, holder: Address)
+    /// Slot `slot` of the contract at `contract`: pools, counters, compute contracts and token metadata.
+    case contractSlot(contract: Address, slot: UInt64)
+    /// A chain team's own key: `namespace` separates their key families, `id` is theirs to fill (hash a
+    /// longer key into it).
+    case custom(namespace: UInt16, id: Hash32)
+
+    /// The largest encoding of any key, for stack buffers.
+    public static let maximumEncodedSize = 1 + 2 * Address.byteCount
+
+    @usableFromInline var tag: UInt8 {
+        switch self {
+        case .account: 1
+        case .tokenBalance: 2
+        case .contractSlot: 3
+        case .custom: 4
+        }
+    }
+
+    /// Appends the canonical encoding.
+    @inlinable
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(tag)
+        switch self {
+        case .account(let address):
+            writer.write(address)
+        case .tokenBalance(let token, let holder):
+            writer.write(token)
+            writer.write(holder)
+        case .contractSlot(let contract, let slot):
+            writer.write(contract)
+            writer.write(slot)
+        case .custom(let namespace, let id):
+            writer.write(namespace)
+            writer.write(id)
+        }
+    }
+
+    /// The canonical encoding.
+    public var encoded: [UInt8] {
+        var writer = ByteWriter(capacity: Self.maximumEncodedSize)
+        encode(to: &writer)
+        return writer.bytes
+    }
+
+    /// Reads one key.
+    /// - Throws: ``CodecError`` on a short input or an unknown tag.
+    public static func decode(from reader: inout ByteReader) throws(CodecError) -> StateKey {
+        switch try reader.readUInt8("state key tag") {
+        case 1: return .account(try reader.readAddress())
+        case 2: return .tokenBalance(token: try reader.readAddress(), holder: try reader.readAddress())
+        case 3: return .contractSlot(contract: try reader.readAddress(), slot: try reader.readUInt64("slot"))
+        case 4: return .custom(namespace: try reader.readUInt16("namespace"), id: try reader.readHash())
+        case let tag: throw CodecError.unknownTag(what: "state key", tag: tag)
+        }
+    }
+
+    /// Decodes a key that fills `bytes` exactly.
+    /// - Throws: ``CodecError`` on malformed or trailing bytes.
+    public init(encoded bytes: [UInt8]) throws(CodecError) {
+        var reader = ByteReader(bytes)
+        self = try Self.decode(from: &reader)
+        try reader.expectEnd(of: "state key")
+    }
+
+    public static func < (lhs: StateKey, rhs: StateKey) -> Bool {
+        switch (lhs, rhs) {
+        case (.account(let a), .account(let b)): a < b
+        case (.tokenBalance(let t1, let h1), .tokenBalance(let t2, let h2)): (t1, h1) < (t2, h2)
+        case (.contractSlot(let c1, let s1), .contractSlot(let c2, let s2)): (c1, s1) < (c2, s2)
+        case (.custom(let n1, let i1), .custom(let n2, let i2)): (n1, i1) < (n2, i2)
+        default: lhs.tag < rhs.tag
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .account(let address): "account(\(address))"
+        case .tokenBalance(let token, let holder): "tokenBalance(token: \(token), holder: \(holder))"
+        case .contractSlot(let contract, let slot): "contractSlot(\(contract), \(slot))"
+        case .custom(let namespace, let id): "custom(\(namespace), \(id))"
+        }
+    }
+}

@@ -1,0 +1,118 @@
+/// One key's change in a block: its value before and after. `nil` means absent.
+public struct StateChange: Hashable, Sendable {
+    /// The key that changed.
+    public var key: StateKey
+    /// The value before the block.
+    public var oldValue: StateValue?
+    /// The value after the block.
+    public var newValue: StateValue?
+
+    /// Creates a change.
+    public init(key: StateKey, oldValue: StateValue?, newValue: StateValue?) {
+        self.key = key
+        self.oldValue = oldValue
+        self.newValue = newValue
+    }
+}
+
+/// The ordered set of changes a block makes: one entry per key whose value differs after the block, sorted
+/// by key, so that two executions of the same block produce the same bytes.
+///
+/// It carries the previous values too: the commitment update needs them, and so does unwinding.
+public struct ChangeSet: Hashable, Sendable {
+    /// The changes, sorted by key, one per key.
+    public private(set) var changes: [StateChange]
+
+    /// Creates a change set from changes in any order; keys must be distinct, and entries whose old and new
+    /// values are equal are dropped.
+    public init<Changes: Sequence<StateChange>>(unsorted: Changes) {
+        changes = unsorted.filter { $0.oldValue != $0.newValue }.sorted { $0.key < $1.key }
+    }
+
+    /// An empty change set.
+    public init() { changes = [] }
+
+    /// The number of changed keys.
+    public var count: Int { changes.count }
+
+    /// Whether nothing changed.
+    public var isEmpty: Bool { changes.isEmpty }
+
+    /// SHA-256 over the encoded (key, new value) pairs in order: ``BlockHeader/changeSetDigest``.
+    public var digest: Hash32 {
+        var writer = ByteWriter(capacity: changes.count * 64)
+        for change in changes {
+            change.key.encode(to: &writer)
+            Self.encode(change.newValue, to: &writer)
+        }
+        return Hash32.sha256(writer.bytes)
+    }
+
+    /// The format version written before every encoded change set.
+    public static let formatVersion: UInt8 = 1
+
+    /// Appends the canonical encoding: every key with its old and new value.
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(Self.formatVersion)
+        writer.write(UInt32(changes.count))
+        for change in changes {
+            change.key.encode(to: &writer)
+            Self.encode(change.oldValue, to: &writer)
+            Self.encode(change.newValue, to: &writer)
+        }
+    }
+
+    /// The canonical encoding.
+    public var encoded: [UInt8] {
+        var writer = ByteWriter(capacity: 16 + changes.count * 96)
+        encode(to: &writer)
+        return writer.bytes
+    }
+
+    /// Reads one change set, checking that its keys are strictly increasing.
+    /// - Throws: ``CodecError`` on malformed input or keys out of order.
+    public static func decode(from reader: inout ByteReader) throws(CodecError) -> ChangeSet {
+        let version = try reader.readUInt8("change set version")
+        guard version == formatVersion else { throw CodecError.unsupportedVersion(what: "change set", version: version) }
+        // An entry is at least a 21-byte key and two 1-byte absent markers.
+        let count = try reader.readCount("changes", minimumElementSize: 23)
+        var changes: [StateChange] = []
+        changes.reserveCapacity(count)
+        for _ in 0..<count {
+            let key = try StateKey.decode(from: &reader)
+            if let last = changes.last, !(last.key < key) {
+                throw CodecError.invalidValue(what: "change set", reason: "keys are not strictly increasing at \(key)")
+            }
+            let change = StateChange(key: key, oldValue: try decodeOptional(from: &reader), newValue: try decodeOptional(from: &reader))
+            changes.append(change)
+        }
+        var set = ChangeSet()
+        set.changes = changes
+        return set
+    }
+
+    /// Decodes a change set that fills `bytes` exactly.
+    /// - Throws: ``CodecError`` on malformed or trailing bytes.
+    public init(encoded bytes: [UInt8]) throws(CodecError) {
+        var reader = ByteReader(bytes)
+        self = try Self.decode(from: &reader)
+        try reader.expectEnd(of: "change set")
+    }
+
+    private static func encode(_ value: StateValue?, to writer: inout ByteWriter) {
+        if let value {
+            writer.write(UInt8(1))
+            value.encode(to: &writer)
+        } else {
+            writer.write(UInt8(0))
+        }
+    }
+
+    private static func decodeOptional(from reader: inout ByteReader) throws(CodecError) -> StateValue? {
+        switch try reader.readUInt8("value presence") {
+        case 0: return nil
+        case 1: return try StateValue.decode(from: &reader)
+        case let tag: throw CodecError.unknownTag(what: "value presence", tag: tag)
+        }
+    }
+}

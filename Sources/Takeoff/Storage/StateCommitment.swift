@@ -1,0 +1,116 @@
+import Crypto
+import Dispatch
+
+/// An order-independent, incremental commitment to the whole state: a lattice hash.
+///
+/// Every (key, value) pair hashes to a vector of ``laneCount`` 64-bit lanes; the commitment is the lane-wise
+/// sum (mod 2^64) of the vectors of all pairs in the state. Adding a pair adds its vector, removing it
+/// subtracts it, so a block updates the commitment in O(changed keys), in any order, and two stores with the
+/// same contents have the same commitment however they got there. It proves nothing about single entries
+/// (no inclusion proofs); it only identifies a whole state.
+///
+/// The vector of a pair is SHA-256 in counter mode over a SHA-256 seed of the pair's encoding, so finding
+/// two different states with the same commitment means solving a generalized birthday problem over 2048
+/// bits.
+public struct StateCommitment: Hashable, Sendable {
+    /// The number of 64-bit lanes.
+    public static let laneCount = 32
+    /// The encoded size in bytes.
+    public static let byteCount = laneCount * 8
+
+    /// The lanes, `laneCount` of them.
+    public private(set) var lanes: [UInt64]
+
+    /// The commitment of the empty state.
+    public static var empty: StateCommitment { StateCommitment(lanes: [UInt64](repeating: 0, count: laneCount)) }
+
+    private init(lanes: [UInt64]) { self.lanes = lanes }
+
+    /// Adds the pair (`key`, `value`) to the committed state.
+    public mutating func insert(_ key: StateKey, _ value: StateValue) {
+        Self.accumulate(key, value, into: &lanes, subtracting: false)
+    }
+
+    /// Removes the pair (`key`, `value`) from the committed state.
+    public mutating func remove(_ key: StateKey, _ value: StateValue) {
+        Self.accumulate(key, value, into: &lanes, subtracting: true)
+    }
+
+    /// Applies one change: removes the old pair, adds the new one.
+    public mutating func apply(_ change: StateChange) {
+        if let oldValue = change.oldValue { remove(change.key, oldValue) }
+        if let newValue = change.newValue { insert(change.key, newValue) }
+    }
+
+    /// Applies every change of a block. Large change sets are hashed on all cores: the sum does not depend on
+    /// the order of its terms.
+    public mutating func apply(_ changeSet: ChangeSet) {
+        let changes = changeSet.changes
+        let chunkSize = 2048
+        guard changes.count > chunkSize else {
+            for change in changes { apply(change) }
+            return
+        }
+        let chunkCount = (changes.count + chunkSize - 1) / chunkSize
+        let partials = ConcurrentResults<StateCommitment>(count: chunkCount, initial: .empty)
+        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+            var partial = StateCommitment.empty
+            for change in changes[chunk * chunkSize..<min(changes.count, (chunk + 1) * chunkSize)] {
+                partial.apply(change)
+            }
+            partials[chunk] = partial
+        }
+        for partial in partials.values { add(partial) }
+    }
+
+    /// Adds another commitment lane-wise: the commitment of the union of two disjoint states.
+    public mutating func add(_ other: StateCommitment) {
+        for lane in 0..<Self.laneCount { lanes[lane] &+= other.lanes[lane] }
+    }
+
+    /// SHA-256 of the encoded lanes: the 32-byte form carried in block headers and printed to users.
+    public var digest: Hash32 { Hash32.sha256(encoded) }
+
+    /// The lanes, big-endian.
+    public var encoded: [UInt8] {
+        var writer = ByteWriter(capacity: Self.byteCount)
+        for lane in lanes { writer.write(lane) }
+        return writer.bytes
+    }
+
+    /// Decodes ``encoded`` bytes.
+    /// - Throws: ``CodecError`` unless `bytes` holds exactly ``byteCount`` bytes.
+    public init(encoded bytes: [UInt8]) throws(CodecError) {
+        guard bytes.count == Self.byteCount else {
+            throw CodecError.invalidLength(what: "state commitment", expected: Self.byteCount, actual: bytes.count)
+        }
+        var reader = ByteReader(bytes)
+        var lanes: [UInt64] = []
+        for _ in 0..<Self.laneCount { lanes.append(try reader.readUInt64("commitment lane")) }
+        self.lanes = lanes
+    }
+
+    private static let domain = Array("takeoff/state-commitment/v1".utf8)
+
+    private static func accumulate(_ key: StateKey, _ value: StateValue, into lanes: inout [UInt64], subtracting: Bool) {
+        var writer = ByteWriter(capacity: 96)
+        writer.write(raw: domain)
+        key.encode(to: &writer)
+        value.encode(to: &writer)
+        let seed = SHA256.hash(data: writer.bytes)
+        // Expand the seed into laneCount lanes, four per SHA-256 block: block j = SHA-256(seed || j).
+        var block = Array(seed)
+        block.append(0)
+        for blockIndex in 0..<(laneCount / 4) {
+            block[SHA256.byteCount] = UInt8(blockIndex)
+            let digest = SHA256.hash(data: block)
+            digest.withUnsafeBytes { raw in
+                for word in 0..<4 {
+                    let value = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: word * 8, as: UInt64.self))
+                    let lane = blockIndex * 4 + word
+                    if subtracting { lanes[lane] &-= value } else { lanes[lane] &+= value }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// Why the state store refused an operation.
+public enum StateStoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The store has no genesis state yet.
+    case notInitialized(path: String)
+    /// Genesis was requested but the store already holds state up to block `head`.
+    case alreadyInitialized(path: String, head: UInt64)
+    /// A block was committed out of order.
+    case unexpectedBlock(expected: UInt64, got: UInt64)
+    /// A change set's previous value disagrees with the store: it was computed over a different state.
+    case staleChange(block: UInt64, key: StateKey, expected: StateValue?, found: StateValue?)
+    /// The header's commitment is not the one the change set produces.
+    case commitmentMismatch(block: UInt64, header: Hash32, computed: Hash32)
+    /// Stored bytes could not be decoded.
+    case corrupt(path: String, what: String, reason: CodecError)
+
+    public var description: String {
+        switch self {
+        case .notInitialized(let path): "state store \(path) has no genesis state"
+        case .alreadyInitialized(let path, let head): "state store \(path) is already initialized (head block \(head))"
+        case .unexpectedBlock(let expected, let got): "expected block \(expected), got block \(got)"
+        case .staleChange(let block, let key, let expected, let found):
+            "block \(block) does not apply: \(key) holds \(found.map { "\($0)" } ?? "nothing"), "
+                + "the change set expects \(expected.map { "\($0)" } ?? "nothing")"
+        case .commitmentMismatch(let block, let header, let computed):
+            "block \(block): header commitment \(header.hex) but the change set gives \(computed.hex)"
+        case .corrupt(let path, let what, let reason): "state store \(path): corrupt \(what): \(reason)"
+        }
+    }
+}

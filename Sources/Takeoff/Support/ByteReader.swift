@@ -1,0 +1,107 @@
+/// Reads the fields that ``ByteWriter`` writes, throwing ``CodecError`` on any shortfall.
+public struct ByteReader: Sendable {
+    @usableFromInline let bytes: [UInt8]
+    /// The offset of the next byte to read.
+    public private(set) var offset: Int
+
+    /// Creates a reader at the start of `bytes`.
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        offset = 0
+    }
+
+    /// How many bytes are left.
+    public var remaining: Int { bytes.count - offset }
+
+    /// Throws unless every byte has been read.
+    /// - Throws: ``CodecError/trailingBytes(what:count:)``.
+    public func expectEnd(of what: String) throws(CodecError) {
+        if remaining != 0 { throw CodecError.trailingBytes(what: what, count: remaining) }
+    }
+
+    public mutating func readUInt8(_ what: String = "byte") throws(CodecError) -> UInt8 {
+        try need(1, what)
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    public mutating func readUInt16(_ what: String = "UInt16") throws(CodecError) -> UInt16 {
+        try readBigEndian(UInt16.self, what)
+    }
+
+    public mutating func readUInt32(_ what: String = "UInt32") throws(CodecError) -> UInt32 {
+        try readBigEndian(UInt32.self, what)
+    }
+
+    public mutating func readUInt64(_ what: String = "UInt64") throws(CodecError) -> UInt64 {
+        try readBigEndian(UInt64.self, what)
+    }
+
+    public mutating func readUInt128(_ what: String = "UInt128") throws(CodecError) -> UInt128 {
+        try need(16, what)
+        let high = try readBigEndian(UInt64.self, what)
+        let low = try readBigEndian(UInt64.self, what)
+        return UInt128(high) << 64 | UInt128(low)
+    }
+
+    public mutating func readAddress(_ what: String = "address") throws(CodecError) -> Address {
+        try need(Address.byteCount, what)
+        return Address(
+            high: try readBigEndian(UInt64.self, what),
+            middle: try readBigEndian(UInt64.self, what),
+            low: try readBigEndian(UInt32.self, what))
+    }
+
+    public mutating func readHash(_ what: String = "hash") throws(CodecError) -> Hash32 {
+        try need(Hash32.byteCount, what)
+        return Hash32(
+            w0: try readBigEndian(UInt64.self, what),
+            w1: try readBigEndian(UInt64.self, what),
+            w2: try readBigEndian(UInt64.self, what),
+            w3: try readBigEndian(UInt64.self, what))
+    }
+
+    /// Reads exactly `count` raw bytes.
+    public mutating func readBytes(count: Int, _ what: String) throws(CodecError) -> [UInt8] {
+        try need(count, what)
+        defer { offset += count }
+        return Array(bytes[offset..<offset + count])
+    }
+
+    /// Reads a 32-bit length and that many bytes, refusing lengths above `limit` before allocating.
+    public mutating func readLengthPrefixed(_ what: String, limit: Int) throws(CodecError) -> [UInt8] {
+        let length = Int(try readUInt32("\(what) length"))
+        guard length <= limit else {
+            throw CodecError.invalidValue(what: what, reason: "length \(length) exceeds the limit of \(limit)")
+        }
+        return try readBytes(count: length, what)
+    }
+
+    /// Reads a 32-bit element count, refusing counts that the remaining bytes cannot hold.
+    ///
+    /// Checking against `minimumElementSize` keeps a forged count from reserving gigabytes.
+    public mutating func readCount(_ what: String, minimumElementSize: Int) throws(CodecError) -> Int {
+        let count = Int(try readUInt32("\(what) count"))
+        guard count <= remaining / max(minimumElementSize, 1) else {
+            throw CodecError.invalidValue(what: what, reason: "count \(count) exceeds what \(remaining) bytes can hold")
+        }
+        return count
+    }
+
+    @inline(__always)
+    private func need(_ count: Int, _ what: String) throws(CodecError) {
+        if remaining < count { throw CodecError.truncated(what: what, needed: count, remaining: remaining) }
+    }
+
+    @inline(__always)
+    private mutating func readBigEndian<T: FixedWidthInteger>(_: T.Type, _ what: String) throws(CodecError) -> T {
+        let size = MemoryLayout<T>.size
+        try need(size, what)
+        var value: T = 0
+        for index in 0..<size {
+            value = value << 8 | T(bytes[offset + index])
+        }
+        offset += size
+        return value
+    }
+}

@@ -1,0 +1,62 @@
+/// Appends fixed-width big-endian fields to a byte buffer: the one binary layout of every Takeoff encoding.
+///
+/// Big-endian throughout so that encoded keys sort as their values do (LMDB compares keys bytewise).
+public struct ByteWriter: Sendable {
+    /// The bytes written so far.
+    public var bytes: [UInt8]
+
+    /// Creates an empty writer with room for `capacity` bytes.
+    public init(capacity: Int = 64) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    @inlinable
+    public mutating func write(_ value: UInt8) { bytes.append(value) }
+
+    @inlinable
+    public mutating func write(_ value: UInt16) { appendBigEndian(value) }
+
+    @inlinable
+    public mutating func write(_ value: UInt32) { appendBigEndian(value) }
+
+    @inlinable
+    public mutating func write(_ value: UInt64) { appendBigEndian(value) }
+
+    @inlinable
+    public mutating func write(_ value: UInt128) {
+        appendBigEndian(UInt64(truncatingIfNeeded: value >> 64))
+        appendBigEndian(UInt64(truncatingIfNeeded: value))
+    }
+
+    @inlinable
+    public mutating func write(_ value: Address) {
+        appendBigEndian(value.high)
+        appendBigEndian(value.middle)
+        appendBigEndian(value.low)
+    }
+
+    @inlinable
+    public mutating func write(_ value: Hash32) {
+        appendBigEndian(value.w0)
+        appendBigEndian(value.w1)
+        appendBigEndian(value.w2)
+        appendBigEndian(value.w3)
+    }
+
+    /// Writes raw bytes with no length prefix (fixed-size fields such as keys and signatures).
+    @inlinable
+    public mutating func write<Bytes: Sequence<UInt8>>(raw: Bytes) { bytes.append(contentsOf: raw) }
+
+    /// Writes a 32-bit length followed by the bytes.
+    @inlinable
+    public mutating func write(lengthPrefixed data: [UInt8]) {
+        write(UInt32(data.count))
+        bytes.append(contentsOf: data)
+    }
+
+    @inlinable
+    mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Takeoff
+import TakeoffWorkloads
+
+/// `takeoff run`: generate blocks from a workload, execute them and commit them.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Generate blocks from a workload, execute them and commit them to the state store.",
+        discussion: """
+            A new store gets the workload's genesis state first; an existing one continues from its head block \
+            (run it with the same workload, accounts and seed options).
+            """)
+
+    enum ExecutorKind: String, ExpressibleByArgument, CaseIterable {
+        case sequential
+    }
+
+    @Option(help: "The state store directory (created if missing).")
+    var db: String
+
+    @Option(help: "The traffic: \(WorkloadKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var workload: WorkloadKind = .uniform
+
+    @Option(help: "Genesis accounts (ignored by the mainnet workload).")
+    var accounts: Int = 10_000
+
+    @Option(help: "Blocks to run.")
+    var blocks: Int = 10
+
+    @Option(help: "Transactions per block (the mainnet workload keeps each mainnet block's size).")
+    var blockSize: Int = 1_000
+
+    @Option(help: "The workload seed.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Extra SHA-256 rounds per transaction, to model heavier transaction logic.")
+    var workPerTx: Int = 0
+
+    @Option(help: "The executor.")
+    var executor: ExecutorKind = .sequential
+
+    @Option(help: "The mainnet trace (CSV, or zstd-compressed CSV).")
+    var trace: String = "Fixtures/ethereum-mainnet/mainnet-85-blocks.csv.zst"
+
+    @Flag(help: "Generate unsigned transactions and skip signature checks (benchmarks over many accounts).")
+    var unsigned = false
+
+    @Flag(help: "Print one JSON object instead of the human-readable summary.")
+    var json = false
+
+    func validate() throws {
+        guard blocks >= 1 else { throw ValidationError("--blocks must be at least 1, got \(blocks)") }
+        guard blockSize >= 1 else { throw ValidationError("--block-size must be at least 1, got \(blockSize)") }
+        guard accounts >= 2 else { throw ValidationError("--accounts must be at least 2, got \(accounts)") }
+        guard workPerTx >= 0 else { throw ValidationError("--work-per-tx must not be negative, got \(workPerTx)") }
+    }
+
+    func run() throws {
+        let traceData = workload == .mainnet ? try MainnetTrace(contentsOf: trace) : nil
+        let generator = try WorkloadGenerator(
+            WorkloadConfiguration(kind: workload, accounts: accounts, seed: seed, signed: !unsigned, trace: traceData))
+        let store = try openStore(at: db)
+        let options = ExecutionOptions(verifySignatures: !unsigned, workRoundsPerTransaction: workPerTx)
+        let blockExecutor = SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
+
+        if try store.head() == nil {
+            try store.initializeGenesis(generator.genesis())
+        } else {
+            generator.startingNonce = { address in
+                guard case .account(let account)? = try? store.value(for: .account(address)) else { return 0 }
+                return account.nonce
+            }
+        }
+
+        var progress = Progress()
+        var summary = RunSummary(workload: workload.rawValue, executor: executor.rawValue)
+        for _ in 0..<blocks {
+            let generationStart = Date()
+            let transactions = generator.nextBlock(size: blockSize)
+            summary.generationSeconds += Date().timeIntervalSince(generationStart)
+
+            let start = Date()
+            let executed = try store.withSnapshot { snapshot in
+                try blockExecutor.execute(
+                    transactions, context: generator.context(number: snapshot.head.block + 1), parent: snapshot.head,
+                    state: snapshot)
+            }
+            let head = try store.commit(executed.header, changeSet: executed.changeSet)
+            summary.seconds += Date().timeIntervalSince(start)
+            summary.record(executed, head: head)
+            progress.update(
+                "block \(head.block): \(summary.transactions) transactions, \(Int(summary.tps)) tx/s")
+        }
+        progress.finish()
+        summary.keys = try store.keyCount()
+        summary.db = db
+        print(json ? try summary.jsonText() : summary.humanText())
+    }
+}
+
+extension WorkloadKind: ExpressibleByArgument {}

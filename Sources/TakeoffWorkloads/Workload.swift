@@ -1,0 +1,253 @@
+import Dispatch
+import Takeoff
+
+/// The shapes of generated traffic, from no contention to none possible.
+public enum WorkloadKind: String, CaseIterable, Sendable {
+    /// Native transfers between accounts drawn uniformly.
+    case uniform
+    /// Native transfers between accounts drawn from a Zipf distribution: a few accounts are very busy.
+    case zipf
+    /// A fraction of the transfers pay one of a few hot accounts.
+    case hotspot
+    /// Every transfer is sent by the previous one's recipient: a full chain of dependencies.
+    case chain
+    /// Token transfers, swaps against two pools, mints, counter increments, compute calls, account creations
+    /// and native transfers.
+    case mix
+    /// The real Ethereum mainnet trace, block by block.
+    case mainnet
+}
+
+/// What to generate.
+public struct WorkloadConfiguration: Sendable {
+    /// The traffic shape.
+    public var kind: WorkloadKind
+    /// The number of genesis accounts (ignored by `mainnet`, whose accounts come from the trace).
+    public var accounts: Int
+    /// The seed: equal configurations give equal blocks.
+    public var seed: UInt64
+    /// Sign transactions with each account's Ed25519 key (otherwise signatures are zero and execution must
+    /// skip signature checks).
+    public var signed: Bool
+    /// `hotspot`: how many hot accounts.
+    public var hotAccounts: Int
+    /// `hotspot`: the fraction of transfers that pay a hot account.
+    public var hotFraction: Double
+    /// `zipf`: the exponent.
+    public var zipfExponent: Double
+    /// `mainnet`: the trace.
+    public var trace: MainnetTrace?
+
+    /// Creates a configuration.
+    public init(
+        kind: WorkloadKind, accounts: Int = 10_000, seed: UInt64 = 1, signed: Bool = true, hotAccounts: Int = 4,
+        hotFraction: Double = 0.5, zipfExponent: Double = 1.0, trace: MainnetTrace? = nil
+    ) {
+        self.kind = kind
+        self.accounts = accounts
+        self.seed = seed
+        self.signed = signed
+        self.hotAccounts = hotAccounts
+        self.hotFraction = hotFraction
+        self.zipfExponent = zipfExponent
+        self.trace = trace
+    }
+}
+
+/// Generates a genesis state and then blocks of transactions, deterministically from a configuration.
+///
+/// It tracks each sender's nonce itself (every generated transaction passes the envelope checks, so each
+/// bumps its sender's nonce); `startingNonce` tells it the nonces of a store that already ran blocks.
+public final class WorkloadGenerator {
+    /// What is generated.
+    public let configuration: WorkloadConfiguration
+    /// The account every block's fees go to.
+    public let feeCollector = Address(space: 0xFEE, index: 0)
+    /// Nonces of accounts in a store that has already run blocks (default: all zero).
+    public var startingNonce: (Address) -> UInt64 = { _ in 0 }
+
+    /// The tokens of the `mix` workload; account 0 is their minter.
+    public static let tokens = (0..<4).map { Address(space: 0x70C, index: UInt64($0)) }
+    /// The pools of the `mix` workload: tokens 0/1 and tokens 2/3.
+    public static let pools = (0..<2).map { Address(space: 0x9001, index: UInt64($0)) }
+    /// The counter of the `mix` workload.
+    public static let counter = Address(space: 0xC0, index: 0)
+    /// The compute contracts of the `mix` workload.
+    public static let computeContracts = (0..<16).map { Address(space: 0xC0DE, index: UInt64($0)) }
+
+    /// The starting native balance of every generated account.
+    public static let genesisBalance: UInt128 = 1_000_000_000_000_000_000_000_000_000  // 10^27
+    /// The starting token balance of every account and every pool reserve.
+    public static let genesisTokenBalance: UInt128 = 1_000_000_000_000_000_000_000  // 10^21
+
+    private let book: AccountBook
+    private var random: SeededGenerator
+    private var nonces: [Int: UInt64] = [:]
+    private var zipf: ZipfDistribution?
+    private var chainHead = 0
+    private var createdAccounts: UInt64 = 0
+    private var mainnet: MainnetMapping?
+    private var mainnetBlockIndex = 0
+    private var blockNumber: UInt64 = 0
+
+    /// Prepares a generator.
+    /// - Throws: ``WorkloadError/invalidSetting(_:)`` for out-of-range settings or a `mainnet` workload
+    ///   without a trace.
+    public init(_ configuration: WorkloadConfiguration) throws {
+        guard configuration.kind == .mainnet || configuration.accounts >= 2 else {
+            throw WorkloadError.invalidSetting("a workload needs at least 2 accounts, got \(configuration.accounts)")
+        }
+        guard configuration.hotAccounts >= 1, (0...1).contains(configuration.hotFraction) else {
+            throw WorkloadError.invalidSetting("hot accounts must be at least 1 and the hot fraction within 0...1")
+        }
+        self.configuration = configuration
+        book = AccountBook(signed: configuration.signed, space: 1)
+        random = SeededGenerator(seed: configuration.seed)
+        switch configuration.kind {
+        case .zipf: zipf = ZipfDistribution(count: configuration.accounts, exponent: configuration.zipfExponent)
+        case .mainnet:
+            guard let trace = configuration.trace else { throw WorkloadError.invalidSetting("the mainnet workload needs a trace") }
+            mainnet = MainnetMapping(trace: trace, book: book)
+        default: break
+        }
+    }
+
+    /// The genesis state: funded accounts and, per workload, tokens, pools, counters and contracts.
+    public func genesis() -> [(StateKey, StateValue)] {
+        if let mainnet { return mainnet.genesis() }
+        let addresses = book.addresses(count: configuration.accounts)
+        var entries = addresses.map { (StateKey.account($0), StateValue.account(Account(balance: Self.genesisBalance))) }
+        if configuration.kind == .mix {
+            for token in Self.tokens {
+                for holder in addresses {
+                    entries.append((.tokenBalance(token: token, holder: holder), .amount(Self.genesisTokenBalance)))
+                }
+                entries.append((.contractSlot(contract: token, slot: BuiltinTransactionLogic.minterSlot), .address(addresses[0])))
+            }
+            for (index, pool) in Self.pools.enumerated() {
+                let pair = (Self.tokens[2 * index], Self.tokens[2 * index + 1])
+                entries.append((.contractSlot(contract: pool, slot: 0), .address(pair.0)))
+                entries.append((.contractSlot(contract: pool, slot: 1), .address(pair.1)))
+                entries.append((.tokenBalance(token: pair.0, holder: pool), .amount(Self.genesisTokenBalance)))
+                entries.append((.tokenBalance(token: pair.1, holder: pool), .amount(Self.genesisTokenBalance)))
+            }
+            let supply = Self.genesisTokenBalance * UInt128(configuration.accounts + 1)
+            for token in Self.tokens {
+                entries.append((.contractSlot(contract: token, slot: BuiltinTransactionLogic.supplySlot), .amount(supply)))
+            }
+        }
+        return entries
+    }
+
+    /// The next block's context: numbers count up from `first`.
+    public func context(number: UInt64) -> BlockContext {
+        BlockContext(number: number, timestamp: 1_700_000_000 + number * 12, feeCollector: feeCollector)
+    }
+
+    /// The next block's transactions: `size` of them (`mainnet`: the next trace block, whatever its size).
+    public func nextBlock(size: Int) -> [Transaction] {
+        blockNumber += 1
+        var unsigned: [(Transaction, Int)] = []
+        if let mainnet {
+            let block = mainnet.blocks[mainnetBlockIndex % mainnet.blocks.count]
+            mainnetBlockIndex += 1
+            for row in block { unsigned.append(makeTransaction(sender: row.sender, payload: row.payload, gasLimit: row.gasLimit)) }
+        } else {
+            unsigned.reserveCapacity(size)
+            for _ in 0..<size { unsigned.append(nextGenerated()) }
+        }
+        return sign(unsigned)
+    }
+
+    private func nextGenerated() -> (Transaction, Int) {
+        let count = configuration.accounts
+        switch configuration.kind {
+        case .uniform:
+            let (from, to) = distinctPair { self.random.index(below: count) }
+            return transfer(from: from, to: to)
+        case .zipf:
+            let (from, to) = distinctPair { self.zipf!.sample(using: &self.random) }
+            return transfer(from: from, to: to)
+        case .hotspot:
+            let hot = min(configuration.hotAccounts, count - 1)
+            let from = hot + random.index(below: count - hot)
+            let to = random.unit() < configuration.hotFraction ? random.index(below: hot) : random.index(below: count)
+            return transfer(from: from, to: to == from ? (from + 1) % count : to)
+        case .chain:
+            let from = chainHead
+            chainHead = (chainHead + 1) % count
+            return transfer(from: from, to: chainHead)
+        case .mix:
+            return nextMixed()
+        case .mainnet:
+            preconditionFailure("mainnet blocks come from the trace")
+        }
+    }
+
+    private func nextMixed() -> (Transaction, Int) {
+        let count = configuration.accounts
+        let from = 1 + random.index(below: count - 1)  // account 0 mints; it sends nothing else
+        let roll = random.index(below: 100)
+        switch roll {
+        case 0..<25:
+            let token = Self.tokens[random.index(below: Self.tokens.count)]
+            let to = book.address(random.index(below: count))
+            return makeTransaction(sender: from, payload: .tokenTransfer(token: token, to: to, amount: amount()), gasLimit: 60_000)
+        case 25..<40:
+            let pool = random.index(below: Self.pools.count)
+            let tokenIn = Self.tokens[2 * pool + random.index(below: 2)]
+            return makeTransaction(
+                sender: from, payload: .swap(pool: Self.pools[pool], tokenIn: tokenIn, amountIn: amount(), minimumOut: 1),
+                gasLimit: 120_000)
+        case 40..<50:
+            return makeTransaction(sender: from, payload: .counterIncrement(counter: Self.counter, amount: 1), gasLimit: 40_000)
+        case 50..<60:
+            let contract = Self.computeContracts[random.index(below: Self.computeContracts.count)]
+            return makeTransaction(sender: from, payload: .compute(contract: contract, value: amount(), rounds: 8), gasLimit: 40_000)
+        case 60..<64:
+            let token = Self.tokens[random.index(below: Self.tokens.count)]
+            let to = book.address(random.index(below: count))
+            return makeTransaction(sender: 0, payload: .tokenMint(token: token, to: to, amount: amount()), gasLimit: 60_000)
+        case 64..<68:
+            createdAccounts += 1
+            let address = Address(space: 0xC4EA, index: configuration.seed &* 1_000_003 &+ createdAccounts)
+            return makeTransaction(sender: from, payload: .createAccount(address: address, value: amount()), gasLimit: 60_000)
+        default:
+            return transfer(from: from, to: random.index(below: count))
+        }
+    }
+
+    private func distinctPair(_ draw: () -> Int) -> (Int, Int) {
+        let from = draw()
+        var to = draw()
+        if to == from { to = (from + 1) % configuration.accounts }
+        return (from, to)
+    }
+
+    private func amount() -> UInt128 { UInt128(1 + random.index(below: 1_000_000)) }
+
+    private func transfer(from: Int, to: Int) -> (Transaction, Int) {
+        makeTransaction(sender: from, payload: .transfer(to: book.address(to), amount: amount()), gasLimit: 21_000)
+    }
+
+    private func makeTransaction(sender: Int, payload: TransactionPayload, gasLimit: UInt64) -> (Transaction, Int) {
+        let address = book.address(sender)
+        let nonce = nonces[sender] ?? startingNonce(address)
+        nonces[sender] = nonce + 1
+        let fee = UInt128(21_000 + random.index(below: 1_000))
+        return (Transaction(sender: address, nonce: nonce, fee: fee, gasLimit: gasLimit, payload: payload), sender)
+    }
+
+    /// Signs on every core: signing costs far more than generating.
+    private func sign(_ unsigned: [(Transaction, Int)]) -> [Transaction] {
+        guard book.signed else { return unsigned.map(\.0) }
+        let chunk = 256
+        let chunks = (unsigned.count + chunk - 1) / chunk
+        let results = ConcurrentResults<[Transaction]>(count: chunks, initial: [])
+        let book = self.book
+        DispatchQueue.concurrentPerform(iterations: chunks) { part in
+            results[part] = unsigned[part * chunk..<min(unsigned.count, (part + 1) * chunk)].map { book.sign($0.0, by: $0.1) }
+        }
+        return results.values.flatMap { $0 }
+    }
+}
