@@ -64,7 +64,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     /// - Throws: ``LMDBError`` when LMDB refuses (too many tables, say).
     public func table(_ name: String) throws -> LMDBTable {
         if let table = tablesByName.withLock({ $0[name] }) { return table }
-        let table = try withWriteTransaction { transaction throws(LMDBError) in
+        let table = try withWriteTransaction { transaction in
             var handle: MDB_dbi = 0
             try lmdbCheck(mdb_dbi_open(transaction.handle, name, UInt32(MDB_CREATE), &handle), "mdb_dbi_open(\(name))")
             return LMDBTable(name: name, handle: handle)
@@ -77,8 +77,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
     ///
     /// Do not begin a write transaction inside `body`: growing the map waits for open read transactions.
     /// - Throws: ``LMDBError`` from beginning the transaction, or whatever `body` throws.
-    public func withReadTransaction<Result, Failure: Error>(
-        _ body: (LMDBReadTransaction) throws(Failure) -> Result
+    public func withReadTransaction<Result>(
+        _ body: (LMDBReadTransaction) throws -> Result
     ) throws -> Result {
         while true {
             mapLock.lockShared()
@@ -107,8 +107,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
     /// map doubled and `body` run again from the start, so `body` must not have effects outside the
     /// transaction that a second run would repeat.
     /// - Throws: the first error: ``LMDBError`` from LMDB, or whatever `body` throws.
-    public func withWriteTransaction<Result, Failure: Error>(
-        _ body: (LMDBWriteTransaction) throws(Failure) -> Result
+    public func withWriteTransaction<Result>(
+        _ body: (LMDBWriteTransaction) throws -> Result
     ) throws -> Result {
         while true {
             var transactionHandle: OpaquePointer?

@@ -1,0 +1,83 @@
+import Testing
+@testable import Takeoff
+
+/// Decoders must answer any damaged input with an error (or, for a flip that lands in a value, a different
+/// well-formed value), never a trap.
+@Suite struct MalformedInputTests {
+    /// Every encoding in the samples, with a decoder for it.
+    static var encodings: [(name: String, bytes: [UInt8], decode: @Sendable ([UInt8]) throws -> Any)] {
+        let fixed: [(name: String, bytes: [UInt8], decode: @Sendable ([UInt8]) throws -> Any)] = [
+            ("block", Samples.block.encoded, { try Block(encoded: $0) }),
+            ("header", Samples.header.encoded, { try BlockHeader(encoded: $0) }),
+            ("change set", Samples.changeSet.encoded, { try ChangeSet(encoded: $0) }),
+        ]
+        return fixed
+            + Samples.transactions.map { ("transaction", $0.encoded, { try Transaction(encoded: $0) }) }
+        + Samples.values.map { ("value", $0.encoded, { try StateValue(encoded: $0) }) }
+        + Samples.keys.map { ("key", $0.encoded, { try StateKey(encoded: $0) }) }
+        + Samples.statuses.map { ("receipt", Receipt(status: $0, gasUsed: 1, feePaid: 2).encoded, { try Receipt(encoded: $0) }) }
+    }
+
+    @Test func everyTruncationIsAnError() {
+        var checked = 0
+        for encoding in Self.encodings {
+            for length in 0..<encoding.bytes.count {
+                #expect(throws: CodecError.self, "\(encoding.name) cut to \(length) bytes") {
+                    _ = try encoding.decode(Array(encoding.bytes.prefix(length)))
+                }
+                checked += 1
+            }
+        }
+        #expect(checked > 500)
+    }
+
+    @Test func trailingBytesAreAnError() {
+        for encoding in Self.encodings {
+            #expect(throws: CodecError.self) { _ = try encoding.decode(encoding.bytes + [0]) }
+        }
+    }
+
+    @Test func randomBitFlipsNeverTrap() throws {
+        var random = SplitMix(seed: 20_261_121)
+        var rejected = 0
+        var flips = 0
+        for encoding in Self.encodings {
+            for _ in 0..<60 {
+                var bytes = encoding.bytes
+                for _ in 0..<(1 + Int(random.next() % 3)) {
+                    let index = Int(random.next() % UInt64(bytes.count))
+                    bytes[index] ^= UInt8(1 << (random.next() % 8))
+                }
+                flips += 1
+                do { _ = try encoding.decode(bytes) } catch is CodecError { rejected += 1 }
+            }
+        }
+        #expect(flips >= 1_000)
+        // Tags, versions, lengths and counts are everywhere: a good share of flips must be caught.
+        #expect(rejected > flips / 10)
+    }
+
+    @Test func forgedHugeCountsAreRejectedWithoutAllocating() {
+        var writer = ByteWriter()
+        writer.write(ChangeSet.formatVersion)
+        writer.write(UInt32.max)
+        #expect(throws: CodecError.self) { try ChangeSet(encoded: writer.bytes) }
+        var valueWriter = ByteWriter()
+        valueWriter.write(UInt8(5))
+        valueWriter.write(UInt32.max)
+        #expect(throws: CodecError.self) { try StateValue(encoded: valueWriter.bytes) }
+    }
+}
+
+/// A tiny seeded generator, so a failing flip can be replayed.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+@testable import Takeoff
+
+@Suite struct StateStoreTests {
+    static let alice = StateKey.account(Address(space: 3, index: 1))
+    static let bob = StateKey.account(Address(space: 3, index: 2))
+    static let counter = StateKey.contractSlot(contract: Address(space: 4, index: 1), slot: 0)
+
+    /// A header for `changes` applied after `head`.
+    static func header(after head: StoreHead, _ changeSet: ChangeSet) -> BlockHeader {
+        var commitment = head.commitment
+        commitment.apply(changeSet)
+        return BlockHeader(
+            context: BlockContext(number: head.block + 1, timestamp: 0, feeCollector: .zero), parentHash: head.blockHash,
+            transactionCount: 0, transactionsDigest: .zero, receiptsDigest: .zero, changeSetDigest: changeSet.digest,
+            stateCommitment: commitment.digest)
+    }
+
+    @Test func genesisCommitAndReopenKeepHeadCommitmentAndState() throws {
+        let directory = try TemporaryDirectory()
+        let expectedHead: StoreHead
+        do {
+            let store = try StateStore(directory: directory.path)
+            #expect(try store.head() == nil)
+            let genesis = try store.initializeGenesis([(Self.alice, .account(Account(balance: 100))), (Self.counter, .amount(1))])
+            let changes = ChangeSet(unsorted: [
+                StateChange(key: Self.alice, oldValue: .account(Account(balance: 100)), newValue: .account(Account(balance: 60, nonce: 1))),
+                StateChange(key: Self.bob, oldValue: nil, newValue: .account(Account(balance: 40))),
+                StateChange(key: Self.counter, oldValue: .amount(1), newValue: nil),
+            ])
+            expectedHead = try store.commit(Self.header(after: genesis, changes), changeSet: changes)
+        }
+        let reopened = try StateStore(directory: directory.path)
+        #expect(try reopened.head() == expectedHead)
+        #expect(expectedHead.block == 1)
+        #expect(try reopened.value(for: Self.alice) == .account(Account(balance: 60, nonce: 1)))
+        #expect(try reopened.value(for: Self.bob) == .account(Account(balance: 40)))
+        #expect(try reopened.value(for: Self.counter) == nil)
+        #expect(try reopened.keyCount() == 2)
+        #expect(try reopened.recomputeCommitment() == expectedHead.commitment)
+    }
+
+    @Test func outOfOrderStaleAndMismatchedBlocksAreRefusedAndChangeNothing() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StateStore(directory: directory.path)
+        let genesis = try store.initializeGenesis([(Self.alice, .amount(5))])
+        let good = ChangeSet(unsorted: [StateChange(key: Self.alice, oldValue: .amount(5), newValue: .amount(6))])
+        let stale = ChangeSet(unsorted: [StateChange(key: Self.alice, oldValue: .amount(4), newValue: .amount(6))])
+
+        var skipping = Self.header(after: genesis, good)
+        skipping.context.number = 2
+        #expect(throws: StateStoreError.unexpectedBlock(expected: 1, got: 2)) { try store.commit(skipping, changeSet: good) }
+        #expect(throws: StateStoreError.self) { try store.commit(Self.header(after: genesis, stale), changeSet: stale) }
+        var wrongCommitment = Self.header(after: genesis, good)
+        wrongCommitment.stateCommitment = .zero
+        #expect(throws: StateStoreError.self) { try store.commit(wrongCommitment, changeSet: good) }
+        #expect(throws: StateStoreError.self) { try store.initializeGenesis([]) }
+
+        #expect(try store.head() == genesis)
+        #expect(try store.value(for: Self.alice) == .amount(5))
+        #expect(try store.commit(Self.header(after: genesis, good), changeSet: good).block == 1)
+    }
+
+    @Test func snapshotsSeeOneConsistentState() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StateStore(directory: directory.path)
+        let genesis = try store.initializeGenesis([(Self.alice, .amount(5))])
+        try store.withSnapshot { snapshot throws in
+            #expect(snapshot.head == genesis)
+            #expect(try snapshot.value(for: Self.alice) == .amount(5))
+            #expect(try snapshot.value(for: Self.bob) == nil)
+        }
+    }
+
+    @Test func aStoreWithoutGenesisRefusesSnapshotsAndCommits() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StateStore(directory: directory.path)
+        #expect(throws: StateStoreError.self) { try store.withSnapshot { _ in } }
+        let empty = StoreHead(block: 0, blockHash: .zero, commitment: .empty)
+        #expect(throws: StateStoreError.self) { try store.commit(Self.header(after: empty, ChangeSet()), changeSet: ChangeSet()) }
+    }
+
+    @Test func aLargeGenesisGrowsTheMap() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StateStore(directory: directory.path, syncOnCommit: false, initialMapSize: 1 << 20)
+        let entries = (0..<20_000).map { (StateKey.account(Address(space: 9, index: UInt64($0))), StateValue.account(Account(balance: UInt128($0)))) }
+        let head = try store.initializeGenesis(entries)
+        #expect(try store.keyCount() == 20_000)
+        #expect(try store.recomputeCommitment() == head.commitment)
+    }
+}

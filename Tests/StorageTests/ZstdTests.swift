@@ -1,0 +1,22 @@
+import Testing
+@testable import Takeoff
+
+@Suite struct ZstdTests {
+    @Test func roundTripsAndConcatenatedFrames() throws {
+        let first = Array(repeating: Array("takeoff ".utf8), count: 1000).flatMap { $0 }
+        let second = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let frames = try Zstd.compress(first) + Zstd.compress(second)
+        #expect(try Zstd.compress(first).count < first.count / 10)
+        #expect(try Zstd.decompress(frames) == first + second)
+        #expect(try Zstd.decompress(try Zstd.compress([])) == [])
+    }
+
+    @Test func truncatedAndCorruptFramesAreErrors() throws {
+        let frame = try Zstd.compress((0..<20_000).map { UInt8(truncatingIfNeeded: $0 % 251) })
+        #expect(throws: (any Error).self) { try Zstd.decompress(Array(frame.prefix(frame.count - 3))) }
+        var flipped = frame
+        flipped[0] ^= 0xFF
+        #expect(throws: (any Error).self) { try Zstd.decompress(flipped) }
+        #expect(throws: (any Error).self) { try Zstd.decompress(frame, limit: 100) }
+    }
+}
