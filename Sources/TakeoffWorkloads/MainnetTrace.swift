@@ -53,9 +53,11 @@ public struct MainnetTrace: Sendable {
         let expectedHeader = "block,tx_index,tx_hash,sender,recipient,kind,token,amount,value_wei,gas_limit,gas_used,status"
         var rows: [Row] = []
         var lineNumber = 0
-        for line in csv.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on bytes: in Swift strings "\r\n" is one Character, so splitting on "\n" would miss it.
+        for lineBytes in csv.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
-            let text = line.hasSuffix("\r") ? line.dropLast() : line
+            let withoutReturn = lineBytes.last == UInt8(ascii: "\r") ? lineBytes.dropLast() : lineBytes[...]
+            let text = Substring(String(decoding: withoutReturn, as: UTF8.self))
             if lineNumber == 1 {
                 guard text == expectedHeader else {
                     throw WorkloadError.malformedTrace(file: file, line: 1, reason: "expected the header \"\(expectedHeader)\"")

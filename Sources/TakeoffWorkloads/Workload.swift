@@ -231,7 +231,8 @@ public final class WorkloadGenerator {
     }
 
     private func makeTransaction(sender: Int, payload: TransactionPayload, gasLimit: UInt64) -> (Transaction, Int) {
-        let address = book.address(sender)
+        // Mainnet senders are trace ordinals; their addresses come from the mapping (the book's, when signed).
+        let address = mainnet?.mappedAddresses[sender] ?? book.address(sender)
         let nonce = nonces[sender] ?? startingNonce(address)
         nonces[sender] = nonce + 1
         let fee = UInt128(21_000 + random.index(below: 1_000))

@@ -196,6 +196,13 @@ public struct StoreHead: Hashable, Sendable {
     public var blockHash: Hash32
     /// The commitment of the state after that block.
     public var commitment: StateCommitment
+
+    /// Creates a head.
+    public init(block: UInt64, blockHash: Hash32, commitment: StateCommitment) {
+        self.block = block
+        self.blockHash = blockHash
+        self.commitment = commitment
+    }
 }
 
 /// A read-only, consistent view of a ``StateStore``, valid inside ``StateStore/withSnapshot(_:)``.

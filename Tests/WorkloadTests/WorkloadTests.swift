@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import Takeoff
+@testable import TakeoffWorkloads
+
+/// Runs generated blocks through the sequential executor over an in-memory state.
+func runWorkload(_ configuration: WorkloadConfiguration, blocks: Int, size: Int) throws -> (receipts: [Receipt], head: StoreHead) {
+    let generator = try WorkloadGenerator(configuration)
+    var state = InMemoryState(Dictionary(generator.genesis(), uniquingKeysWith: { first, _ in first }))
+    var head = StoreHead(block: 0, blockHash: .zero, commitment: state.commitment)
+    let executor = SequentialExecutor(logic: BuiltinTransactionLogic(), options: ExecutionOptions(verifySignatures: configuration.signed))
+    var receipts: [Receipt] = []
+    for _ in 0..<blocks {
+        let executed = try executor.execute(
+            generator.nextBlock(size: size), context: generator.context(number: head.block + 1), parent: head, state: state)
+        state.apply(executed.changeSet)
+        head = executed.head
+        receipts += executed.receipts
+    }
+    return (receipts, head)
+}
+
+@Suite struct WorkloadTests {
+    static let generatedKinds: [WorkloadKind] = [.uniform, .zipf, .hotspot, .chain, .mix]
+
+    @Test(arguments: generatedKinds)
+    func sameSeedSameBlocksOtherSeedOtherBlocks(kind: WorkloadKind) throws {
+        func blocks(seed: UInt64) throws -> [[Transaction]] {
+            let generator = try WorkloadGenerator(WorkloadConfiguration(kind: kind, accounts: 300, seed: seed, signed: false))
+            return (0..<3).map { _ in generator.nextBlock(size: 50) }
+        }
+        #expect(try blocks(seed: 5) == blocks(seed: 5))
+        #expect(try blocks(seed: 5) != blocks(seed: 6))
+    }
+
+    @Test(arguments: generatedKinds)
+    func generatedTransactionsPassTheEnvelopeAndMostlySucceed(kind: WorkloadKind) throws {
+        let (receipts, _) = try runWorkload(WorkloadConfiguration(kind: kind, accounts: 200, seed: 3, signed: false), blocks: 4, size: 100)
+        #expect(receipts.count == 400)
+        // The generator tracks nonces and funds every account: no envelope failure is possible.
+        #expect(!receipts.contains { [.badNonce, .insufficientFee, .badSignature].contains($0.status) })
+        let successes = receipts.filter(\.status.isSuccess).count
+        #expect(kind == .mix ? successes > 300 : successes == 400, "\(kind): \(successes) of 400 succeeded")
+    }
+
+    @Test func signedWorkloadsVerify() throws {
+        let (receipts, _) = try runWorkload(WorkloadConfiguration(kind: .uniform, accounts: 50, seed: 1, signed: true), blocks: 2, size: 40)
+        #expect(receipts.allSatisfy { $0.status == .success })
+    }
+
+    @Test func sameSeedSameCommitment() throws {
+        let configuration = WorkloadConfiguration(kind: .mix, accounts: 100, seed: 11, signed: false)
+        let first = try runWorkload(configuration, blocks: 3, size: 80).head
+        let second = try runWorkload(configuration, blocks: 3, size: 80).head
+        #expect(first == second)
+        var other = configuration
+        other.seed = 12
+        #expect(try runWorkload(other, blocks: 3, size: 80).head.commitment != first.commitment)
+    }
+
+    @Test func chainTransactionsEachDependOnThePreviousOne() throws {
+        let generator = try WorkloadGenerator(WorkloadConfiguration(kind: .chain, accounts: 100, signed: false))
+        let block = generator.nextBlock(size: 20)
+        for (previous, next) in zip(block, block.dropFirst()) {
+            guard case .transfer(let to, _) = previous.payload else { Issue.record("not a transfer"); continue }
+            #expect(next.sender == to)
+        }
+    }
+
+    @Test func zipfFavoursLowRanks() {
+        let zipf = ZipfDistribution(count: 1_000, exponent: 1.0)
+        var random = SeededGenerator(seed: 1)
+        let draws = (0..<10_000).map { _ in zipf.sample(using: &random) }
+        #expect(draws.allSatisfy { (0..<1_000).contains($0) })
+        #expect(draws.filter { $0 == 0 }.count > draws.filter { $0 == 500 }.count * 50)
+    }
+
+    @Test func invalidSettingsAreErrors() {
+        #expect(throws: WorkloadError.self) { try WorkloadGenerator(WorkloadConfiguration(kind: .uniform, accounts: 1)) }
+        #expect(throws: WorkloadError.self) { try WorkloadGenerator(WorkloadConfiguration(kind: .mainnet)) }
+        #expect(throws: WorkloadError.self) { try WorkloadGenerator(WorkloadConfiguration(kind: .hotspot, hotFraction: 2)) }
+    }
+}
