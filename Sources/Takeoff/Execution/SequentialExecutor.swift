@@ -12,9 +12,7 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
     public func execute(
         _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
     ) throws(ExecutionError) -> ExecutedBlock {
-        let signatures =
-            processor.options.verifySignatures
-            ? transactions.map(\.hasValidSignature) : [Bool](repeating: true, count: transactions.count)
+        let signatures = processor.options.checkSignatures(of: transactions)
         let overlay = BlockOverlay(base: state)
         var receipts: [Receipt] = []
         receipts.reserveCapacity(transactions.count)
