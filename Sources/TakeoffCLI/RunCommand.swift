@@ -14,7 +14,7 @@ struct RunCommand: ParsableCommand {
             """)
 
     enum ExecutorKind: String, ExpressibleByArgument, CaseIterable {
-        case sequential
+        case parallel, sequential
     }
 
     @Option(help: "The state store directory (created if missing).")
@@ -38,8 +38,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Extra SHA-256 rounds per transaction, to model heavier transaction logic.")
     var workPerTx: Int = 0
 
-    @Option(help: "The executor.")
-    var executor: ExecutorKind = .sequential
+    @Option(help: "The executor: parallel or sequential.")
+    var executor: ExecutorKind = .parallel
+
+    @Option(help: "Worker threads for the parallel executor (default: the active processor count).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "The mainnet trace (CSV, or zstd-compressed CSV).")
     var trace: String = "Fixtures/ethereum-mainnet/mainnet-85-blocks.csv.zst"
@@ -55,6 +58,7 @@ struct RunCommand: ParsableCommand {
         guard blockSize >= 1 else { throw ValidationError("--block-size must be at least 1, got \(blockSize)") }
         guard accounts >= 2 else { throw ValidationError("--accounts must be at least 2, got \(accounts)") }
         guard workPerTx >= 0 else { throw ValidationError("--work-per-tx must not be negative, got \(workPerTx)") }
+        guard (1...1024).contains(threads) else { throw ValidationError("--threads must be within 1...1024, got \(threads)") }
     }
 
     func run() throws {
@@ -63,7 +67,11 @@ struct RunCommand: ParsableCommand {
             WorkloadConfiguration(kind: workload, accounts: accounts, seed: seed, signed: !unsigned, trace: traceData))
         let store = try openStore(at: db)
         let options = ExecutionOptions(verifySignatures: !unsigned, workRoundsPerTransaction: workPerTx)
-        let blockExecutor = SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
+        let blockExecutor: any BlockExecutor =
+            switch executor {
+            case .parallel: ParallelExecutor(logic: BuiltinTransactionLogic(), options: options, threads: threads)
+            case .sequential: SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
+            }
 
         if try store.head() == nil {
             try store.initializeGenesis(generator.genesis())
@@ -75,7 +83,7 @@ struct RunCommand: ParsableCommand {
         }
 
         var progress = Progress()
-        var summary = RunSummary(workload: workload.rawValue, executor: executor.rawValue)
+        var summary = RunSummary(workload: workload.rawValue, executor: executor.rawValue, threads: executor == .parallel ? threads : 1)
         for _ in 0..<blocks {
             let generationStart = Date()
             let transactions = generator.nextBlock(size: blockSize)

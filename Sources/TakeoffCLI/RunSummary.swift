@@ -5,6 +5,7 @@ import Takeoff
 struct RunSummary: Encodable {
     var workload: String
     var executor: String
+    var threads: Int
     var blocks = 0
     var transactions = 0
     var succeeded = 0
@@ -17,6 +18,8 @@ struct RunSummary: Encodable {
     var stateCommitment = ""
     var keys = 0
     var db = ""
+    /// Totals over all blocks.
+    var metrics = MetricTotals()
 
     var tps: Double { seconds > 0 ? Double(transactions) / seconds : 0 }
 
@@ -28,17 +31,19 @@ struct RunSummary: Encodable {
         failed += executed.receipts.count - successes
         headBlock = head.block
         stateCommitment = head.commitment.digest.hex
+        metrics.add(executed.metrics)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case workload, executor, blocks, transactions, succeeded, failed, seconds, generationSeconds, tps, headBlock,
-            stateCommitment, keys, db
+        case workload, executor, threads, blocks, transactions, succeeded, failed, seconds, generationSeconds, tps,
+            headBlock, stateCommitment, keys, db, metrics
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(workload, forKey: .workload)
         try container.encode(executor, forKey: .executor)
+        try container.encode(threads, forKey: .threads)
         try container.encode(blocks, forKey: .blocks)
         try container.encode(transactions, forKey: .transactions)
         try container.encode(succeeded, forKey: .succeeded)
@@ -50,6 +55,7 @@ struct RunSummary: Encodable {
         try container.encode(stateCommitment, forKey: .stateCommitment)
         try container.encode(keys, forKey: .keys)
         try container.encode(db, forKey: .db)
+        try container.encode(metrics, forKey: .metrics)
     }
 
     func jsonText() throws -> String {
@@ -60,12 +66,58 @@ struct RunSummary: Encodable {
 
     func humanText() -> String {
         """
-        Ran \(blocks) \(workload) blocks, \(transactions) transactions, with the \(executor) executor
+        Ran \(blocks) \(workload) blocks, \(transactions) transactions, with the \(executor) executor\
+        \(executor == "parallel" ? " (\(threads) threads)" : "")
           \(String(format: "%.0f", tps)) tx/s: \(String(format: "%.3f", seconds)) s executing and committing \
         (plus \(String(format: "%.3f", generationSeconds)) s generating)
           receipts: \(succeeded) succeeded, \(failed) failed
+          \(metrics.humanText)
           head block \(headBlock), state commitment \(stateCommitment)
           store \(db): \(keys) keys
         """
+    }
+}
+
+/// Execution metrics added up over the blocks of a run.
+struct MetricTotals: Encodable {
+    var parallelBlocks = 0
+    var sequentialBlocks = 0
+    /// Each reason a block ran sequentially, with how many blocks it applied to.
+    var sequentialReasons: [String: Int] = [:]
+    var incarnations = 0
+    var aborts = 0
+    var validations = 0
+    var dependencyWaits = 0
+    var signatureSeconds = 0.0
+    var executionSeconds = 0.0
+    var finalizationSeconds = 0.0
+
+    mutating func add(_ metrics: ExecutionMetrics) {
+        switch metrics.path {
+        case .parallel: parallelBlocks += 1
+        case .sequential: sequentialBlocks += 1
+        }
+        if !metrics.reason.isEmpty {
+            // Reasons carry per-block numbers; count them by their general part.
+            let general = metrics.reason.split(separator: "(").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? metrics.reason
+            sequentialReasons[general, default: 0] += 1
+        }
+        incarnations += metrics.incarnations
+        aborts += metrics.aborts
+        validations += metrics.validations
+        dependencyWaits += metrics.dependencyWaits
+        signatureSeconds += metrics.signatureSeconds
+        executionSeconds += metrics.executionSeconds
+        finalizationSeconds += metrics.finalizationSeconds
+    }
+
+    var humanText: String {
+        let reasons = sequentialReasons.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+        return """
+            paths: \(parallelBlocks) parallel, \(sequentialBlocks) sequential\(reasons.isEmpty ? "" : " (\(reasons))"); \
+            \(incarnations) executions, \(aborts) aborts, \(validations) validations, \(dependencyWaits) dependency waits
+              time: \(String(format: "%.3f", signatureSeconds)) s signatures, \(String(format: "%.3f", executionSeconds)) s \
+            executing, \(String(format: "%.3f", finalizationSeconds)) s finalizing
+            """
     }
 }

@@ -76,6 +76,22 @@ public struct BuiltinTransactionLogic: TransactionLogic {
         }
     }
 
+    public func conflictKeys(of transaction: Transaction) -> [StateKey]? {
+        switch transaction.payload {
+        case .transfer(let to, _): [.account(to)]
+        case .tokenTransfer(let token, let to, _):
+            [.tokenBalance(token: token, holder: transaction.sender), .tokenBalance(token: token, holder: to)]
+        case .tokenMint(let token, let to, _):
+            [.contractSlot(contract: token, slot: Self.supplySlot), .tokenBalance(token: token, holder: to)]
+        // A pool's reserves move together: its slot 0 stands for the whole pool.
+        case .swap(let pool, _, _, _): [.contractSlot(contract: pool, slot: 0)]
+        case .counterIncrement: []
+        case .compute(let contract, _, _): [.account(contract), .contractSlot(contract: contract, slot: 0)]
+        case .createAccount(let address, _): [.account(address)]
+        case .custom: []
+        }
+    }
+
     /// Checks the gas limit before doing anything, then runs `body`.
     private static func run(
         gas: UInt64, limit: UInt64, _ body: () throws(ExecutionInterrupted) -> ReceiptStatus

@@ -9,6 +9,8 @@ public struct ExecutedBlock: Sendable {
     public var changeSet: ChangeSet
     /// The state commitment after the block.
     public var commitment: StateCommitment
+    /// How the block was executed.
+    public var metrics: ExecutionMetrics
 
     /// The completed header.
     public var header: BlockHeader { block.header }
@@ -18,7 +20,8 @@ public struct ExecutedBlock: Sendable {
     ///   - context: the block's context.
     ///   - parent: the state the block ran on.
     public init(
-        context: BlockContext, parent: StoreHead, transactions: [Transaction], receipts: [Receipt], changeSet: ChangeSet
+        context: BlockContext, parent: StoreHead, transactions: [Transaction], receipts: [Receipt], changeSet: ChangeSet,
+        metrics: ExecutionMetrics = ExecutionMetrics()
     ) {
         var commitment = parent.commitment
         commitment.apply(changeSet)
@@ -32,6 +35,7 @@ public struct ExecutedBlock: Sendable {
         self.receipts = receipts
         self.changeSet = changeSet
         self.commitment = commitment
+        self.metrics = metrics
     }
 
     /// The head the store has after committing this block.

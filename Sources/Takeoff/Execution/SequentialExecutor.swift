@@ -12,17 +12,34 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
     public func execute(
         _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
     ) throws(ExecutionError) -> ExecutedBlock {
+        var stopwatch = Stopwatch()
+        var metrics = ExecutionMetrics()
         let signatures = processor.options.checkSignatures(of: transactions)
+        metrics.signatureSeconds = stopwatch.lap()
+        let (receipts, changeSet) = try run(transactions, signatures: signatures, context: context, state: state)
+        metrics.incarnations = transactions.count
+        metrics.executionSeconds = stopwatch.lap()
+        var executed = ExecutedBlock(
+            context: context, parent: parent, transactions: transactions, receipts: receipts, changeSet: changeSet)
+        metrics.finalizationSeconds = stopwatch.lap()
+        executed.metrics = metrics
+        return executed
+    }
+
+    /// Runs the transactions in order, given the signature checks already made.
+    func run(
+        _ transactions: [Transaction], signatures: [Bool], context: BlockContext, state: some StateReader
+    ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet) {
         let overlay = BlockOverlay(base: state)
         var receipts: [Receipt] = []
         receipts.reserveCapacity(transactions.count)
         for (index, transaction) in transactions.enumerated() {
             var buffer = TransactionBuffer(source: overlay)
-            let receipt: Receipt
             do {
-                receipt = try processor.process(
+                let receipt = try processor.process(
                     transaction, signatureIsValid: signatures[index], in: context, buffer: &buffer)
                 try overlay.apply(keys: buffer.keys, writes: buffer.writes)
+                receipts.append(receipt)
             } catch {
                 switch error {
                 case .storageFailure(let underlying):
@@ -31,11 +48,8 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
                     preconditionFailure("sequential execution has no dependencies to wait for")
                 }
             }
-            receipts.append(receipt)
         }
-        return ExecutedBlock(
-            context: context, parent: parent, transactions: transactions, receipts: receipts,
-            changeSet: overlay.changeSet)
+        return (receipts, overlay.changeSet)
     }
 }
 

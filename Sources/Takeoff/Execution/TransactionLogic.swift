@@ -41,4 +41,14 @@ public protocol TransactionLogic: Sendable {
     func execute<State: TransactionState>(
         _ transaction: Transaction, in block: BlockContext, state: inout State
     ) throws(ExecutionInterrupted) -> PayloadOutcome
+
+    /// Keys `transaction`'s payload will probably write; see the default implementation.
+    func conflictKeys(of transaction: Transaction) -> [StateKey]?
+}
+
+extension TransactionLogic {
+    /// Keys `transaction`'s payload will probably write, other than the sender's account and commutative
+    /// credits: the parallel executor uses them to spot blocks that are chains of dependencies before it
+    /// starts. Return nil (the default) when you cannot tell; a wrong answer costs speed, never correctness.
+    public func conflictKeys(of transaction: Transaction) -> [StateKey]? { nil }
 }

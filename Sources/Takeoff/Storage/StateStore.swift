@@ -110,12 +110,16 @@ public final class StateStore: Sendable {
 
     /// Runs `body` with a consistent read-only view of the store: the state and head as of the latest commit.
     ///
-    /// Do not commit inside `body`: a commit that grows the map waits for open snapshots.
+    /// The snapshot may be read from several threads at once (each borrows its own LMDB read transaction),
+    /// and must not be used after `body` returns. Do not commit inside `body`: a commit that grows the map
+    /// waits for open snapshots.
     /// - Throws: ``StateStoreError/notInitialized(path:)`` before genesis, or what `body` throws.
     public func withSnapshot<Result>(_ body: (StateSnapshot) throws -> Result) throws -> Result {
         try environment.withReadTransaction { transaction in
             guard let head = try readHead(transaction) else { throw StateStoreError.notInitialized(path: path) }
-            return try body(StateSnapshot(store: self, transaction: transaction, head: head))
+            let readers = ReadTransactionPool(environment: environment, primary: transaction)
+            defer { readers.close() }
+            return try body(StateSnapshot(store: self, readers: readers, head: head))
         }
     }
 
@@ -205,14 +209,15 @@ public struct StoreHead: Hashable, Sendable {
     }
 }
 
-/// A read-only, consistent view of a ``StateStore``, valid inside ``StateStore/withSnapshot(_:)``.
-public struct StateSnapshot: StateReader {
+/// A read-only, consistent view of a ``StateStore``, valid inside ``StateStore/withSnapshot(_:)``. Safe to
+/// read from several threads at once.
+public struct StateSnapshot: StateReader, Sendable {
     let store: StateStore
-    let transaction: LMDBReadTransaction
+    let readers: ReadTransactionPool
     /// The head the snapshot was taken at.
     public let head: StoreHead
 
     public func value(for key: StateKey) throws -> StateValue? {
-        try store.value(for: key, in: transaction)
+        try readers.withTransaction { try store.value(for: key, in: $0) }
     }
 }

@@ -1,0 +1,35 @@
+/// How a block was executed, and what it cost.
+public struct ExecutionMetrics: Hashable, Sendable, Codable {
+    /// Which path ran.
+    public enum Path: String, Hashable, Sendable, Codable {
+        /// Transactions ran in parallel.
+        case parallel
+        /// Transactions ran one after another.
+        case sequential
+    }
+
+    /// The path that ran.
+    public var path: Path = .sequential
+    /// Why the executor chose or fell back to that path, e.g. `"small block"`; empty when nothing needed
+    /// explaining.
+    public var reason: String = ""
+    /// The worker threads used.
+    public var threads: Int = 1
+    /// Executions started, counting re-executions (equals the transaction count when nothing re-ran).
+    public var incarnations: Int = 0
+    /// Executions whose result was thrown away because a validation failed.
+    public var aborts: Int = 0
+    /// Read-set validations done.
+    public var validations: Int = 0
+    /// Times a transaction stopped to wait for an earlier one it depended on.
+    public var dependencyWaits: Int = 0
+    /// Seconds checking signatures.
+    public var signatureSeconds: Double = 0
+    /// Seconds executing (including every parallel attempt).
+    public var executionSeconds: Double = 0
+    /// Seconds turning the results into a change set and commitment.
+    public var finalizationSeconds: Double = 0
+
+    /// Creates empty metrics.
+    public init() {}
+}

@@ -1,0 +1,149 @@
+import Synchronization
+
+/// What one transaction wrote to one key, as the multi-version memory keeps it.
+enum VersionEntry: Sendable {
+    /// A plain write (`nil`: deleted).
+    case value(StateValue?)
+    /// A commutative credit on top of whatever is below it.
+    case credit(UInt128)
+    /// The writer was aborted: this write will probably be rewritten, so readers wait for the writer.
+    case estimate
+}
+
+/// The result of reading a key as of just before transaction `index`.
+enum VersionedRead {
+    /// The value, credits applied.
+    case value(StateValue?)
+    /// An aborted transaction below the reader wrote the key: wait for it.
+    case dependency(Int)
+    /// Nothing below the reader wrote the key and its value before the block is not loaded yet.
+    case needsBase
+}
+
+/// Every version of one key: the writes of the block's transactions, in index order, over the value the
+/// key had before the block.
+///
+/// Lock order: a key's lock is the innermost lock; nothing else is taken while holding it.
+final class KeyVersions: Sendable {
+    let key: StateKey
+    private let state = Mutex(State())
+
+    struct State: Sendable {
+        /// Writer indices, increasing.
+        var writers: [Int32] = []
+        /// The entry of each writer.
+        var entries: [VersionEntry] = []
+        /// The value before the block, once loaded (`.some(nil)`: absent).
+        var base: StateValue?? = .none
+    }
+
+    init(key: StateKey) { self.key = key }
+
+    /// Reads the key as transaction `index` sees it.
+    func read(before index: Int) -> VersionedRead {
+        state.withLock { state in
+            var position = Self.position(of: index, in: state.writers)
+            var credit: UInt128 = 0
+            var credited = false
+            while position > 0 {
+                position -= 1
+                switch state.entries[position] {
+                case .estimate:
+                    return .dependency(Int(state.writers[position]))
+                case .value(let value):
+                    return .value(credited ? value.credited(credit, key: key) : value)
+                case .credit(let amount):
+                    credit = credit.saturatingAdding(amount)
+                    credited = true
+                }
+            }
+            guard case .some(let base) = state.base else { return .needsBase }
+            return .value(credited ? base.credited(credit, key: key) : base)
+        }
+    }
+
+    /// Records the key's value before the block (the first loader wins; all load the same value).
+    func setBase(_ value: StateValue?) {
+        state.withLock { state in
+            if case .none = state.base { state.base = .some(value) }
+        }
+    }
+
+    /// The value before the block, if loaded.
+    var base: StateValue?? { state.withLock { $0.base } }
+
+    /// Whether any transaction wrote the key.
+    var isWritten: Bool { state.withLock { !$0.writers.isEmpty } }
+
+    /// Sets transaction `index`'s entry.
+    func write(_ entry: VersionEntry, by index: Int) {
+        state.withLock { state in
+            let position = Self.position(of: index, in: state.writers)
+            if position < state.writers.count, state.writers[position] == Int32(index) {
+                state.entries[position] = entry
+            } else {
+                state.writers.insert(Int32(index), at: position)
+                state.entries.insert(entry, at: position)
+            }
+        }
+    }
+
+    /// Turns transaction `index`'s entry into an estimate.
+    func markEstimate(by index: Int) { write(.estimate, by: index) }
+
+    /// Removes transaction `index`'s entry.
+    func remove(by index: Int) {
+        state.withLock { state in
+            let position = Self.position(of: index, in: state.writers)
+            if position < state.writers.count, state.writers[position] == Int32(index) {
+                state.writers.remove(at: position)
+                state.entries.remove(at: position)
+            }
+        }
+    }
+
+    /// The first position whose writer is not below `index`.
+    private static func position(of index: Int, in writers: [Int32]) -> Int {
+        // Writers mostly arrive in order: check the end before searching.
+        let target = Int32(index)
+        if let last = writers.last, last < target { return writers.count }
+        var low = 0
+        var high = writers.count
+        while low < high {
+            let middle = (low + high) / 2
+            if writers[middle] < target { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}
+
+/// The multi-version memory of one block: every key any transaction touched, with all its versions.
+///
+/// Keys are spread over shards by hash so that workers looking up different keys rarely share a lock.
+final class MultiVersionMemory: Sendable {
+    private final class Shard: Sendable {
+        let keys = Mutex<[StateKey: KeyVersions]>([:])
+    }
+
+    private let shards: [Shard]
+    private let shardMask: Int
+
+    init(shardCount: Int = 64) {
+        precondition(shardCount > 0 && shardCount & (shardCount - 1) == 0, "shard count must be a power of two")
+        shards = (0..<shardCount).map { _ in Shard() }
+        shardMask = shardCount - 1
+    }
+
+    /// The versions of `key`, created empty on first use.
+    func versions(of key: StateKey) -> KeyVersions {
+        shards[key.hashValue & shardMask].keys.withLock { keys in
+            if let existing = keys[key] { return existing }
+            let created = KeyVersions(key: key)
+            keys[key] = created
+            return created
+        }
+    }
+
+    /// Every key touched, in no particular order.
+    var allVersions: [KeyVersions] { shards.flatMap { shard in shard.keys.withLock { Array($0.values) } } }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import Synchronization
+
+/// One parallel execution of one block: the multi-version memory, the scheduler, each transaction's
+/// latest read set, write set and receipt, and the worker loop that every thread runs.
+///
+/// Workers never block: a transaction that needs an earlier one's result is parked in the scheduler and
+/// the worker takes another task.
+final class ParallelBlockRun<Logic: TransactionLogic, Reader: StateReader>: @unchecked Sendable {
+    // @unchecked: `state` must allow concurrent reads (StateReader's contract for parallel executors); every
+    // other mutable field is an atomic or behind a mutex.
+    let transactions: [Transaction]
+    let signatures: [Bool]
+    let context: BlockContext
+    let processor: TransactionProcessor<Logic>
+    let state: Reader
+    let memory = MultiVersionMemory()
+    let scheduler: Scheduler
+    private let slots: [TransactionSlot]
+    private let incarnationCap: Int
+
+    let incarnations = Atomic<Int>(0)
+    let aborts = Atomic<Int>(0)
+    let validations = Atomic<Int>(0)
+    let dependencyWaits = Atomic<Int>(0)
+    /// Why the run stopped early: a storage failure, or a fallback reason.
+    private let stop = Mutex<Stop?>(nil)
+
+    enum Stop: @unchecked Sendable {
+        // @unchecked: the underlying error is only read after the workers have joined.
+        case failure(ExecutionError)
+        case fallback(String)
+    }
+
+    /// The latest incarnation's results for one transaction.
+    final class TransactionSlot: Sendable {
+        struct Contents: @unchecked Sendable {
+            // @unchecked: KeyVersions references are Sendable; the tuples hold only Sendable values.
+            var reads: [(KeyVersions, StateValue?)] = []
+            var written: [KeyVersions] = []
+            var receipt: Receipt?
+        }
+        let contents = Mutex(Contents())
+    }
+
+    init(
+        transactions: [Transaction], signatures: [Bool], context: BlockContext, processor: TransactionProcessor<Logic>,
+        state: Reader, maximumIncarnationsPerTransaction: Int
+    ) {
+        self.transactions = transactions
+        self.signatures = signatures
+        self.context = context
+        self.processor = processor
+        self.state = state
+        scheduler = Scheduler(count: transactions.count)
+        slots = (0..<transactions.count).map { _ in TransactionSlot() }
+        incarnationCap = max(transactions.count * maximumIncarnationsPerTransaction, 16)
+    }
+
+    /// Why the run stopped early, if it did.
+    var stopReason: Stop? { stop.withLock { $0 } }
+
+    // MARK: - Worker loop
+
+    /// The loop every worker thread runs until the block is done or halted.
+    func work() {
+        var task: SchedulerTask?
+        while !scheduler.isDone {
+            if task == nil { task = scheduler.nextTask() }
+            switch task {
+            case .execute(let version): task = execute(version)
+            case .validate(let version): task = validate(version)
+            case nil: sched_yield()  // nothing to hand out right now: let the workers holding tasks run
+            }
+        }
+    }
+
+    private func halt(_ reason: Stop) {
+        stop.withLock { if $0 == nil { $0 = reason } }
+        scheduler.halt()
+    }
+
+    private func execute(_ version: Version) -> SchedulerTask? {
+        let index = version.index
+        while true {
+            if incarnations.add(1, ordering: .relaxed).newValue > incarnationCap {
+                halt(.fallback("re-execution cap reached (\(incarnationCap) executions)"))
+                return nil
+            }
+            var buffer = TransactionBuffer(source: VersionedReadSource(memory: memory, state: state, index: index))
+            let receipt: Receipt
+            do {
+                receipt = try processor.process(
+                    transactions[index], signatureIsValid: signatures[index], in: context, buffer: &buffer)
+            } catch {
+                switch error {
+                case .dependency(let blocking):
+                    if scheduler.addDependency(index, on: blocking) {
+                        dependencyWaits.add(1, ordering: .relaxed)
+                        return nil
+                    }
+                    continue  // the blocking transaction finished meanwhile: run again now
+                case .storageFailure(let underlying):
+                    halt(.failure(.storageFailure(transactionIndex: index, underlying: underlying)))
+                    return nil
+                }
+            }
+            let wroteNewKey = record(index, receipt: receipt, reads: buffer.source.reads, keys: buffer.keys, writes: buffer.writes)
+            return scheduler.finishExecution(version, wroteNewKey: wroteNewKey)
+        }
+    }
+
+    /// Publishes an incarnation's writes to the multi-version memory and removes the previous incarnation's
+    /// writes to keys this one did not write. Returns whether it wrote a key the previous one did not.
+    private func record(
+        _ index: Int, receipt: Receipt, reads: [(KeyVersions, StateValue?)], keys: [StateKey], writes: [BufferedWrite]
+    ) -> Bool {
+        var written: [KeyVersions] = []
+        written.reserveCapacity(keys.count)
+        for (key, write) in zip(keys, writes) {
+            let versions = memory.versions(of: key)
+            switch write {
+            case .value(let value): versions.write(.value(value), by: index)
+            case .credit(let amount): versions.write(.credit(amount), by: index)
+            }
+            written.append(versions)
+        }
+        let previous = slots[index].contents.withLock { contents in
+            defer {
+                contents.reads = reads
+                contents.written = written
+                contents.receipt = receipt
+            }
+            return contents.written
+        }
+        var wroteNewKey = false
+        for versions in written where !previous.contains(where: { $0 === versions }) { wroteNewKey = true }
+        for versions in previous where !written.contains(where: { $0 === versions }) { versions.remove(by: index) }
+        return wroteNewKey
+    }
+
+    private func validate(_ version: Version) -> SchedulerTask? {
+        validations.add(1, ordering: .relaxed)
+        let index = version.index
+        let reads = slots[index].contents.withLock { $0.reads }
+        let valid = reads.allSatisfy { versions, observed in
+            if case .value(let current) = versions.read(before: index) { return current == observed }
+            return false
+        }
+        let aborted = !valid && scheduler.tryValidationAbort(version)
+        if aborted {
+            aborts.add(1, ordering: .relaxed)
+            for versions in slots[index].contents.withLock({ $0.written }) { versions.markEstimate(by: index) }
+        }
+        return scheduler.finishValidation(version, aborted: aborted)
+    }
+
+    // MARK: - Results
+
+    /// The receipts of the final incarnations.
+    func receipts() -> [Receipt] {
+        slots.map { slot in slot.contents.withLock { $0.receipt! } }
+    }
+
+    /// The block's change set: each written key's final value over its value before the block.
+    func changeSet() throws(ExecutionError) -> ChangeSet {
+        var changes: [StateChange] = []
+        for versions in memory.allVersions where versions.isWritten {
+            if case .none = versions.base {
+                // Only blind writes and credits touched this key: its value before the block was never needed.
+                do { versions.setBase(try state.value(for: versions.key)) } catch {
+                    throw .storageFailure(transactionIndex: transactions.count, underlying: error)
+                }
+            }
+            guard case .value(let final) = versions.read(before: transactions.count), case .some(let original) = versions.base
+            else { preconditionFailure("a finished block has no estimates, and every written key's base is loaded") }
+            changes.append(StateChange(key: versions.key, oldValue: original, newValue: final))
+        }
+        return ChangeSet(unsorted: changes)
+    }
+}
+
+/// Reads for one incarnation through the multi-version memory, loading values from before the block on
+/// first use and recording every read for validation.
+struct VersionedReadSource<Reader: StateReader>: TransactionReadSource {
+    let memory: MultiVersionMemory
+    let state: Reader
+    let index: Int
+    private(set) var reads: [(KeyVersions, StateValue?)] = []
+
+    init(memory: MultiVersionMemory, state: Reader, index: Int) {
+        self.memory = memory
+        self.state = state
+        self.index = index
+        reads.reserveCapacity(4)
+    }
+
+    mutating func read(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue? {
+        let versions = memory.versions(of: key)
+        while true {
+            switch versions.read(before: index) {
+            case .value(let value):
+                reads.append((versions, value))
+                return value
+            case .dependency(let blocking):
+                throw .dependency(onTransaction: blocking)
+            case .needsBase:
+                do { versions.setBase(try state.value(for: key)) } catch { throw .storageFailure(error) }
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// When the parallel executor runs a block sequentially instead.
+public struct FallbackPolicy: Hashable, Sendable {
+    /// Blocks with fewer transactions run sequentially: starting workers costs more than they save.
+    public var minimumBlockSize: Int
+    /// Blocks whose estimated parallelism (transactions divided by the longest chain of transactions that
+    /// write a common key, from ``TransactionLogic/conflictKeys(of:)``) is below this run sequentially.
+    public var minimumEstimatedParallelism: Double
+    /// A parallel run that starts more than this many executions per transaction stops and runs the block
+    /// sequentially: a cap on wasted work, never a verdict on the block.
+    public var maximumIncarnationsPerTransaction: Int
+
+    /// Creates a policy.
+    public init(minimumBlockSize: Int = 64, minimumEstimatedParallelism: Double = 1.6, maximumIncarnationsPerTransaction: Int = 4) {
+        self.minimumBlockSize = minimumBlockSize
+        self.minimumEstimatedParallelism = minimumEstimatedParallelism
+        self.maximumIncarnationsPerTransaction = maximumIncarnationsPerTransaction
+    }
+
+    /// A policy that never falls back up front (only the re-execution cap remains), for tests that must
+    /// exercise the parallel path.
+    public static let alwaysParallel = FallbackPolicy(minimumBlockSize: 0, minimumEstimatedParallelism: 0)
+}
+
+/// The Block-STM executor: speculates on worker threads over multi-version memory, validates read sets,
+/// re-executes what read stale data, and returns exactly what ``SequentialExecutor`` returns.
+///
+/// Terms: a transaction's *index* is its place in the block; each execution of it is an *incarnation*;
+/// the *read set* is what an incarnation read (key and value); a failed validation *aborts* the incarnation
+/// and turns its writes into *estimates*, which make readers wait for it instead of reading stale values.
+/// Files: ``MultiVersionMemory`` (versions per key), ``Scheduler`` (tasks and statuses),
+/// `ParallelBlockRun` (the worker loop, recording and validation), this file (paths and fallback).
+///
+/// Workers are dedicated threads; nothing runs on the Swift concurrency pool.
+public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
+    /// Runs each transaction (shared with the sequential fallback).
+    public let processor: TransactionProcessor<Logic>
+    /// Worker threads per block.
+    public let threads: Int
+    /// When to run sequentially instead.
+    public let policy: FallbackPolicy
+    private let sequential: SequentialExecutor<Logic>
+
+    /// Creates a parallel executor.
+    /// - Parameters:
+    ///   - threads: worker threads; by default the number of active processors.
+    public init(
+        logic: Logic, options: ExecutionOptions = ExecutionOptions(),
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, policy: FallbackPolicy = FallbackPolicy()
+    ) {
+        processor = TransactionProcessor(logic: logic, options: options)
+        sequential = SequentialExecutor(logic: logic, options: options)
+        self.threads = max(1, threads)
+        self.policy = policy
+    }
+
+    /// Executes the block. `state` is read from several threads at once.
+    public func execute(
+        _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
+    ) throws(ExecutionError) -> ExecutedBlock {
+        var stopwatch = Stopwatch()
+        var metrics = ExecutionMetrics()
+        metrics.threads = threads
+        let signatures = processor.options.checkSignatures(of: transactions)
+        metrics.signatureSeconds = stopwatch.lap()
+
+        var outcome: (receipts: [Receipt], changeSet: ChangeSet)?
+        if let reason = reasonToRunSequentially(transactions) {
+            metrics.reason = reason
+        } else {
+            outcome = try runInParallel(transactions, signatures: signatures, context: context, state: state, metrics: &metrics)
+        }
+        if outcome == nil {
+            metrics.path = .sequential
+            metrics.incarnations += transactions.count
+            outcome = try sequential.run(transactions, signatures: signatures, context: context, state: state)
+        }
+        metrics.executionSeconds = stopwatch.lap()
+        var executed = ExecutedBlock(
+            context: context, parent: parent, transactions: transactions, receipts: outcome!.receipts,
+            changeSet: outcome!.changeSet)
+        metrics.finalizationSeconds = stopwatch.lap()
+        executed.metrics = metrics
+        return executed
+    }
+
+    /// Why the block should not run in parallel at all, or nil.
+    func reasonToRunSequentially(_ transactions: [Transaction]) -> String? {
+        if threads == 1 { return "one thread" }
+        if transactions.count < policy.minimumBlockSize {
+            return "small block (\(transactions.count) < \(policy.minimumBlockSize) transactions)"
+        }
+        if let depth = criticalPathLength(transactions) {
+            let parallelism = Double(transactions.count) / Double(depth)
+            if parallelism < policy.minimumEstimatedParallelism {
+                return "dependency chain (longest \(depth) of \(transactions.count) transactions)"
+            }
+        }
+        return nil
+    }
+
+    /// The longest chain of transactions in which each writes a key an earlier one in the chain writes, from
+    /// the logic's conflict keys and each sender's account; nil when the logic cannot tell.
+    func criticalPathLength(_ transactions: [Transaction]) -> Int? {
+        var depthByKey: [StateKey: Int] = [:]
+        depthByKey.reserveCapacity(transactions.count * 2)
+        var longest = 0
+        for transaction in transactions {
+            guard let keys = processor.logic.conflictKeys(of: transaction) else { return nil }
+            let senderKey = StateKey.account(transaction.sender)
+            var depth = depthByKey[senderKey] ?? 0
+            for key in keys { depth = max(depth, depthByKey[key] ?? 0) }
+            depth += 1
+            depthByKey[senderKey] = depth
+            for key in keys { depthByKey[key] = depth }
+            longest = max(longest, depth)
+        }
+        return longest
+    }
+
+    /// Runs the block on the worker threads; nil when the run fell back (the reason is in `metrics`).
+    private func runInParallel(
+        _ transactions: [Transaction], signatures: [Bool], context: BlockContext, state: some StateReader,
+        metrics: inout ExecutionMetrics
+    ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet)? {
+        let run = ParallelBlockRun(
+            transactions: transactions, signatures: signatures, context: context, processor: processor, state: state,
+            maximumIncarnationsPerTransaction: policy.maximumIncarnationsPerTransaction)
+        WorkerThreads.run(count: threads) { run.work() }
+        metrics.path = .parallel
+        metrics.incarnations = run.incarnations.load(ordering: .relaxed)
+        metrics.aborts = run.aborts.load(ordering: .relaxed)
+        metrics.validations = run.validations.load(ordering: .relaxed)
+        metrics.dependencyWaits = run.dependencyWaits.load(ordering: .relaxed)
+        switch run.stopReason {
+        case .failure(let error)?:
+            throw error
+        case .fallback(let reason)?:
+            metrics.reason = reason
+            return nil
+        case nil:
+            return (run.receipts(), try run.changeSet())
+        }
+    }
+}
