@@ -71,6 +71,27 @@ func scratchPath(_ name: String) -> String {
         #expect(third["stateCommitment"] as? String != commitment)
     }
 
+    @Test func parallelAndSequentialAgreeAndReportTheirMetrics() throws {
+        let arguments = ["--workload", "hotspot", "--accounts", "500", "--blocks", "2", "--block-size", "400", "--seed", "3", "--unsigned"]
+        let parallelDB = scratchPath("parallel")
+        let sequentialDB = scratchPath("sequential")
+        defer {
+            try? FileManager.default.removeItem(atPath: parallelDB)
+            try? FileManager.default.removeItem(atPath: sequentialDB)
+        }
+        let parallel = try TakeoffProcess.runJSON(["--db", parallelDB, "--executor", "parallel", "--threads", "3"] + arguments)
+        let sequential = try TakeoffProcess.runJSON(["--db", sequentialDB, "--executor", "sequential"] + arguments)
+        #expect(parallel["stateCommitment"] as? String == sequential["stateCommitment"] as? String)
+        #expect(parallel["executor"] as? String == "parallel")
+        #expect(parallel["threads"] as? Int == 3)
+        let metrics = try #require(parallel["metrics"] as? [String: Any])
+        for field in ["parallelBlocks", "sequentialBlocks", "incarnations", "aborts", "validations", "dependencyWaits", "executionSeconds"] {
+            #expect(metrics[field] != nil, "missing metrics.\(field)")
+        }
+        #expect(metrics["parallelBlocks"] as? Int == 2)
+        #expect((metrics["incarnations"] as? Int ?? 0) >= 800)
+    }
+
     @Test func aSecondRunContinuesFromTheHead() throws {
         let db = scratchPath("continue")
         defer { try? FileManager.default.removeItem(atPath: db) }
@@ -97,6 +118,7 @@ func scratchPath(_ name: String) -> String {
         ["run", "--db", "/tmp/x", "--workload", "teleport"],
         ["run", "--db", "/tmp/x", "--accounts", "many"],
         ["run", "--db", "/tmp/x", "--executor", "quantum"],
+        ["run", "--db", "/tmp/x", "--threads", "0"],
         ["run", "--db", "/tmp/x", "--no-such-flag"],
         ["fly"],
     ])

@@ -89,9 +89,8 @@ import Testing
     }
 
     @Test func executingOverTheLMDBStoreMatchesInMemory() throws {
-        let directory = NSTemporaryDirectory() + "takeoff-exec-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scratch = try ScratchDirectory()
+        let directory = scratch.path
         var harness = Rules.harness()
         let store = try StateStore(directory: directory, syncOnCommit: false)
         try store.initializeGenesis(harness.state.entries.map { ($0.key, $0.value) })

@@ -11,16 +11,25 @@ public struct FallbackPolicy: Hashable, Sendable {
     /// sequentially: a cap on wasted work, never a verdict on the block.
     public var maximumIncarnationsPerTransaction: Int
 
+    /// Whether one worker thread means running sequentially (it always pays; tests turn it off to run the
+    /// parallel machinery on one thread).
+    public var sequentialOnOneThread: Bool
+
     /// Creates a policy.
-    public init(minimumBlockSize: Int = 64, minimumEstimatedParallelism: Double = 1.6, maximumIncarnationsPerTransaction: Int = 4) {
+    public init(
+        minimumBlockSize: Int = 64, minimumEstimatedParallelism: Double = 1.6, maximumIncarnationsPerTransaction: Int = 4,
+        sequentialOnOneThread: Bool = true
+    ) {
         self.minimumBlockSize = minimumBlockSize
         self.minimumEstimatedParallelism = minimumEstimatedParallelism
         self.maximumIncarnationsPerTransaction = maximumIncarnationsPerTransaction
+        self.sequentialOnOneThread = sequentialOnOneThread
     }
 
     /// A policy that never falls back up front (only the re-execution cap remains), for tests that must
     /// exercise the parallel path.
-    public static let alwaysParallel = FallbackPolicy(minimumBlockSize: 0, minimumEstimatedParallelism: 0)
+    public static let alwaysParallel = FallbackPolicy(
+        minimumBlockSize: 0, minimumEstimatedParallelism: 0, sequentialOnOneThread: false)
 }
 
 /// The Block-STM executor: speculates on worker threads over multi-version memory, validates read sets,
@@ -87,7 +96,7 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
 
     /// Why the block should not run in parallel at all, or nil.
     func reasonToRunSequentially(_ transactions: [Transaction]) -> String? {
-        if threads == 1 { return "one thread" }
+        if threads == 1 && policy.sequentialOnOneThread { return "one thread" }
         if transactions.count < policy.minimumBlockSize {
             return "small block (\(transactions.count) < \(policy.minimumBlockSize) transactions)"
         }

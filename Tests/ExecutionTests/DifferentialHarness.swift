@@ -1,0 +1,30 @@
+import Testing
+import Takeoff
+
+/// Checks a parallel executor against the sequential reference on one block: receipts, change set, header
+/// (and so commitment) must be identical.
+struct DifferentialHarness {
+    static let threadCounts = [1, 2, 4, 8]
+    let logic = BuiltinTransactionLogic()
+    let options = ExecutionOptions(verifySignatures: false)
+
+    /// Runs `transactions` on the reference and on the parallel executor with every thread count; records an
+    /// issue naming `label` (the seed) on any difference. Returns the reference result.
+    @discardableResult
+    func check(
+        _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: InMemoryState, label: String,
+        policy: FallbackPolicy = .alwaysParallel, threadCounts: [Int] = threadCounts
+    ) throws -> ExecutedBlock {
+        let reference = try SequentialExecutor(logic: logic, options: options)
+            .execute(transactions, context: context, parent: parent, state: state)
+        for threads in threadCounts {
+            let parallel = try ParallelExecutor(logic: logic, options: options, threads: threads, policy: policy)
+                .execute(transactions, context: context, parent: parent, state: state)
+            let same = parallel.receipts == reference.receipts && parallel.changeSet == reference.changeSet
+                && parallel.header == reference.header
+            #expect(same, "\(label), \(threads) threads, \(transactions.count) transactions: parallel differs from sequential")
+            if !same { break }
+        }
+        return reference
+    }
+}

@@ -1,0 +1,141 @@
+import Testing
+@testable import Takeoff
+import TakeoffWorkloads
+
+@Suite struct ParallelExecutorTests {
+    static let options = ExecutionOptions(verifySignatures: false)
+    static let accounts = (0..<64).map { Address(space: 0x51, index: UInt64($0)) }
+    static let hot = Address(space: 0x52, index: 0)
+    static let collector = Address(space: 0xFEE, index: 0)
+
+    static var state: InMemoryState {
+        InMemoryState(Dictionary(uniqueKeysWithValues: accounts.map { (StateKey.account($0), StateValue.account(Account(balance: 1_000_000))) }))
+    }
+
+    static func head(_ state: InMemoryState) -> StoreHead { StoreHead(block: 0, blockHash: .zero, commitment: state.commitment) }
+    static let context = BlockContext(number: 1, timestamp: 0, feeCollector: collector)
+
+    /// Every transaction pays the same hot account: full contention on one key.
+    static func contendedBlock(size: Int) -> [Transaction] {
+        (0..<size).map { index in
+            Transaction(
+                sender: accounts[index % accounts.count], nonce: UInt64(index / accounts.count), fee: 3, gasLimit: 21_000,
+                payload: .transfer(to: hot, amount: UInt128(index + 1)))
+        }
+    }
+
+    @Test func fullContentionIsDeterministicWithMoreThreadsThanCores() throws {
+        let state = Self.state
+        let block = Self.contendedBlock(size: 500)
+        let reference = try SequentialExecutor(logic: BuiltinTransactionLogic(), options: Self.options)
+            .execute(block, context: Self.context, parent: Self.head(state), state: state)
+        let executor = ParallelExecutor(logic: BuiltinTransactionLogic(), options: Self.options, threads: 16, policy: .alwaysParallel)
+        for run in 0..<25 {
+            let parallel = try executor.execute(block, context: Self.context, parent: Self.head(state), state: state)
+            #expect(parallel.metrics.path == .parallel)
+            #expect(parallel.header == reference.header, "run \(run)")
+            #expect(parallel.receipts == reference.receipts, "run \(run)")
+            #expect(parallel.changeSet == reference.changeSet, "run \(run)")
+        }
+    }
+
+    @Test func smallBlocksAndChainsRunSequentiallyAndSayWhy() throws {
+        let state = Self.state
+        let executor = ParallelExecutor(logic: BuiltinTransactionLogic(), options: Self.options, threads: 2)
+        let small = try executor.execute(Self.contendedBlock(size: 10), context: Self.context, parent: Self.head(state), state: state)
+        #expect(small.metrics.path == .sequential)
+        #expect(small.metrics.reason.hasPrefix("small block"))
+        let chain = try executor.execute(Self.contendedBlock(size: 300), context: Self.context, parent: Self.head(state), state: state)
+        #expect(chain.metrics.path == .sequential)
+        #expect(chain.metrics.reason.hasPrefix("dependency chain"))
+        let single = try ParallelExecutor(logic: BuiltinTransactionLogic(), options: Self.options, threads: 1)
+            .execute(Self.contendedBlock(size: 300), context: Self.context, parent: Self.head(state), state: state)
+        #expect(single.metrics.reason == "one thread")
+    }
+
+    @Test func independentTransfersRunInParallelAndFeesDoNotSerialize() throws {
+        let state = Self.state
+        // Disjoint pairs: every transaction pays the fee collector, yet nothing conflicts.
+        let block = (0..<32).map { pair in
+            Transaction(sender: Self.accounts[2 * pair], nonce: 0, fee: 7, gasLimit: 21_000, payload: .transfer(to: Self.accounts[2 * pair + 1], amount: 5))
+        } + (0..<32).map { pair in
+            Transaction(sender: Self.accounts[2 * pair + 1], nonce: 0, fee: 7, gasLimit: 21_000, payload: .transfer(to: Self.accounts[(2 * pair + 2) % 64], amount: 5))
+        }
+        let executor = ParallelExecutor(logic: BuiltinTransactionLogic(), options: Self.options, threads: 2)
+        let executed = try executor.execute(block, context: Self.context, parent: Self.head(state), state: state)
+        #expect(executed.metrics.path == .parallel)
+        #expect(executor.criticalPathLength(block) == 2)
+        #expect(executed.receipts.allSatisfy { $0.status == .success })
+        let collector = executed.changeSet.changes.first { $0.key == .account(Self.collector) }
+        #expect(collector?.newValue == .account(Account(balance: 7 * 64)))
+    }
+
+    @Test func theReexecutionCapFallsBackWithTheSameResult() throws {
+        let state = Self.state
+        let block = Self.contendedBlock(size: 200)
+        var policy = FallbackPolicy.alwaysParallel
+        policy.maximumIncarnationsPerTransaction = 0  // the cap is then its floor, 16 executions
+        let capped = try ParallelExecutor(logic: BuiltinTransactionLogic(), options: Self.options, threads: 4, policy: policy)
+            .execute(block, context: Self.context, parent: Self.head(state), state: state)
+        let reference = try SequentialExecutor(logic: BuiltinTransactionLogic(), options: Self.options)
+            .execute(block, context: Self.context, parent: Self.head(state), state: state)
+        #expect(capped.metrics.path == .sequential)
+        #expect(capped.metrics.reason.hasPrefix("re-execution cap"))
+        #expect(capped.header == reference.header)
+        #expect(capped.receipts == reference.receipts)
+    }
+
+    /// A chain team's logic without conflict hints: an append-only log per kind, read and written.
+    struct LogLogic: TransactionLogic {
+        func execute<State: TransactionState>(
+            _ transaction: Transaction, in block: BlockContext, state: inout State
+        ) throws(ExecutionInterrupted) -> PayloadOutcome {
+            guard case .custom(let kind, let data) = transaction.payload else { return .failure(.invalidPayload, gasUsed: 0) }
+            let key = StateKey.custom(namespace: 1, id: Hash32(w0: UInt64(kind), w1: 0, w2: 0, w3: 0))
+            var log: [UInt8] = []
+            if case .bytes(let bytes)? = try state.read(key) { log = bytes }
+            if log.count > 40 { return .failure(.custom(1), gasUsed: 10) }
+            state.write(key, .bytes(log + data))
+            return .success(gasUsed: 10)
+        }
+    }
+
+    @Test func aChainTeamsLogicSeesSequentialReadsInParallel() throws {
+        let state = Self.state
+        let block = (0..<256).map { index in
+            Transaction(
+                sender: Self.accounts[index % 64], nonce: UInt64(index / 64), fee: 1, gasLimit: 100,
+                payload: .custom(kind: UInt16(index % 3), data: [UInt8(truncatingIfNeeded: index)]))
+        }
+        let reference = try SequentialExecutor(logic: LogLogic(), options: Self.options)
+            .execute(block, context: Self.context, parent: Self.head(state), state: state)
+        for threads in [2, 4, 8] {
+            let parallel = try ParallelExecutor(logic: LogLogic(), options: Self.options, threads: threads)
+                .execute(block, context: Self.context, parent: Self.head(state), state: state)
+            #expect(parallel.metrics.path == .parallel)
+            #expect(parallel.receipts == reference.receipts)
+            #expect(parallel.changeSet == reference.changeSet)
+        }
+        #expect(reference.receipts.contains { $0.status == .custom(1) })
+    }
+
+    @Test func parallelExecutionOverTheLMDBStoreMatches() throws {
+        let generator = try WorkloadGenerator(WorkloadConfiguration(kind: .mix, accounts: 300, seed: 4, signed: false))
+        let directory = try ScratchDirectory()
+        let store = try StateStore(directory: directory.path, syncOnCommit: false)
+        let genesis = generator.genesis()
+        try store.initializeGenesis(genesis)
+        let memory = InMemoryState(Dictionary(genesis, uniquingKeysWith: { first, _ in first }))
+        let block = generator.nextBlock(size: 600)
+        let context = generator.context(number: 1)
+        let parallel = try store.withSnapshot { snapshot in
+            try ParallelExecutor(logic: BuiltinTransactionLogic(), options: Self.options, threads: 4, policy: .alwaysParallel)
+                .execute(block, context: context, parent: snapshot.head, state: snapshot)
+        }
+        let reference = try SequentialExecutor(logic: BuiltinTransactionLogic(), options: Self.options)
+            .execute(block, context: context, parent: Self.head(memory), state: memory)
+        #expect(parallel.header == reference.header)
+        try store.commit(parallel.header, changeSet: parallel.changeSet)
+        #expect(try store.recomputeCommitment() == parallel.commitment)
+    }
+}
