@@ -7,7 +7,7 @@ struct TakeoffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "takeoff",
         abstract: "Execute blocks of account transactions and commit them to an LMDB state store.",
-        subcommands: [RunCommand.self])
+        subcommands: [RunCommand.self, BenchCommand.self])
 
     /// Parses and runs, printing errors on one line (`takeoff: <message>`) with a non-zero exit, and help in
     /// full.

@@ -1,0 +1,202 @@
+import ArgumentParser
+import Foundation
+import Takeoff
+import TakeoffWorkloads
+
+/// `takeoff bench`: execution throughput, parallel against sequential on the same blocks in the same run.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure execution throughput: the parallel executor against the sequential one, same blocks, same run.",
+        discussion: """
+            Each scenario generates unsigned blocks over an in-memory genesis state, runs them through the sequential \
+            executor and then through the parallel one (each from the same genesis), checks that both end with the \
+            same state commitment, and reports transactions per second and the ratio. "execution" counts the \
+            executor's execution phase; "block" adds building the change set, commitment and header. Scenarios: \
+            uniform (transfers over --accounts accounts), uniform-work (the same with --work-per-tx rounds of \
+            SHA-256 each), contention (every transaction pays one account), mainnet (the trace, block by block).
+            """)
+
+    enum Scenario: String, ExpressibleByArgument, CaseIterable {
+        case uniform, uniformWork = "uniform-work", contention, mainnet, all
+    }
+
+    @Option(help: "Which scenario: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var scenario: Scenario = .all
+
+    @Option(help: "Accounts for the generated scenarios.")
+    var accounts: Int = 1_000_000
+
+    @Option(help: "Transactions per generated block.")
+    var blockSize: Int = 10_000
+
+    @Option(help: "Generated blocks per scenario.")
+    var blocks: Int = 5
+
+    @Option(help: "Worker threads for the parallel executor.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "SHA-256 rounds per transaction in uniform-work (about 20 µs at the default).")
+    var workPerTx: Int = 60
+
+    @Option(help: "Repetitions of each measurement; the fastest counts (the machine is shared and noisy).")
+    var repeats: Int = 3
+
+    @Option(help: "The mainnet trace.")
+    var trace: String = "Fixtures/ethereum-mainnet/mainnet-85-blocks.csv.zst"
+
+    @Flag(help: "Print one JSON object per scenario instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard accounts >= 2, blockSize >= 1, blocks >= 1, repeats >= 1 else {
+            throw ValidationError("--accounts must be at least 2, --block-size, --blocks and --repeats at least 1")
+        }
+        guard (1...1024).contains(threads) else { throw ValidationError("--threads must be within 1...1024, got \(threads)") }
+    }
+
+    func run() throws {
+        let scenarios: [Scenario] = scenario == .all ? [.uniform, .uniformWork, .contention, .mainnet] : [scenario]
+        if !json {
+            print("scenario       threads  sequential tx/s  parallel tx/s  ratio  (execution only; whole block in brackets)")
+        }
+        for scenario in scenarios {
+            let result = try measure(scenario)
+            print(json ? try result.jsonText() : result.row)
+        }
+    }
+
+    private func measure(_ scenario: Scenario) throws -> BenchResult {
+        let workload = try BenchWorkload(scenario: scenario, command: self)
+        let sequential = SequentialExecutor(logic: BuiltinTransactionLogic(), options: workload.options)
+        let parallel = ParallelExecutor(logic: BuiltinTransactionLogic(), options: workload.options, threads: threads)
+        var result = BenchResult(scenario: scenario.rawValue, threads: threads, transactions: workload.transactionCount)
+        for _ in 0..<repeats {
+            let sequentialRun = try workload.run(sequential)
+            let parallelRun = try workload.run(parallel)
+            guard sequentialRun.commitment == parallelRun.commitment else {
+                throw CommandError(description: "\(scenario.rawValue): parallel and sequential commitments differ")
+            }
+            result.add(sequential: sequentialRun, parallel: parallelRun)
+        }
+        return result
+    }
+}
+
+/// The blocks and genesis state of one bench scenario, generated once and run through each executor.
+struct BenchWorkload {
+    let genesis: InMemoryState
+    let genesisCommitment: StateCommitment
+    let blocks: [(BlockContext, [Transaction])]
+    let options: ExecutionOptions
+
+    var transactionCount: Int { blocks.reduce(0) { $0 + $1.1.count } }
+
+    init(scenario: BenchCommand.Scenario, command: BenchCommand) throws {
+        var configuration = WorkloadConfiguration(kind: .uniform, accounts: command.accounts, signed: false)
+        var blockCount = command.blocks
+        options = ExecutionOptions(verifySignatures: false, workRoundsPerTransaction: scenario == .uniformWork ? command.workPerTx : 0)
+        switch scenario {
+        case .uniform, .uniformWork, .all: break
+        case .contention:
+            configuration.kind = .hotspot
+            configuration.hotAccounts = 1
+            configuration.hotFraction = 1
+        case .mainnet:
+            configuration.kind = .mainnet
+            configuration.trace = try MainnetTrace(contentsOf: command.trace)
+            blockCount = configuration.trace!.blocks.count
+        }
+        let generator = try WorkloadGenerator(configuration)
+        genesis = InMemoryState(Dictionary(generator.genesis(), uniquingKeysWith: { first, _ in first }))
+        genesisCommitment = genesis.commitment
+        blocks = (1...blockCount).map { number in
+            (generator.context(number: UInt64(number)), generator.nextBlock(size: command.blockSize))
+        }
+    }
+
+    struct Run {
+        var executionSeconds = 0.0
+        var blockSeconds = 0.0
+        var commitment = StateCommitment.empty
+        var parallelBlocks = 0
+    }
+
+    /// Runs every block from genesis; times only the executor.
+    func run(_ executor: some BlockExecutor) throws -> Run {
+        var state = genesis
+        var head = StoreHead(block: 0, blockHash: .zero, commitment: genesisCommitment)
+        var run = Run()
+        for (context, transactions) in blocks {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let executed = try executor.execute(transactions, context: context, parent: head, state: state)
+            run.blockSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            run.executionSeconds += executed.metrics.executionSeconds
+            if executed.metrics.path == .parallel { run.parallelBlocks += 1 }
+            state.apply(executed.changeSet)
+            head = executed.head
+        }
+        run.commitment = head.commitment
+        return run
+    }
+}
+
+/// One scenario's figures: the best of the repetitions.
+struct BenchResult: Encodable {
+    var scenario: String
+    var threads: Int
+    var transactions: Int
+    var sequentialTPS = 0.0
+    var parallelTPS = 0.0
+    var sequentialBlockTPS = 0.0
+    var parallelBlockTPS = 0.0
+    var parallelBlocks = 0
+
+    var ratio: Double { sequentialTPS > 0 ? parallelTPS / sequentialTPS : 0 }
+    var blockRatio: Double { sequentialBlockTPS > 0 ? parallelBlockTPS / sequentialBlockTPS : 0 }
+
+    mutating func add(sequential: BenchWorkload.Run, parallel: BenchWorkload.Run) {
+        let count = Double(transactions)
+        sequentialTPS = max(sequentialTPS, count / sequential.executionSeconds)
+        parallelTPS = max(parallelTPS, count / parallel.executionSeconds)
+        sequentialBlockTPS = max(sequentialBlockTPS, count / sequential.blockSeconds)
+        parallelBlockTPS = max(parallelBlockTPS, count / parallel.blockSeconds)
+        parallelBlocks = parallel.parallelBlocks
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case scenario, threads, transactions, sequentialTPS, parallelTPS, ratio, sequentialBlockTPS, parallelBlockTPS,
+            blockRatio, parallelBlocks
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(scenario, forKey: .scenario)
+        try container.encode(threads, forKey: .threads)
+        try container.encode(transactions, forKey: .transactions)
+        try container.encode(sequentialTPS.rounded(), forKey: .sequentialTPS)
+        try container.encode(parallelTPS.rounded(), forKey: .parallelTPS)
+        try container.encode((ratio * 1000).rounded() / 1000, forKey: .ratio)
+        try container.encode(sequentialBlockTPS.rounded(), forKey: .sequentialBlockTPS)
+        try container.encode(parallelBlockTPS.rounded(), forKey: .parallelBlockTPS)
+        try container.encode((blockRatio * 1000).rounded() / 1000, forKey: .blockRatio)
+        try container.encode(parallelBlocks, forKey: .parallelBlocks)
+    }
+
+    func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    var row: String {
+        func tps(_ value: Double, _ block: Double) -> String {
+            "\(Int(value)) [\(Int(block))]".padding(toLength: 17, withPad: " ", startingAt: 0)
+        }
+        return scenario.padding(toLength: 15, withPad: " ", startingAt: 0)
+            + "\(threads)".padding(toLength: 9, withPad: " ", startingAt: 0)
+            + tps(sequentialTPS, sequentialBlockTPS) + tps(parallelTPS, parallelBlockTPS)
+            + String(format: "%.2fx [%.2fx]", ratio, blockRatio)
+            + (parallelBlocks == 0 ? "  (all blocks fell back to sequential)" : "")
+    }
+}
