@@ -45,6 +45,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The mainnet trace.")
     var trace: String = "Fixtures/ethereum-mainnet/mainnet-85-blocks.csv.zst"
 
+    @Flag(help: "Never fall back to sequential up front (the re-execution cap still applies): measures the parallel path itself.")
+    var noFallback = false
+
     @Flag(help: "Print one JSON object per scenario instead of a table.")
     var json = false
 
@@ -69,7 +72,9 @@ struct BenchCommand: ParsableCommand {
     private func measure(_ scenario: Scenario) throws -> BenchResult {
         let workload = try BenchWorkload(scenario: scenario, command: self)
         let sequential = SequentialExecutor(logic: BuiltinTransactionLogic(), options: workload.options)
-        let parallel = ParallelExecutor(logic: BuiltinTransactionLogic(), options: workload.options, threads: threads)
+        let parallel = ParallelExecutor(
+            logic: BuiltinTransactionLogic(), options: workload.options, threads: threads,
+            policy: noFallback ? .alwaysParallel : FallbackPolicy())
         var result = BenchResult(scenario: scenario.rawValue, threads: threads, transactions: workload.transactionCount)
         for _ in 0..<repeats {
             let sequentialRun = try workload.run(sequential)

@@ -55,39 +55,55 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
 
 /// The state during a sequential block: every value the block has read or written so far, over the base.
 ///
-/// A class, so that each transaction's buffer shares it instead of copying its dictionaries.
+/// A class, so that each transaction's buffer shares it instead of copying its dictionary. One dictionary
+/// holds both the value before the block and the latest value of each touched key, so a key is hashed once
+/// per access.
 final class BlockOverlay<Base: StateReader>: TransactionReadSource {
+    struct Entry {
+        /// The value before the block.
+        var original: StateValue?
+        /// The latest value.
+        var current: StateValue?
+    }
+
     let base: Base
-    /// The latest value of every key the block touched.
-    private(set) var current: [StateKey: StateValue?] = [:]
-    /// The value of every touched key before the block.
-    private(set) var original: [StateKey: StateValue?] = [:]
+    private var entries: [StateKey: Entry] = [:]
 
     init(base: Base) { self.base = base }
 
     func read(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue? {
-        if let value = current[key] { return value }
-        let value: StateValue?
-        do { value = try base.value(for: key) } catch { throw .storageFailure(error) }
-        current[key] = value
-        original[key] = value
+        if let entry = entries[key] { return entry.current }
+        let value = try load(key)
+        entries[key] = Entry(original: value, current: value)
         return value
+    }
+
+    private func load(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue? {
+        do { return try base.value(for: key) } catch { throw .storageFailure(error) }
     }
 
     /// Publishes a finished transaction's writes. Credits are applied at once: a later transaction that reads
     /// the key sees them, exactly as it would once the parallel executor materializes them.
     func apply(keys: [StateKey], writes: [BufferedWrite]) throws(ExecutionInterrupted) {
         for (key, write) in zip(keys, writes) {
-            let earlier = try read(key)
-            switch write {
-            case .value(let value): current[key] = value
-            case .credit(let amount): current[key] = earlier.credited(amount, key: key)
+            if let index = entries.index(forKey: key) {
+                switch write {
+                case .value(let value): entries.values[index].current = value
+                case .credit(let amount): entries.values[index].current = entries.values[index].current.credited(amount, key: key)
+                }
+            } else {
+                // A blind write or credit: the value before the block is still needed for the change set.
+                let original = try load(key)
+                switch write {
+                case .value(let value): entries[key] = Entry(original: original, current: value)
+                case .credit(let amount): entries[key] = Entry(original: original, current: original.credited(amount, key: key))
+                }
             }
         }
     }
 
     /// The block's changes.
     var changeSet: ChangeSet {
-        ChangeSet(unsorted: original.map { StateChange(key: $0.key, oldValue: $0.value, newValue: current[$0.key] ?? nil) })
+        ChangeSet(unsorted: entries.map { StateChange(key: $0.key, oldValue: $0.value.original, newValue: $0.value.current) })
     }
 }

@@ -18,7 +18,8 @@ public enum BufferedWrite: Hashable, Sendable {
 /// runs on.
 ///
 /// Transactions touch a handful of keys, so the buffer is two parallel arrays searched linearly: cheaper
-/// than hashing for the sizes that occur, and a savepoint is just a copy of them.
+/// than hashing for the sizes that occur. A savepoint is the arrays' length plus an undo log of the entries
+/// overwritten since, so rolling back copies nothing that was not changed.
 public struct TransactionBuffer<Source: TransactionReadSource>: TransactionState {
     /// The reads underneath.
     public var source: Source
@@ -26,6 +27,9 @@ public struct TransactionBuffer<Source: TransactionReadSource>: TransactionState
     public private(set) var keys: [StateKey] = []
     /// The write for each key in ``keys``.
     public private(set) var writes: [BufferedWrite] = []
+    /// Entries overwritten since the savepoint, oldest first (empty, and unallocated, when there is none).
+    private var undo: [(index: Int, write: BufferedWrite)] = []
+    private var recordingUndo = false
 
     /// Creates an empty buffer over `source`.
     public init(source: Source) {
@@ -42,14 +46,14 @@ public struct TransactionBuffer<Source: TransactionReadSource>: TransactionState
         case .credit(let amount):
             // Reading a credited key makes the transaction depend on the key's earlier value after all.
             let value = try source.read(key).credited(amount, key: key)
-            writes[index] = .value(value)
+            overwrite(index, with: .value(value))
             return value
         }
     }
 
     public mutating func write(_ key: StateKey, _ value: StateValue?) {
         if let index = keys.firstIndex(of: key) {
-            writes[index] = .value(value)
+            overwrite(index, with: .value(value))
         } else {
             keys.append(key)
             writes.append(.value(value))
@@ -63,21 +67,34 @@ public struct TransactionBuffer<Source: TransactionReadSource>: TransactionState
             return
         }
         switch writes[index] {
-        case .value(let value): writes[index] = .value(value.credited(amount, key: key))
-        case .credit(let earlier): writes[index] = .credit(earlier.saturatingAdding(amount))
+        case .value(let value): overwrite(index, with: .value(value.credited(amount, key: key)))
+        case .credit(let earlier): overwrite(index, with: .credit(earlier.saturatingAdding(amount)))
         }
     }
 
-    /// A point to roll back to.
-    struct Savepoint {
-        fileprivate let keys: [StateKey]
-        fileprivate let writes: [BufferedWrite]
+    private mutating func overwrite(_ index: Int, with write: BufferedWrite) {
+        if recordingUndo { undo.append((index, writes[index])) }
+        writes[index] = write
     }
 
-    var savepoint: Savepoint { Savepoint(keys: keys, writes: writes) }
+    /// A point to roll back to: the number of keys written before it.
+    struct Savepoint {
+        fileprivate let count: Int
+    }
 
+    /// Starts recording what must be undone to come back here. One savepoint at a time.
+    mutating func makeSavepoint() -> Savepoint {
+        recordingUndo = true
+        undo.removeAll(keepingCapacity: true)
+        return Savepoint(count: keys.count)
+    }
+
+    /// Drops every write made since `savepoint`.
     mutating func rollBack(to savepoint: Savepoint) {
-        keys = savepoint.keys
-        writes = savepoint.writes
+        for entry in undo.reversed() where entry.index < savepoint.count { writes[entry.index] = entry.write }
+        keys.removeSubrange(savepoint.count...)
+        writes.removeSubrange(savepoint.count...)
+        undo.removeAll(keepingCapacity: true)
+        recordingUndo = false
     }
 }

@@ -41,7 +41,7 @@ public struct TransactionProcessor<Logic: TransactionLogic>: Sendable {
             _ = DeterministicWork.chain(seed: transaction.signature.bytes, rounds: options.workRoundsPerTransaction)
         }
 
-        let beforePayload = buffer.savepoint
+        let beforePayload = buffer.makeSavepoint()
         let outcome = try logic.execute(transaction, in: block, state: &buffer)
         if !outcome.status.isSuccess { buffer.rollBack(to: beforePayload) }
         return Receipt(status: outcome.status, gasUsed: outcome.gasUsed, feePaid: transaction.fee)

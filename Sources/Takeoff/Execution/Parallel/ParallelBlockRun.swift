@@ -118,7 +118,8 @@ final class ParallelBlockRun<Logic: TransactionLogic, Reader: StateReader>: @unc
         var written: [KeyVersions] = []
         written.reserveCapacity(keys.count)
         for (key, write) in zip(keys, writes) {
-            let versions = memory.versions(of: key)
+            // Most written keys were read first: reuse that lookup instead of going through the shards again.
+            let versions = reads.first(where: { $0.0.key == key })?.0 ?? memory.versions(of: key)
             switch write {
             case .value(let value): versions.write(.value(value), by: index)
             case .credit(let amount): versions.write(.credit(amount), by: index)
