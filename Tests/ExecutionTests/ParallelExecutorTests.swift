@@ -87,8 +87,8 @@ import TakeoffWorkloads
 
     /// A chain team's logic without conflict hints: an append-only log per kind, read and written.
     struct LogLogic: TransactionLogic {
-        func execute<State: TransactionState>(
-            _ transaction: Transaction, in block: BlockContext, state: inout State
+        func execute(
+            _ transaction: Transaction, in block: BlockContext, state: inout TransactionState
         ) throws(ExecutionInterrupted) -> PayloadOutcome {
             guard case .custom(let kind, let data) = transaction.payload else { return .failure(.invalidPayload, gasUsed: 0) }
             let key = StateKey.custom(namespace: 1, id: Hash32(w0: UInt64(kind), w1: 0, w2: 0, w3: 0))

@@ -57,8 +57,8 @@ import Testing
     /// A chain team's own logic: a key-value "note" kind, plus the built-in kinds through delegation.
     struct NotesLogic: TransactionLogic {
         static let namespace: UInt16 = 42
-        func execute<State: TransactionState>(
-            _ transaction: Transaction, in block: BlockContext, state: inout State
+        func execute(
+            _ transaction: Transaction, in block: BlockContext, state: inout TransactionState
         ) throws(ExecutionInterrupted) -> PayloadOutcome {
             guard case .custom(let kind, let data) = transaction.payload else {
                 return try BuiltinTransactionLogic().execute(transaction, in: block, state: &state)

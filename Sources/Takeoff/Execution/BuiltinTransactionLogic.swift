@@ -34,8 +34,8 @@ public struct BuiltinTransactionLogic: TransactionLogic {
     /// Creates the logic.
     public init() {}
 
-    public func execute<State: TransactionState>(
-        _ transaction: Transaction, in block: BlockContext, state: inout State
+    public func execute(
+        _ transaction: Transaction, in block: BlockContext, state: inout TransactionState
     ) throws(ExecutionInterrupted) -> PayloadOutcome {
         let sender = transaction.sender
         switch transaction.payload {
@@ -102,8 +102,8 @@ public struct BuiltinTransactionLogic: TransactionLogic {
 
     // MARK: - Native balances
 
-    static func moveNative<State: TransactionState>(
-        _ amount: UInt128, from sender: Address, to recipient: Address, state: inout State
+    static func moveNative(
+        _ amount: UInt128, from sender: Address, to recipient: Address, state: inout TransactionState
     ) throws(ExecutionInterrupted) -> ReceiptStatus {
         guard case .account(var from)? = try state.read(.account(sender)) else { return .insufficientBalance }
         guard from.balance >= amount else { return .insufficientBalance }
@@ -125,8 +125,8 @@ public struct BuiltinTransactionLogic: TransactionLogic {
 
     // MARK: - Tokens
 
-    static func tokenBalance<State: TransactionState>(
-        _ token: Address, _ holder: Address, state: inout State
+    static func tokenBalance(
+        _ token: Address, _ holder: Address, state: inout TransactionState
     ) throws(ExecutionInterrupted) -> UInt128? {
         switch try state.read(.tokenBalance(token: token, holder: holder)) {
         case .none: 0
@@ -135,8 +135,8 @@ public struct BuiltinTransactionLogic: TransactionLogic {
         }
     }
 
-    static func moveToken<State: TransactionState>(
-        _ token: Address, _ amount: UInt128, from sender: Address, to recipient: Address, state: inout State
+    static func moveToken(
+        _ token: Address, _ amount: UInt128, from sender: Address, to recipient: Address, state: inout TransactionState
     ) throws(ExecutionInterrupted) -> ReceiptStatus {
         guard let fromBalance = try tokenBalance(token, sender, state: &state) else { return .invalidPayload }
         guard fromBalance >= amount else { return .insufficientBalance }
@@ -149,8 +149,8 @@ public struct BuiltinTransactionLogic: TransactionLogic {
         return .success
     }
 
-    static func mint<State: TransactionState>(
-        _ token: Address, _ amount: UInt128, to recipient: Address, by sender: Address, state: inout State
+    static func mint(
+        _ token: Address, _ amount: UInt128, to recipient: Address, by sender: Address, state: inout TransactionState
     ) throws(ExecutionInterrupted) -> ReceiptStatus {
         guard case .address(let minter)? = try state.read(.contractSlot(contract: token, slot: minterSlot)),
             minter == sender
@@ -186,8 +186,8 @@ public struct BuiltinTransactionLogic: TransactionLogic {
         return denominator.dividingFullWidth(numerator).quotient
     }
 
-    static func swap<State: TransactionState>(
-        pool: Address, tokenIn: Address, amountIn: UInt128, minimumOut: UInt128, trader: Address, state: inout State
+    static func swap(
+        pool: Address, tokenIn: Address, amountIn: UInt128, minimumOut: UInt128, trader: Address, state: inout TransactionState
     ) throws(ExecutionInterrupted) -> ReceiptStatus {
         guard case .address(let tokenA)? = try state.read(.contractSlot(contract: pool, slot: 0)),
             case .address(let tokenB)? = try state.read(.contractSlot(contract: pool, slot: 1)),
@@ -216,8 +216,8 @@ public struct BuiltinTransactionLogic: TransactionLogic {
 
     // MARK: - Compute calls
 
-    static func compute<State: TransactionState>(
-        _ contract: Address, value: UInt128, rounds: UInt32, transaction: Transaction, state: inout State
+    static func compute(
+        _ contract: Address, value: UInt128, rounds: UInt32, transaction: Transaction, state: inout TransactionState
     ) throws(ExecutionInterrupted) -> ReceiptStatus {
         let paid = try moveNative(value, from: transaction.sender, to: contract, state: &state)
         guard paid == .success else { return paid }

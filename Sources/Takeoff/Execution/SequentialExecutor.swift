@@ -1,11 +1,11 @@
 /// The reference executor: runs a block's transactions one after another over a block-wide overlay of
 /// the state. Every other executor is tested against it, so it stays plain.
-public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
+public struct SequentialExecutor: BlockExecutor {
     /// Runs each transaction.
-    public let processor: TransactionProcessor<Logic>
+    public let processor: TransactionProcessor
 
     /// Creates a sequential executor for `logic`.
-    public init(logic: Logic, options: ExecutionOptions = ExecutionOptions()) {
+    public init(logic: some TransactionLogic, options: ExecutionOptions = ExecutionOptions()) {
         processor = TransactionProcessor(logic: logic, options: options)
     }
 
@@ -16,7 +16,7 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
         var metrics = ExecutionMetrics()
         let signatures = processor.options.checkSignatures(of: transactions)
         metrics.signatureSeconds = stopwatch.lap()
-        let (receipts, changeSet) = try run(transactions, signatures: signatures, context: context, state: state)
+        let (receipts, changeSet) = try run(transactions, signatures: signatures, context: context, state: state as any StateReader)
         metrics.incarnations = transactions.count
         metrics.executionSeconds = stopwatch.lap()
         var executed = ExecutedBlock(
@@ -28,16 +28,16 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
 
     /// Runs the transactions in order, given the signature checks already made.
     func run(
-        _ transactions: [Transaction], signatures: [Bool], context: BlockContext, state: some StateReader
+        _ transactions: [Transaction], signatures: [Bool], context: BlockContext, state: any StateReader
     ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet) {
         let overlay = BlockOverlay(base: state)
         var receipts: [Receipt] = []
         receipts.reserveCapacity(transactions.count)
         for (index, transaction) in transactions.enumerated() {
-            var buffer = TransactionBuffer(source: overlay)
+            var buffer = TransactionState(source: .sequential(overlay))
             do {
                 let receipt = try processor.process(
-                    transaction, signatureIsValid: signatures[index], in: context, buffer: &buffer)
+                    transaction, signatureIsValid: signatures[index], in: context, state: &buffer)
                 try overlay.apply(keys: buffer.keys, writes: buffer.writes)
                 receipts.append(receipt)
             } catch {
@@ -58,7 +58,7 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
 /// A class, so that each transaction's buffer shares it instead of copying its dictionary. One dictionary
 /// holds both the value before the block and the latest value of each touched key, so a key is hashed once
 /// per access.
-final class BlockOverlay<Base: StateReader>: TransactionReadSource {
+final class BlockOverlay {
     struct Entry {
         /// The value before the block.
         var original: StateValue?
@@ -66,10 +66,10 @@ final class BlockOverlay<Base: StateReader>: TransactionReadSource {
         var current: StateValue?
     }
 
-    let base: Base
+    let base: any StateReader
     private var entries: [StateKey: Entry] = [:]
 
-    init(base: Base) { self.base = base }
+    init(base: any StateReader) { self.base = base }
 
     func read(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue? {
         if let entry = entries[key] { return entry.current }

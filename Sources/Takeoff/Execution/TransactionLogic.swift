@@ -38,8 +38,8 @@ public protocol TransactionLogic: Sendable {
     ///   - state: reads and writes as of this transaction's place in the block.
     /// - Returns: the payload's status and gas used.
     /// - Throws: only the ``ExecutionInterrupted`` that `state` throws, passed on.
-    func execute<State: TransactionState>(
-        _ transaction: Transaction, in block: BlockContext, state: inout State
+    func execute(
+        _ transaction: Transaction, in block: BlockContext, state: inout TransactionState
     ) throws(ExecutionInterrupted) -> PayloadOutcome
 
     /// Keys `transaction`'s payload will probably write; see the default implementation.

@@ -6,26 +6,25 @@
 /// 3. The fee leaves the sender and is credited (a commutative delta) to the block's fee collector; the
 ///    sender's nonce goes up by one.
 /// 4. The payload runs; when it fails, its writes are dropped and the fee and nonce stay.
-public struct TransactionProcessor<Logic: TransactionLogic>: Sendable {
+public struct TransactionProcessor: Sendable {
     /// The chain's logic.
-    public let logic: Logic
+    public let logic: any TransactionLogic
     /// Engine settings.
     public let options: ExecutionOptions
 
     /// Creates a processor.
-    public init(logic: Logic, options: ExecutionOptions) {
+    public init(logic: some TransactionLogic, options: ExecutionOptions) {
         self.logic = logic
         self.options = options
     }
 
-    /// Runs `transaction` over `buffer`, leaving its writes in the buffer.
+    /// Runs `transaction` over `state`, leaving its writes there.
     /// - Parameters:
     ///   - signatureIsValid: the result of the signature check done before execution.
     /// - Returns: the receipt.
     /// - Throws: the ``ExecutionInterrupted`` a read threw.
-    public func process<Source>(
-        _ transaction: Transaction, signatureIsValid: Bool, in block: BlockContext,
-        buffer: inout TransactionBuffer<Source>
+    func process(
+        _ transaction: Transaction, signatureIsValid: Bool, in block: BlockContext, state buffer: inout TransactionState
     ) throws(ExecutionInterrupted) -> Receipt {
         guard signatureIsValid else { return Receipt(status: .badSignature, gasUsed: 0, feePaid: 0) }
         guard case .account(var sender)? = try buffer.read(.account(transaction.sender)),

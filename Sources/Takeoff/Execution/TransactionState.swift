@@ -8,18 +8,75 @@ public enum ExecutionInterrupted: Error, Sendable {
     case dependency(onTransaction: Int)
 }
 
-/// The state as one transaction sees it while it runs: every earlier transaction of the block applied,
-/// no later one. What a ``TransactionLogic`` reads and writes through.
+/// A write a transaction has buffered for one key.
+public enum BufferedWrite: Hashable, Sendable {
+    /// The key's new value (`nil`: deleted).
+    case value(StateValue?)
+    /// A commutative credit not yet applied to the key's earlier value.
+    case credit(UInt128)
+}
+
+/// The state as one transaction sees it while it runs: every earlier transaction of the block applied, no
+/// later one. What a ``TransactionLogic`` reads and writes through.
 ///
-/// Reads and writes are buffered per transaction and published when it ends; writes of a failed payload
-/// are discarded by the engine.
-public protocol TransactionState {
+/// Writes are buffered here and published when the transaction ends; the engine drops the writes of a
+/// failed payload. Transactions touch a handful of keys, so the buffer is two parallel arrays searched
+/// linearly: cheaper than hashing at the sizes that occur. A savepoint is the arrays' length plus an undo
+/// log of the entries overwritten since, so rolling back copies nothing that did not change.
+///
+/// One concrete type, not a protocol, so that the engine's hot path and every chain's logic compile to
+/// direct calls whichever module they live in.
+public struct TransactionState {
+    /// Where reads go once the buffer cannot answer them.
+    enum Source {
+        /// The sequential executor's block overlay.
+        case sequential(BlockOverlay)
+        /// The parallel executor's multi-version memory, as seen by transaction `index`.
+        case parallel(ParallelBlockRun, index: Int)
+    }
+
+    let source: Source
+    /// The keys written so far, in first-write order.
+    private(set) var keys: [StateKey] = []
+    /// The write for each key in ``keys``.
+    private(set) var writes: [BufferedWrite] = []
+    /// Parallel execution: every read that went to the multi-version memory, with the value seen, for
+    /// validation.
+    private(set) var reads: [(KeyVersions, StateValue?)] = []
+    /// Entries overwritten since the savepoint, oldest first (empty, and unallocated, when there is none).
+    private var undo: [(index: Int, write: BufferedWrite)] = []
+    private var recordingUndo = false
+
+    init(source: Source) {
+        self.source = source
+        keys.reserveCapacity(4)
+        writes.reserveCapacity(4)
+    }
+
     /// The current value of `key`, or `nil` when it is absent.
     /// - Throws: ``ExecutionInterrupted``; pass it on with `try`, never catch it.
-    mutating func read(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue?
+    public mutating func read(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue? {
+        guard let index = keys.firstIndex(of: key) else { return try readSource(key) }
+        switch writes[index] {
+        case .value(let value):
+            return value
+        case .credit(let amount):
+            // Reading a credited key makes the transaction depend on the key's earlier value after all.
+            let value = try readSource(key).credited(amount, key: key)
+            overwrite(index, with: .value(value))
+            return value
+        }
+    }
 
     /// Sets `key` to `value`; `nil` deletes the key.
-    mutating func write(_ key: StateKey, _ value: StateValue?)
+    public mutating func write(_ key: StateKey, _ value: StateValue?) {
+        if let index = keys.firstIndex(of: key) {
+            overwrite(index, with: .value(value))
+        } else {
+            keys.append(key)
+            writes.append(.value(value))
+        }
+    }
 
     /// Adds `amount` to the balance (account keys) or amount (other keys) under `key` without reading it.
     ///
@@ -28,7 +85,56 @@ public protocol TransactionState {
     /// (an account with that balance, or that amount); sums saturate at `UInt128.max` (saturating addition
     /// of non-negative amounts does not depend on their order); a credit to a key holding something other
     /// than an account or an amount leaves it unchanged.
-    mutating func credit(_ key: StateKey, _ amount: UInt128)
+    public mutating func credit(_ key: StateKey, _ amount: UInt128) {
+        guard let index = keys.firstIndex(of: key) else {
+            keys.append(key)
+            writes.append(.credit(amount))
+            return
+        }
+        switch writes[index] {
+        case .value(let value): overwrite(index, with: .value(value.credited(amount, key: key)))
+        case .credit(let earlier): overwrite(index, with: .credit(earlier.saturatingAdding(amount)))
+        }
+    }
+
+    private mutating func readSource(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue? {
+        switch source {
+        case .sequential(let overlay):
+            return try overlay.read(key)
+        case .parallel(let run, let index):
+            let (versions, value) = try run.read(key, before: index)
+            reads.append((versions, value))
+            return value
+        }
+    }
+
+    private mutating func overwrite(_ index: Int, with write: BufferedWrite) {
+        if recordingUndo { undo.append((index, writes[index])) }
+        writes[index] = write
+    }
+
+    // MARK: - Savepoints
+
+    /// A point to roll back to: the number of keys written before it.
+    struct Savepoint {
+        fileprivate let count: Int
+    }
+
+    /// Starts recording what must be undone to come back here. One savepoint at a time.
+    mutating func makeSavepoint() -> Savepoint {
+        recordingUndo = true
+        undo.removeAll(keepingCapacity: true)
+        return Savepoint(count: keys.count)
+    }
+
+    /// Drops every write made since `savepoint`.
+    mutating func rollBack(to savepoint: Savepoint) {
+        for entry in undo.reversed() where entry.index < savepoint.count { writes[entry.index] = entry.write }
+        keys.removeSubrange(savepoint.count...)
+        writes.removeSubrange(savepoint.count...)
+        undo.removeAll(keepingCapacity: true)
+        recordingUndo = false
+    }
 }
 
 extension Optional where Wrapped == StateValue {

@@ -6,14 +6,14 @@ import Synchronization
 ///
 /// Workers never block: a transaction that needs an earlier one's result is parked in the scheduler and
 /// the worker takes another task.
-final class ParallelBlockRun<Logic: TransactionLogic, Reader: StateReader>: @unchecked Sendable {
+final class ParallelBlockRun: @unchecked Sendable {
     // @unchecked: `state` must allow concurrent reads (StateReader's contract for parallel executors); every
     // other mutable field is an atomic or behind a mutex.
     let transactions: [Transaction]
     let signatures: [Bool]
     let context: BlockContext
-    let processor: TransactionProcessor<Logic>
-    let state: Reader
+    let processor: TransactionProcessor
+    let state: any StateReader
     let memory = MultiVersionMemory()
     let scheduler: Scheduler
     private let slots: [TransactionSlot]
@@ -44,8 +44,8 @@ final class ParallelBlockRun<Logic: TransactionLogic, Reader: StateReader>: @unc
     }
 
     init(
-        transactions: [Transaction], signatures: [Bool], context: BlockContext, processor: TransactionProcessor<Logic>,
-        state: Reader, maximumIncarnationsPerTransaction: Int
+        transactions: [Transaction], signatures: [Bool], context: BlockContext, processor: TransactionProcessor,
+        state: any StateReader, maximumIncarnationsPerTransaction: Int
     ) {
         self.transactions = transactions
         self.signatures = signatures
@@ -87,11 +87,11 @@ final class ParallelBlockRun<Logic: TransactionLogic, Reader: StateReader>: @unc
                 halt(.fallback("re-execution cap reached (\(incarnationCap) executions)"))
                 return nil
             }
-            var buffer = TransactionBuffer(source: VersionedReadSource(memory: memory, state: state, index: index))
+            var buffer = TransactionState(source: .parallel(self, index: index))
             let receipt: Receipt
             do {
                 receipt = try processor.process(
-                    transactions[index], signatureIsValid: signatures[index], in: context, buffer: &buffer)
+                    transactions[index], signatureIsValid: signatures[index], in: context, state: &buffer)
             } catch {
                 switch error {
                 case .dependency(let blocking):
@@ -105,7 +105,7 @@ final class ParallelBlockRun<Logic: TransactionLogic, Reader: StateReader>: @unc
                     return nil
                 }
             }
-            let wroteNewKey = record(index, receipt: receipt, reads: buffer.source.reads, keys: buffer.keys, writes: buffer.writes)
+            let wroteNewKey = record(index, receipt: receipt, reads: buffer.reads, keys: buffer.keys, writes: buffer.writes)
             return scheduler.finishExecution(version, wroteNewKey: wroteNewKey)
         }
     }
@@ -156,6 +156,21 @@ final class ParallelBlockRun<Logic: TransactionLogic, Reader: StateReader>: @unc
         return scheduler.finishValidation(version, aborted: aborted)
     }
 
+    /// Reads `key` as transaction `index` sees it, loading the value from before the block on first use.
+    func read(_ key: StateKey, before index: Int) throws(ExecutionInterrupted) -> (KeyVersions, StateValue?) {
+        let versions = memory.versions(of: key)
+        while true {
+            switch versions.read(before: index) {
+            case .value(let value):
+                return (versions, value)
+            case .dependency(let blocking):
+                throw .dependency(onTransaction: blocking)
+            case .needsBase:
+                do { versions.setBase(try state.value(for: key)) } catch { throw .storageFailure(error) }
+            }
+        }
+    }
+
     // MARK: - Results
 
     /// The receipts of the final incarnations.
@@ -178,36 +193,5 @@ final class ParallelBlockRun<Logic: TransactionLogic, Reader: StateReader>: @unc
             changes.append(StateChange(key: versions.key, oldValue: original, newValue: final))
         }
         return ChangeSet(unsorted: changes)
-    }
-}
-
-/// Reads for one incarnation through the multi-version memory, loading values from before the block on
-/// first use and recording every read for validation.
-struct VersionedReadSource<Reader: StateReader>: TransactionReadSource {
-    let memory: MultiVersionMemory
-    let state: Reader
-    let index: Int
-    private(set) var reads: [(KeyVersions, StateValue?)] = []
-
-    init(memory: MultiVersionMemory, state: Reader, index: Int) {
-        self.memory = memory
-        self.state = state
-        self.index = index
-        reads.reserveCapacity(4)
-    }
-
-    mutating func read(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue? {
-        let versions = memory.versions(of: key)
-        while true {
-            switch versions.read(before: index) {
-            case .value(let value):
-                reads.append((versions, value))
-                return value
-            case .dependency(let blocking):
-                throw .dependency(onTransaction: blocking)
-            case .needsBase:
-                do { versions.setBase(try state.value(for: key)) } catch { throw .storageFailure(error) }
-            }
-        }
     }
 }

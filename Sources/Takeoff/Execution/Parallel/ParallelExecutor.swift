@@ -42,20 +42,20 @@ public struct FallbackPolicy: Hashable, Sendable {
 /// `ParallelBlockRun` (the worker loop, recording and validation), this file (paths and fallback).
 ///
 /// Workers are dedicated threads; nothing runs on the Swift concurrency pool.
-public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
+public struct ParallelExecutor: BlockExecutor {
     /// Runs each transaction (shared with the sequential fallback).
-    public let processor: TransactionProcessor<Logic>
+    public let processor: TransactionProcessor
     /// Worker threads per block.
     public let threads: Int
     /// When to run sequentially instead.
     public let policy: FallbackPolicy
-    private let sequential: SequentialExecutor<Logic>
+    private let sequential: SequentialExecutor
 
     /// Creates a parallel executor.
     /// - Parameters:
     ///   - threads: worker threads; by default the number of active processors.
     public init(
-        logic: Logic, options: ExecutionOptions = ExecutionOptions(),
+        logic: some TransactionLogic, options: ExecutionOptions = ExecutionOptions(),
         threads: Int = ProcessInfo.processInfo.activeProcessorCount, policy: FallbackPolicy = FallbackPolicy()
     ) {
         processor = TransactionProcessor(logic: logic, options: options)
@@ -74,6 +74,7 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
         let signatures = processor.options.checkSignatures(of: transactions)
         metrics.signatureSeconds = stopwatch.lap()
 
+        let state: any StateReader = state
         var outcome: (receipts: [Receipt], changeSet: ChangeSet)?
         if let reason = reasonToRunSequentially(transactions) {
             metrics.reason = reason
@@ -130,7 +131,7 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
 
     /// Runs the block on the worker threads; nil when the run fell back (the reason is in `metrics`).
     private func runInParallel(
-        _ transactions: [Transaction], signatures: [Bool], context: BlockContext, state: some StateReader,
+        _ transactions: [Transaction], signatures: [Bool], context: BlockContext, state: any StateReader,
         metrics: inout ExecutionMetrics
     ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet)? {
         let run = ParallelBlockRun(
