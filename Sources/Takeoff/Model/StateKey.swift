@@ -81,7 +81,7 @@ public enum StateKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The fields folded into one word with multiply-xorshift steps (not a cryptographic hash: Hasher's
     /// seeded SipHash runs on top of it).
     @inlinable
-    var mixedWord: UInt64 {
+    package var mixedWord: UInt64 {
         @inline(__always) func mix(_ state: UInt64, _ word: UInt64) -> UInt64 {
             var value = (state ^ word) &* 0x9E37_79B9_7F4A_7C15
             value ^= value >> 29

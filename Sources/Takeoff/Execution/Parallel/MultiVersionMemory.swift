@@ -119,24 +119,43 @@ final class KeyVersions: Sendable {
 
 /// The multi-version memory of one block: every key any transaction touched, with all its versions.
 ///
-/// Keys are spread over shards by hash so that workers looking up different keys rarely share a lock.
-final class MultiVersionMemory: Sendable {
-    private final class Shard: Sendable {
-        let keys = Mutex<[StateKey: KeyVersions]>([:])
+/// Keys live in an open-addressing table sized for the block, whose slots are set once and never change:
+/// a lookup is a few atomic loads with no lock, and a new key is claimed with one compare-and-swap. Should
+/// the table fill up, further keys go to a dictionary behind a lock.
+final class MultiVersionMemory: @unchecked Sendable {
+    // @unchecked: the slots are atomics written once; the overflow dictionary is behind its mutex.
+    private let slots: UnsafeMutablePointer<AtomicLazyReference<KeyVersions>>
+    private let capacity: Int
+    private let overflow = Mutex<[StateKey: KeyVersions]>([:])
+
+    /// Creates a memory with room for about `expectedKeys` keys before anything overflows.
+    init(expectedKeys: Int) {
+        var capacity = 1024
+        while capacity < expectedKeys * 2 { capacity <<= 1 }
+        self.capacity = capacity
+        slots = .allocate(capacity: capacity)
+        for index in 0..<capacity { (slots + index).initialize(to: AtomicLazyReference()) }
     }
 
-    private let shards: [Shard]
-    private let shardMask: Int
-
-    init(shardCount: Int = 64) {
-        precondition(shardCount > 0 && shardCount & (shardCount - 1) == 0, "shard count must be a power of two")
-        shards = (0..<shardCount).map { _ in Shard() }
-        shardMask = shardCount - 1
+    deinit {
+        slots.deinitialize(count: capacity)
+        slots.deallocate()
     }
 
     /// The versions of `key`, created empty on first use.
     func versions(of key: StateKey) -> KeyVersions {
-        shards[key.hashValue & shardMask].keys.withLock { keys in
+        let mask = capacity - 1
+        var index = Int(truncatingIfNeeded: key.mixedWord) & mask
+        for _ in 0..<min(capacity, 64) {
+            if let existing = slots[index].load() {
+                if existing.key == key { return existing }
+            } else {
+                let stored = slots[index].storeIfNil(KeyVersions(key: key))
+                if stored.key == key { return stored }  // ours, or the same key claimed first by another worker
+            }
+            index = (index + 1) & mask
+        }
+        return overflow.withLock { keys in
             if let existing = keys[key] { return existing }
             let created = KeyVersions(key: key)
             keys[key] = created
@@ -145,5 +164,11 @@ final class MultiVersionMemory: Sendable {
     }
 
     /// Every key touched, in no particular order.
-    var allVersions: [KeyVersions] { shards.flatMap { shard in shard.keys.withLock { Array($0.values) } } }
+    var allVersions: [KeyVersions] {
+        var all: [KeyVersions] = []
+        for index in 0..<capacity {
+            if let versions = slots[index].load() { all.append(versions) }
+        }
+        return all + overflow.withLock { Array($0.values) }
+    }
 }

@@ -14,7 +14,7 @@ final class ParallelBlockRun: @unchecked Sendable {
     let context: BlockContext
     let processor: TransactionProcessor
     let state: any StateReader
-    let memory = MultiVersionMemory()
+    let memory: MultiVersionMemory
     let scheduler: Scheduler
     private let slots: [TransactionSlot]
     private let incarnationCap: Int
@@ -53,6 +53,8 @@ final class ParallelBlockRun: @unchecked Sendable {
         self.processor = processor
         self.state = state
         scheduler = Scheduler(count: transactions.count)
+        // A transaction touches a handful of keys: sender, recipient, fee collector, a few more.
+        memory = MultiVersionMemory(expectedKeys: transactions.count * 4)
         slots = (0..<transactions.count).map { _ in TransactionSlot() }
         incarnationCap = max(transactions.count * maximumIncarnationsPerTransaction, 16)
     }

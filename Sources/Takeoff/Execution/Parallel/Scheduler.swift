@@ -37,34 +37,37 @@ final class Scheduler: Sendable {
         var status = Status.readyToExecute
     }
 
+    /// Padded so that neighbouring transactions, usually run by different workers, never share a line.
     final class TransactionCell: Sendable {
         let status = Mutex(StatusCell())
         let dependents = Mutex<[Int]>([])
+        private let padding = CacheLinePadding()
     }
 
     let count: Int
     private let cells: [TransactionCell]
-    private let executionIndex = Atomic<Int>(0)
-    private let validationIndex = Atomic<Int>(0)
-    private let decreaseCount = Atomic<Int>(0)
-    private let activeTasks = Atomic<Int>(0)
-    private let doneMarker = Atomic<Bool>(false)
+    // Each counter on its own cache line: every worker updates them for every task.
+    private let executionIndex = PaddedAtomicInt(0)
+    private let validationIndex = PaddedAtomicInt(0)
+    private let decreaseCount = PaddedAtomicInt(0)
+    private let activeTasks = PaddedAtomicInt(0)
+    private let doneMarker = PaddedAtomicBool(false)
 
     init(count: Int) {
         self.count = count
         cells = (0..<count).map { _ in TransactionCell() }
-        if count == 0 { doneMarker.store(true, ordering: .sequentiallyConsistent) }
+        if count == 0 { doneMarker.value.store(true, ordering: .sequentiallyConsistent) }
     }
 
     /// Whether every transaction is executed and validated (or the run was halted).
-    var isDone: Bool { doneMarker.load(ordering: .sequentiallyConsistent) }
+    var isDone: Bool { doneMarker.value.load(ordering: .sequentiallyConsistent) }
 
     /// Stops every worker at its next check: used when the run falls back or fails.
-    func halt() { doneMarker.store(true, ordering: .sequentiallyConsistent) }
+    func halt() { doneMarker.value.store(true, ordering: .sequentiallyConsistent) }
 
     /// The next task, validation first when a lower index needs it.
     func nextTask() -> SchedulerTask? {
-        if validationIndex.load(ordering: .sequentiallyConsistent) < executionIndex.load(ordering: .sequentiallyConsistent) {
+        if validationIndex.value.load(ordering: .sequentiallyConsistent) < executionIndex.value.load(ordering: .sequentiallyConsistent) {
             if let version = nextVersionToValidate() { return .validate(version) }
         } else {
             if let version = nextVersionToExecute() { return .execute(version) }
@@ -82,7 +85,7 @@ final class Scheduler: Sendable {
             dependents.append(index)
             return true
         }
-        if added { activeTasks.subtract(1, ordering: .sequentiallyConsistent) }
+        if added { activeTasks.value.subtract(1, ordering: .sequentiallyConsistent) }
         return added
     }
 
@@ -96,14 +99,14 @@ final class Scheduler: Sendable {
             return dependents
         }
         resume(dependents)
-        if validationIndex.load(ordering: .sequentiallyConsistent) > version.index {
+        if validationIndex.value.load(ordering: .sequentiallyConsistent) > version.index {
             if wroteNewKey {
                 decreaseValidationIndex(to: version.index)
             } else {
                 return .validate(version)
             }
         }
-        activeTasks.subtract(1, ordering: .sequentiallyConsistent)
+        activeTasks.value.subtract(1, ordering: .sequentiallyConsistent)
         return nil
     }
 
@@ -122,40 +125,40 @@ final class Scheduler: Sendable {
         if aborted {
             setReady(version.index)
             decreaseValidationIndex(to: version.index + 1)
-            if executionIndex.load(ordering: .sequentiallyConsistent) > version.index, let next = tryIncarnate(version.index) {
+            if executionIndex.value.load(ordering: .sequentiallyConsistent) > version.index, let next = tryIncarnate(version.index) {
                 return .execute(next)  // the validation task's slot carries over to the execution
             }
         }
-        activeTasks.subtract(1, ordering: .sequentiallyConsistent)
+        activeTasks.value.subtract(1, ordering: .sequentiallyConsistent)
         return nil
     }
 
     // MARK: - Internals
 
     private func nextVersionToExecute() -> Version? {
-        if executionIndex.load(ordering: .sequentiallyConsistent) >= count {
+        if executionIndex.value.load(ordering: .sequentiallyConsistent) >= count {
             checkDone()
             return nil
         }
-        activeTasks.add(1, ordering: .sequentiallyConsistent)
-        let index = executionIndex.add(1, ordering: .sequentiallyConsistent).oldValue
+        activeTasks.value.add(1, ordering: .sequentiallyConsistent)
+        let index = executionIndex.value.add(1, ordering: .sequentiallyConsistent).oldValue
         if let version = tryIncarnate(index) { return version }
-        activeTasks.subtract(1, ordering: .sequentiallyConsistent)
+        activeTasks.value.subtract(1, ordering: .sequentiallyConsistent)
         return nil
     }
 
     private func nextVersionToValidate() -> Version? {
-        if validationIndex.load(ordering: .sequentiallyConsistent) >= count {
+        if validationIndex.value.load(ordering: .sequentiallyConsistent) >= count {
             checkDone()
             return nil
         }
-        activeTasks.add(1, ordering: .sequentiallyConsistent)
-        let index = validationIndex.add(1, ordering: .sequentiallyConsistent).oldValue
+        activeTasks.value.add(1, ordering: .sequentiallyConsistent)
+        let index = validationIndex.value.add(1, ordering: .sequentiallyConsistent).oldValue
         if index < count {
             let cell = cells[index].status.withLock { $0 }
             if cell.status == .executed { return Version(index: index, incarnation: cell.incarnation) }
         }
-        activeTasks.subtract(1, ordering: .sequentiallyConsistent)
+        activeTasks.value.subtract(1, ordering: .sequentiallyConsistent)
         return nil
     }
 
@@ -182,22 +185,22 @@ final class Scheduler: Sendable {
     }
 
     private func decreaseExecutionIndex(to target: Int) {
-        executionIndex.min(target, ordering: .sequentiallyConsistent)
-        decreaseCount.add(1, ordering: .sequentiallyConsistent)
+        executionIndex.value.min(target, ordering: .sequentiallyConsistent)
+        decreaseCount.value.add(1, ordering: .sequentiallyConsistent)
     }
 
     private func decreaseValidationIndex(to target: Int) {
-        validationIndex.min(target, ordering: .sequentiallyConsistent)
-        decreaseCount.add(1, ordering: .sequentiallyConsistent)
+        validationIndex.value.min(target, ordering: .sequentiallyConsistent)
+        decreaseCount.value.add(1, ordering: .sequentiallyConsistent)
     }
 
     private func checkDone() {
-        let observed = decreaseCount.load(ordering: .sequentiallyConsistent)
-        if min(executionIndex.load(ordering: .sequentiallyConsistent), validationIndex.load(ordering: .sequentiallyConsistent)) >= count,
-            activeTasks.load(ordering: .sequentiallyConsistent) == 0,
-            observed == decreaseCount.load(ordering: .sequentiallyConsistent)
+        let observed = decreaseCount.value.load(ordering: .sequentiallyConsistent)
+        if min(executionIndex.value.load(ordering: .sequentiallyConsistent), validationIndex.value.load(ordering: .sequentiallyConsistent)) >= count,
+            activeTasks.value.load(ordering: .sequentiallyConsistent) == 0,
+            observed == decreaseCount.value.load(ordering: .sequentiallyConsistent)
         {
-            doneMarker.store(true, ordering: .sequentiallyConsistent)
+            doneMarker.value.store(true, ordering: .sequentiallyConsistent)
         }
     }
 }
