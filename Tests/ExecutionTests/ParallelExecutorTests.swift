@@ -64,10 +64,27 @@ import TakeoffWorkloads
         let executor = ParallelExecutor(logic: BuiltinTransactionLogic(), options: Self.options, threads: 2)
         let executed = try executor.execute(block, context: Self.context, parent: Self.head(state), state: state)
         #expect(executed.metrics.path == .parallel)
-        #expect(executor.criticalPathLength(block) == 2)
+        #expect(executor.criticalPathLength(block[...]) == 2)
         #expect(executed.receipts.allSatisfy { $0.status == .success })
         let collector = executed.changeSet.changes.first { $0.key == .account(Self.collector) }
         #expect(collector?.newValue == .account(Account(balance: 7 * 64)))
+    }
+
+    @Test func theAdaptivePolicyPrefersTheFasterPathAndProbesTheOther() {
+        let history = PathHistory()
+        #expect(history.reasonToRunSequentially() == nil)  // nothing known: try parallel
+        history.record(.parallel, seconds: 2, transactions: 1_000)
+        #expect(history.reasonToRunSequentially() == "measuring the sequential path")
+        history.record(.sequential, seconds: 1, transactions: 1_000)
+        var parallelRuns = 0
+        for _ in 0..<(2 * PathHistory.probeInterval) where history.reasonToRunSequentially() == nil { parallelRuns += 1 }
+        #expect(parallelRuns == 2, "parallel is slower: only the probes run it")
+        let faster = PathHistory()
+        faster.record(.parallel, seconds: 1, transactions: 1_000)
+        faster.record(.sequential, seconds: 2, transactions: 1_000)
+        var sequentialRuns = 0
+        for _ in 0..<(2 * PathHistory.probeInterval) where faster.reasonToRunSequentially() != nil { sequentialRuns += 1 }
+        #expect(sequentialRuns == 2, "parallel is faster: only the probes run sequentially")
     }
 
     @Test func theReexecutionCapFallsBackWithTheSameResult() throws {

@@ -14,22 +14,30 @@ public struct FallbackPolicy: Hashable, Sendable {
     /// Whether one worker thread means running sequentially (it always pays; tests turn it off to run the
     /// parallel machinery on one thread).
     public var sequentialOnOneThread: Bool
+    /// Whether to learn from recent blocks: when parallel runs turn out slower per transaction than
+    /// sequential ones (cheap transactions on few cores), run sequentially, probing the parallel path again
+    /// every 16 blocks.
+    public var adaptive: Bool
+    /// How many transactions from the start of a block the up-front dependency estimate looks at.
+    public var analysisSampleSize: Int
 
     /// Creates a policy.
     public init(
         minimumBlockSize: Int = 64, minimumEstimatedParallelism: Double = 1.6, maximumIncarnationsPerTransaction: Int = 4,
-        sequentialOnOneThread: Bool = true
+        sequentialOnOneThread: Bool = true, adaptive: Bool = true, analysisSampleSize: Int = 2_048
     ) {
         self.minimumBlockSize = minimumBlockSize
         self.minimumEstimatedParallelism = minimumEstimatedParallelism
         self.maximumIncarnationsPerTransaction = maximumIncarnationsPerTransaction
         self.sequentialOnOneThread = sequentialOnOneThread
+        self.adaptive = adaptive
+        self.analysisSampleSize = analysisSampleSize
     }
 
     /// A policy that never falls back up front (only the re-execution cap remains), for tests that must
     /// exercise the parallel path.
     public static let alwaysParallel = FallbackPolicy(
-        minimumBlockSize: 0, minimumEstimatedParallelism: 0, sequentialOnOneThread: false)
+        minimumBlockSize: 0, minimumEstimatedParallelism: 0, sequentialOnOneThread: false, adaptive: false)
 }
 
 /// The Block-STM executor: speculates on worker threads over multi-version memory, validates read sets,
@@ -50,6 +58,7 @@ public struct ParallelExecutor: BlockExecutor {
     /// When to run sequentially instead.
     public let policy: FallbackPolicy
     private let sequential: SequentialExecutor
+    private let history = PathHistory()
 
     /// Creates a parallel executor.
     /// - Parameters:
@@ -76,10 +85,16 @@ public struct ParallelExecutor: BlockExecutor {
 
         let state: any StateReader = state
         var outcome: (receipts: [Receipt], changeSet: ChangeSet)?
+        // Blocks that run sequentially for what they are (small, chains) teach nothing about the paths' costs.
+        var measured = true
         if let reason = reasonToRunSequentially(transactions) {
+            metrics.reason = reason
+            measured = false
+        } else if policy.adaptive, let reason = history.reasonToRunSequentially() {
             metrics.reason = reason
         } else {
             outcome = try runInParallel(transactions, signatures: signatures, context: context, state: state, metrics: &metrics)
+            measured = outcome != nil
         }
         if outcome == nil {
             metrics.path = .sequential
@@ -87,6 +102,9 @@ public struct ParallelExecutor: BlockExecutor {
             outcome = try sequential.run(transactions, signatures: signatures, context: context, state: state)
         }
         metrics.executionSeconds = stopwatch.lap()
+        if measured {
+            history.record(metrics.path, seconds: metrics.executionSeconds, transactions: transactions.count)
+        }
         var executed = ExecutedBlock(
             context: context, parent: parent, transactions: transactions, receipts: outcome!.receipts,
             changeSet: outcome!.changeSet)
@@ -101,18 +119,20 @@ public struct ParallelExecutor: BlockExecutor {
         if transactions.count < policy.minimumBlockSize {
             return "small block (\(transactions.count) < \(policy.minimumBlockSize) transactions)"
         }
-        if let depth = criticalPathLength(transactions) {
-            let parallelism = Double(transactions.count) / Double(depth)
+        let sample = transactions.prefix(policy.analysisSampleSize)
+        if let depth = criticalPathLength(sample) {
+            let parallelism = Double(sample.count) / Double(depth)
             if parallelism < policy.minimumEstimatedParallelism {
-                return "dependency chain (longest \(depth) of \(transactions.count) transactions)"
+                return "dependency chain (longest \(depth) of the first \(sample.count) transactions)"
             }
         }
         return nil
     }
 
     /// The longest chain of transactions in which each writes a key an earlier one in the chain writes, from
-    /// the logic's conflict keys and each sender's account; nil when the logic cannot tell.
-    func criticalPathLength(_ transactions: [Transaction]) -> Int? {
+    /// the logic's conflict keys and each sender's account, over the first `analysisSampleSize`
+    /// transactions; nil when the logic cannot tell.
+    func criticalPathLength(_ transactions: ArraySlice<Transaction>) -> Int? {
         var depthByKey: [StateKey: Int] = [:]
         depthByKey.reserveCapacity(transactions.count * 2)
         var longest = 0
