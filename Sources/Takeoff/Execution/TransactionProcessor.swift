@@ -24,7 +24,7 @@ public struct TransactionProcessor: Sendable {
     /// - Returns: the receipt.
     /// - Throws: the ``ExecutionInterrupted`` a read threw.
     func process(
-        _ transaction: Transaction, signatureIsValid: Bool, in block: BlockContext, state buffer: inout TransactionState
+        _ transaction: borrowing Transaction, signatureIsValid: Bool, in block: BlockContext, state buffer: inout TransactionState
     ) throws(ExecutionInterrupted) -> Receipt {
         guard signatureIsValid else { return Receipt(status: .badSignature, gasUsed: 0, feePaid: 0) }
         guard case .account(var sender)? = try buffer.read(.account(transaction.sender)),

@@ -42,7 +42,7 @@ public struct TransactionState {
     private(set) var writes: [BufferedWrite] = []
     /// Parallel execution: every read that went to the multi-version memory, with the value seen, for
     /// validation.
-    private(set) var reads: [(KeyVersions, StateValue?)] = []
+    private(set) var reads: [ReadRecord] = []
     /// Entries overwritten since the savepoint, oldest first (empty, and unallocated, when there is none).
     private var undo: [(index: Int, write: BufferedWrite)] = []
     private var recordingUndo = false
@@ -102,9 +102,9 @@ public struct TransactionState {
         case .sequential(let overlay):
             return try overlay.read(key)
         case .parallel(let run, let index):
-            let (versions, value) = try run.read(key, before: index)
-            reads.append((versions, value))
-            return value
+            let record = try run.read(key, before: index)
+            reads.append(record)
+            return record.value
         }
     }
 

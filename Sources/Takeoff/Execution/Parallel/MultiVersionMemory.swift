@@ -28,11 +28,15 @@ final class KeyVersions: Sendable {
     let key: StateKey
     private let state = Mutex(State())
 
+    /// One transaction's write.
+    struct Version: Sendable {
+        var writer: Int32
+        var entry: VersionEntry
+    }
+
     struct State: Sendable {
-        /// Writer indices, increasing.
-        var writers: [Int32] = []
-        /// The entry of each writer.
-        var entries: [VersionEntry] = []
+        /// The writes, by increasing writer index.
+        var versions: [Version] = []
         /// The value before the block, once loaded (`.some(nil)`: absent).
         var base: StateValue?? = .none
     }
@@ -42,14 +46,14 @@ final class KeyVersions: Sendable {
     /// Reads the key as transaction `index` sees it.
     func read(before index: Int) -> VersionedRead {
         state.withLock { state in
-            var position = Self.position(of: index, in: state.writers)
+            var position = Self.position(of: index, in: state.versions)
             var credit: UInt128 = 0
             var credited = false
             while position > 0 {
                 position -= 1
-                switch state.entries[position] {
+                switch state.versions[position].entry {
                 case .estimate:
-                    return .dependency(Int(state.writers[position]))
+                    return .dependency(Int(state.versions[position].writer))
                 case .value(let value):
                     return .value(credited ? value.credited(credit, key: key) : value)
                 case .credit(let amount):
@@ -73,17 +77,16 @@ final class KeyVersions: Sendable {
     var base: StateValue?? { state.withLock { $0.base } }
 
     /// Whether any transaction wrote the key.
-    var isWritten: Bool { state.withLock { !$0.writers.isEmpty } }
+    var isWritten: Bool { state.withLock { !$0.versions.isEmpty } }
 
     /// Sets transaction `index`'s entry.
     func write(_ entry: VersionEntry, by index: Int) {
         state.withLock { state in
-            let position = Self.position(of: index, in: state.writers)
-            if position < state.writers.count, state.writers[position] == Int32(index) {
-                state.entries[position] = entry
+            let position = Self.position(of: index, in: state.versions)
+            if position < state.versions.count, state.versions[position].writer == Int32(index) {
+                state.versions[position].entry = entry
             } else {
-                state.writers.insert(Int32(index), at: position)
-                state.entries.insert(entry, at: position)
+                state.versions.insert(Version(writer: Int32(index), entry: entry), at: position)
             }
         }
     }
@@ -94,27 +97,32 @@ final class KeyVersions: Sendable {
     /// Removes transaction `index`'s entry.
     func remove(by index: Int) {
         state.withLock { state in
-            let position = Self.position(of: index, in: state.writers)
-            if position < state.writers.count, state.writers[position] == Int32(index) {
-                state.writers.remove(at: position)
-                state.entries.remove(at: position)
+            let position = Self.position(of: index, in: state.versions)
+            if position < state.versions.count, state.versions[position].writer == Int32(index) {
+                state.versions.remove(at: position)
             }
         }
     }
 
     /// The first position whose writer is not below `index`.
-    private static func position(of index: Int, in writers: [Int32]) -> Int {
+    private static func position(of index: Int, in versions: [Version]) -> Int {
         // Writers mostly arrive in order: check the end before searching.
         let target = Int32(index)
-        if let last = writers.last, last < target { return writers.count }
+        if let last = versions.last, last.writer < target { return versions.count }
         var low = 0
-        var high = writers.count
+        var high = versions.count
         while low < high {
             let middle = (low + high) / 2
-            if writers[middle] < target { low = middle + 1 } else { high = middle }
+            if versions[middle].writer < target { low = middle + 1 } else { high = middle }
         }
         return low
     }
+}
+
+/// One read of an incarnation: the key's versions and the value seen, checked again at validation.
+struct ReadRecord: Sendable {
+    let versions: KeyVersions
+    let value: StateValue?
 }
 
 /// The multi-version memory of one block: every key any transaction touched, with all its versions.

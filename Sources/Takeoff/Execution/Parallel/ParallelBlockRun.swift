@@ -34,9 +34,8 @@ final class ParallelBlockRun: @unchecked Sendable {
 
     /// The latest incarnation's results for one transaction.
     final class TransactionSlot: Sendable {
-        struct Contents: @unchecked Sendable {
-            // @unchecked: KeyVersions references are Sendable; the tuples hold only Sendable values.
-            var reads: [(KeyVersions, StateValue?)] = []
+        struct Contents: Sendable {
+            var reads: [ReadRecord] = []
             var written: [KeyVersions] = []
             var receipt: Receipt?
         }
@@ -115,13 +114,13 @@ final class ParallelBlockRun: @unchecked Sendable {
     /// Publishes an incarnation's writes to the multi-version memory and removes the previous incarnation's
     /// writes to keys this one did not write. Returns whether it wrote a key the previous one did not.
     private func record(
-        _ index: Int, receipt: Receipt, reads: [(KeyVersions, StateValue?)], keys: [StateKey], writes: [BufferedWrite]
+        _ index: Int, receipt: Receipt, reads: [ReadRecord], keys: [StateKey], writes: [BufferedWrite]
     ) -> Bool {
         var written: [KeyVersions] = []
         written.reserveCapacity(keys.count)
         for (key, write) in zip(keys, writes) {
             // Most written keys were read first: reuse that lookup instead of going through the shards again.
-            let versions = reads.first(where: { $0.0.key == key })?.0 ?? memory.versions(of: key)
+            let versions = reads.first(where: { $0.versions.key == key })?.versions ?? memory.versions(of: key)
             switch write {
             case .value(let value): versions.write(.value(value), by: index)
             case .credit(let amount): versions.write(.credit(amount), by: index)
@@ -146,8 +145,8 @@ final class ParallelBlockRun: @unchecked Sendable {
         validations.add(1, ordering: .relaxed)
         let index = version.index
         let reads = slots[index].contents.withLock { $0.reads }
-        let valid = reads.allSatisfy { versions, observed in
-            if case .value(let current) = versions.read(before: index) { return current == observed }
+        let valid = reads.allSatisfy { read in
+            if case .value(let current) = read.versions.read(before: index) { return current == read.value }
             return false
         }
         let aborted = !valid && scheduler.tryValidationAbort(version)
@@ -159,12 +158,12 @@ final class ParallelBlockRun: @unchecked Sendable {
     }
 
     /// Reads `key` as transaction `index` sees it, loading the value from before the block on first use.
-    func read(_ key: StateKey, before index: Int) throws(ExecutionInterrupted) -> (KeyVersions, StateValue?) {
+    func read(_ key: StateKey, before index: Int) throws(ExecutionInterrupted) -> ReadRecord {
         let versions = memory.versions(of: key)
         while true {
             switch versions.read(before: index) {
             case .value(let value):
-                return (versions, value)
+                return ReadRecord(versions: versions, value: value)
             case .dependency(let blocking):
                 throw .dependency(onTransaction: blocking)
             case .needsBase:
