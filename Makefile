@@ -28,8 +28,9 @@ run: build
 	@rm -rf $(DEMO_DIR)/db
 	$(SWIFT) run -c release takeoff run --db $(DEMO_DIR)/db --workload uniform --accounts 10000 --blocks 20 --block-size 2000
 
+# Execution throughput, parallel against sequential on the same blocks in the same run (see BENCHMARKS.md).
 bench: build
-	@echo "bench: not yet (the parallel executor and its benchmarks come next)"
+	$(SWIFT) run -c release takeoff bench
 
 clean:
 	rm -rf .build $(DEMO_DIR)

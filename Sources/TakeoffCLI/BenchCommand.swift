@@ -37,7 +37,7 @@ struct BenchCommand: ParsableCommand {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "SHA-256 rounds per transaction in uniform-work (about 20 µs at the default).")
-    var workPerTx: Int = 60
+    var workPerTx: Int = 150
 
     @Option(help: "Repetitions of each measurement; the fastest counts (the machine is shared and noisy).")
     var repeats: Int = 3

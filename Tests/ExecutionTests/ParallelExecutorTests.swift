@@ -73,15 +73,15 @@ import TakeoffWorkloads
     @Test func theAdaptivePolicyPrefersTheFasterPathAndProbesTheOther() {
         let history = PathHistory()
         #expect(history.reasonToRunSequentially() == nil)  // nothing known: try parallel
-        history.record(.parallel, seconds: 2, transactions: 1_000)
+        history.record(.parallel, seconds: 2, work: 21_000_000)
         #expect(history.reasonToRunSequentially() == "measuring the sequential path")
-        history.record(.sequential, seconds: 1, transactions: 1_000)
+        history.record(.sequential, seconds: 1, work: 21_000_000)
         var parallelRuns = 0
         for _ in 0..<(2 * PathHistory.probeInterval) where history.reasonToRunSequentially() == nil { parallelRuns += 1 }
         #expect(parallelRuns == 2, "parallel is slower: only the probes run it")
         let faster = PathHistory()
-        faster.record(.parallel, seconds: 1, transactions: 1_000)
-        faster.record(.sequential, seconds: 2, transactions: 1_000)
+        faster.record(.parallel, seconds: 1, work: 21_000_000)
+        faster.record(.sequential, seconds: 2, work: 21_000_000)
         var sequentialRuns = 0
         for _ in 0..<(2 * PathHistory.probeInterval) where faster.reasonToRunSequentially() != nil { sequentialRuns += 1 }
         #expect(sequentialRuns == 2, "parallel is faster: only the probes run sequentially")

@@ -16,7 +16,7 @@ public struct FallbackPolicy: Hashable, Sendable {
     public var sequentialOnOneThread: Bool
     /// Whether to learn from recent blocks: when parallel runs turn out slower per transaction than
     /// sequential ones (cheap transactions on few cores), run sequentially, probing the parallel path again
-    /// every 16 blocks.
+    /// every 8 blocks.
     public var adaptive: Bool
     /// How many transactions from the start of a block the up-front dependency estimate looks at.
     public var analysisSampleSize: Int
@@ -103,7 +103,8 @@ public struct ParallelExecutor: BlockExecutor {
         }
         metrics.executionSeconds = stopwatch.lap()
         if measured {
-            history.record(metrics.path, seconds: metrics.executionSeconds, transactions: transactions.count)
+            let work = outcome!.receipts.reduce(0.0) { $0 + Double(max($1.gasUsed, BuiltinTransactionLogic.Gas.transfer)) }
+            history.record(metrics.path, seconds: metrics.executionSeconds, work: work)
         }
         var executed = ExecutedBlock(
             context: context, parent: parent, transactions: transactions, receipts: outcome!.receipts,
