@@ -125,6 +125,7 @@ struct BenchWorkload {
         var blockSeconds = 0.0
         var commitment = StateCommitment.empty
         var parallelBlocks = 0
+        var blocks = 0
     }
 
     /// Runs every block from genesis; times only the executor.
@@ -138,6 +139,7 @@ struct BenchWorkload {
             run.blockSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             run.executionSeconds += executed.metrics.executionSeconds
             if executed.metrics.path == .parallel { run.parallelBlocks += 1 }
+            run.blocks += 1
             state.apply(executed.changeSet)
             head = executed.head
         }
@@ -156,6 +158,7 @@ struct BenchResult: Encodable {
     var sequentialBlockTPS = 0.0
     var parallelBlockTPS = 0.0
     var parallelBlocks = 0
+    var blocks = 0
 
     var ratio: Double { sequentialTPS > 0 ? parallelTPS / sequentialTPS : 0 }
     var blockRatio: Double { sequentialBlockTPS > 0 ? parallelBlockTPS / sequentialBlockTPS : 0 }
@@ -167,11 +170,12 @@ struct BenchResult: Encodable {
         sequentialBlockTPS = max(sequentialBlockTPS, count / sequential.blockSeconds)
         parallelBlockTPS = max(parallelBlockTPS, count / parallel.blockSeconds)
         parallelBlocks = parallel.parallelBlocks
+        blocks = parallel.blocks
     }
 
     private enum CodingKeys: String, CodingKey {
         case scenario, threads, transactions, sequentialTPS, parallelTPS, ratio, sequentialBlockTPS, parallelBlockTPS,
-            blockRatio, parallelBlocks
+            blockRatio, parallelBlocks, blocks
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -186,6 +190,7 @@ struct BenchResult: Encodable {
         try container.encode(parallelBlockTPS.rounded(), forKey: .parallelBlockTPS)
         try container.encode((blockRatio * 1000).rounded() / 1000, forKey: .blockRatio)
         try container.encode(parallelBlocks, forKey: .parallelBlocks)
+        try container.encode(blocks, forKey: .blocks)
     }
 
     func jsonText() throws -> String {
@@ -202,6 +207,6 @@ struct BenchResult: Encodable {
             + "\(threads)".padding(toLength: 9, withPad: " ", startingAt: 0)
             + tps(sequentialTPS, sequentialBlockTPS) + tps(parallelTPS, parallelBlockTPS)
             + String(format: "%.2fx [%.2fx]", ratio, blockRatio)
-            + (parallelBlocks == 0 ? "  (all blocks fell back to sequential)" : "")
+            + "  parallel path: \(parallelBlocks) of \(blocks) blocks (last repetition)"
     }
 }
