@@ -65,7 +65,7 @@ struct BenchCommand: ParsableCommand {
         }
         for scenario in scenarios {
             let result = try measure(scenario)
-            print(json ? try result.jsonText() : result.row)
+            print(json ? try jsonLine(result) : result.row)
         }
     }
 
@@ -191,12 +191,6 @@ struct BenchResult: Encodable {
         try container.encode((blockRatio * 1000).rounded() / 1000, forKey: .blockRatio)
         try container.encode(parallelBlocks, forKey: .parallelBlocks)
         try container.encode(blocks, forKey: .blocks)
-    }
-
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
     var row: String {

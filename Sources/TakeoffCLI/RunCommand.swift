@@ -104,7 +104,7 @@ struct RunCommand: ParsableCommand {
         progress.finish()
         summary.keys = try store.keyCount()
         summary.db = db
-        print(json ? try summary.jsonText() : summary.humanText())
+        print(json ? try jsonLine(summary) : summary.humanText())
     }
 }
 

@@ -58,12 +58,6 @@ struct RunSummary: Encodable {
         try container.encode(metrics, forKey: .metrics)
     }
 
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-
     func humanText() -> String {
         """
         Ran \(blocks) \(workload) blocks, \(transactions) transactions, with the \(executor) executor\
