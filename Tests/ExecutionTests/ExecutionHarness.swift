@@ -9,7 +9,7 @@ struct ExecutionHarness {
 
     init(_ entries: [StateKey: StateValue]) {
         state = InMemoryState(entries)
-        head = StoreHead(block: 0, blockHash: .zero, commitment: state.commitment)
+        head = state.genesis.head
     }
 
     /// Executes one block with the built-in logic and applies its changes.

@@ -12,7 +12,7 @@ import TakeoffWorkloads
         InMemoryState(Dictionary(uniqueKeysWithValues: accounts.map { (StateKey.account($0), StateValue.account(Account(balance: 1_000_000))) }))
     }
 
-    static func head(_ state: InMemoryState) -> StoreHead { StoreHead(block: 0, blockHash: .zero, commitment: state.commitment) }
+    static func head(_ state: InMemoryState) -> StoreHead { state.genesis.head }
     static let context = BlockContext(number: 1, timestamp: 0, feeCollector: collector)
 
     /// Every transaction pays the same hot account: full contention on one key.

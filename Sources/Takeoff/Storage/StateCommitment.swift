@@ -44,8 +44,10 @@ public struct StateCommitment: Hashable, Sendable {
 
     /// Applies every change of a block. Large change sets are hashed on all cores: the sum does not depend on
     /// the order of its terms.
-    public mutating func apply(_ changeSet: ChangeSet) {
-        let changes = changeSet.changes
+    public mutating func apply(_ changeSet: ChangeSet) { apply(changes: changeSet.changes) }
+
+    /// Applies changes in any order (the sum does not depend on it), on every core when there are many.
+    public mutating func apply(changes: [StateChange]) {
         let chunkSize = 2048
         guard changes.count > chunkSize else {
             for change in changes { apply(change) }
@@ -61,6 +63,13 @@ public struct StateCommitment: Hashable, Sendable {
             partials[chunk] = partial
         }
         for partial in partials.values { add(partial) }
+    }
+
+    /// The commitment of a whole state, hashed on every core.
+    public static func of(_ entries: [(StateKey, StateValue)]) -> StateCommitment {
+        var commitment = StateCommitment.empty
+        commitment.apply(changes: entries.map { StateChange(key: $0.0, oldValue: nil, newValue: $0.1) })
+        return commitment
     }
 
     /// Adds another commitment lane-wise: the commitment of the union of two disjoint states.

@@ -24,9 +24,8 @@ public struct InMemoryState: StateReader, Sendable {
     }
 
     /// The commitment of these entries, computed from scratch.
-    public var commitment: StateCommitment {
-        var commitment = StateCommitment.empty
-        commitment.apply(ChangeSet(unsorted: entries.map { StateChange(key: $0.key, oldValue: nil, newValue: $0.value) }))
-        return commitment
-    }
+    public var commitment: StateCommitment { StateCommitment.of(entries.map { ($0.key, $0.value) }) }
+
+    /// These entries as a genesis block: its head is what a store initialized with them reports.
+    public var genesis: Genesis { Genesis(entries: entries.map { ($0.key, $0.value) }) }
 }

@@ -7,14 +7,20 @@ import Foundation
 /// - `state`: encoded ``StateKey`` → encoded ``StateValue``.
 /// - `meta`: `head` (block number), `headHash` (its header hash), `commitment` (the lanes of the
 ///   ``StateCommitment``).
+/// - `history`: for every commit, keyed by its last block number (big-endian): its first block, the hash
+///   of the block before it and its change set with the previous values, so that ``unwind(to:)`` can
+///   restore any earlier commit exactly. Off with `keepHistory: false`.
 ///
-/// A block's changes, its number and the new commitment are written in one write transaction, so after a
-/// crash the store holds either the block entirely or not at all.
+/// A block's changes, its number, the new commitment and its history entry are written in one write
+/// transaction, so after a crash the store holds either the block entirely or not at all.
 public final class StateStore: Sendable {
     /// The LMDB environment underneath.
     public let environment: LMDBEnvironment
     private let stateTable: LMDBTable
     private let metaTable: LMDBTable
+    private let historyTable: LMDBTable
+    /// Whether commits record their previous values for ``unwind(to:)``.
+    public let keepsHistory: Bool
 
     private static let headKey = Array("head".utf8)
     private static let headHashKey = Array("headHash".utf8)
@@ -26,10 +32,13 @@ public final class StateStore: Sendable {
     ///   - syncOnCommit: flush every commit to disk (the default); off for scratch stores and benchmarks.
     ///   - initialMapSize: the starting map size; it grows by doubling when full.
     /// - Throws: ``LMDBError`` naming the directory when it is missing, unreadable or not writable.
-    public init(directory: String, syncOnCommit: Bool = true, initialMapSize: Int = 256 << 20) throws {
+    ///   - keepHistory: record each commit's previous values so that it can be unwound.
+    public init(directory: String, syncOnCommit: Bool = true, initialMapSize: Int = 256 << 20, keepHistory: Bool = true) throws {
         environment = try LMDBEnvironment(path: directory, mapSize: initialMapSize, syncOnCommit: syncOnCommit)
         stateTable = try environment.table("state")
         metaTable = try environment.table("meta")
+        historyTable = try environment.table("history")
+        keepsHistory = keepHistory
     }
 
     /// The directory of the store.
@@ -47,41 +56,75 @@ public final class StateStore: Sendable {
     ///   ``LMDBError`` on storage failures.
     @discardableResult
     public func initializeGenesis(_ entries: [(StateKey, StateValue)]) throws -> StoreHead {
-        let changeSet = ChangeSet(unsorted: entries.map { StateChange(key: $0.0, oldValue: nil, newValue: $0.1) })
-        var commitment = StateCommitment.empty
-        commitment.apply(changeSet)
-        let head = StoreHead(block: 0, blockHash: .zero, commitment: commitment)
+        try initialize(Genesis(entries: entries))
+    }
+
+    /// Writes a genesis block (block 0) into an empty store.
+    /// - Returns: the genesis head.
+    /// - Throws: as ``initializeGenesis(_:)``.
+    @discardableResult
+    public func initialize(_ genesis: Genesis) throws -> StoreHead {
+        // Genesis computed its commitment from these very entries: no need to hash them twice.
+        try load(genesis.changeSet.changes.map { ($0.key, $0.newValue!) }, head: genesis.head, commitmentIsKnown: true)
+        return genesis.head
+    }
+
+    /// Loads a complete state whose head is `head` (a snapshot) into an empty store.
+    /// - Parameters:
+    ///   - entries: the state, in increasing key order, keys distinct.
+    ///   - head: the head the state belongs to; its commitment must be the entries' commitment.
+    /// - Throws: ``StateStoreError/alreadyInitialized(path:head:)``, ``StateStoreError/unsortedEntries(key:)``,
+    ///   ``StateStoreError/commitmentMismatch(block:header:computed:)``; nothing is written then.
+    public func load(_ entries: [(StateKey, StateValue)], head: StoreHead) throws {
+        try load(entries, head: head, commitmentIsKnown: false)
+    }
+
+    private func load(_ entries: [(StateKey, StateValue)], head: StoreHead, commitmentIsKnown: Bool) throws {
+        if !commitmentIsKnown {
+            let commitment = StateCommitment.of(entries)
+            guard commitment == head.commitment else {
+                throw StateStoreError.commitmentMismatch(block: head.block, header: head.commitment.digest, computed: commitment.digest)
+            }
+        }
         try environment.withWriteTransaction { transaction in
             if let existing = try readHead(transaction) {
                 throw StateStoreError.alreadyInitialized(path: path, head: existing.block)
             }
-            // Keys arrive sorted and the table is empty, so MDB_APPEND skips the B-tree searches.
-            let append = try transaction.count(of: stateTable) == 0
-            for change in changeSet.changes {
-                try transaction.put(in: stateTable, key: change.key.encoded, value: change.newValue!.encoded, append: append)
+            try transaction.clear(stateTable)
+            var previous: StateKey?
+            for (key, value) in entries {
+                if let previous, !(previous < key) { throw StateStoreError.unsortedEntries(key: key) }
+                previous = key
+                // Keys arrive sorted into an empty table, so MDB_APPEND skips the B-tree searches.
+                try transaction.put(in: stateTable, key: key.encoded, value: value.encoded, append: true)
             }
             try writeHead(head, in: transaction)
         }
-        return head
     }
 
-    /// Commits one block: applies its change set and records it as the head, atomically.
+    /// Commits one block, or a merged range of blocks: applies the change set and records the last block as
+    /// the head, atomically.
     ///
     /// Every change's previous value is checked against the store, so a change set computed over another
     /// state is refused instead of corrupting this one.
     /// - Parameters:
-    ///   - header: the block's header; its number must be the head's plus one and its commitment must be
-    ///     the one `changeSet` produces.
-    ///   - changeSet: the block's changes.
+    ///   - header: the (last) block's header; its commitment must be the one `changeSet` produces. For a
+    ///     single block its number must be the head's plus one and its parent hash the head's hash.
+    ///   - changeSet: the changes (of the whole range, merged).
+    ///   - firstBlock: for a merged range, its first block (the head's plus one); nil for a single block.
     /// - Returns: the new head.
-    /// - Throws: ``StateStoreError`` for an out-of-order block, a stale change or a commitment mismatch;
-    ///   ``LMDBError`` on storage failures. Nothing is written when it throws.
+    /// - Throws: ``StateStoreError`` for an out-of-order block, a broken hash chain, a stale change or a
+    ///   commitment mismatch; ``LMDBError`` on storage failures. Nothing is written when it throws.
     @discardableResult
-    public func commit(_ header: BlockHeader, changeSet: ChangeSet) throws -> StoreHead {
+    public func commit(_ header: BlockHeader, changeSet: ChangeSet, firstBlock: UInt64? = nil) throws -> StoreHead {
         try environment.withWriteTransaction { transaction in
             guard let current = try readHead(transaction) else { throw StateStoreError.notInitialized(path: path) }
-            guard header.number == current.block + 1 else {
-                throw StateStoreError.unexpectedBlock(expected: current.block + 1, got: header.number)
+            let first = firstBlock ?? header.number
+            guard first == current.block + 1, header.number >= first else {
+                throw StateStoreError.unexpectedBlock(expected: current.block + 1, got: first)
+            }
+            if firstBlock == nil, header.parentHash != current.blockHash {
+                throw StateStoreError.parentMismatch(block: header.number, expected: current.blockHash, found: header.parentHash)
             }
             var commitment = current.commitment
             commitment.apply(changeSet)
@@ -89,22 +132,90 @@ public final class StateStore: Sendable {
                 throw StateStoreError.commitmentMismatch(
                     block: header.number, header: header.stateCommitment, computed: commitment.digest)
             }
-            for change in changeSet.changes {
-                let key = change.key.encoded
-                let stored = try decodeValue(try transaction.value(in: stateTable, forKey: key), key: change.key)
-                guard stored == change.oldValue else {
-                    throw StateStoreError.staleChange(
-                        block: header.number, key: change.key, expected: change.oldValue, found: stored)
-                }
-                if let newValue = change.newValue {
-                    try transaction.put(in: stateTable, key: key, value: newValue.encoded)
-                } else {
-                    try transaction.delete(in: stateTable, key: key)
-                }
+            try apply(changeSet.changes, block: header.number, in: transaction)
+            if keepsHistory {
+                var writer = ByteWriter(capacity: 64 + changeSet.count * 96)
+                writer.write(Self.historyFormatVersion)
+                writer.write(first)
+                writer.write(current.blockHash)
+                changeSet.encode(to: &writer)
+                try transaction.put(in: historyTable, key: Self.blockKey(header.number), value: writer.bytes)
             }
             let head = StoreHead(block: header.number, blockHash: header.hash, commitment: commitment)
             try writeHead(head, in: transaction)
             return head
+        }
+    }
+
+    /// Rolls the state back to right after block `block`, undoing recorded commits from the head down.
+    /// - Returns: the new head.
+    /// - Throws: ``StateStoreError/historyUnavailable(block:reason:)`` when a commit between `block` and the
+    ///   head has no history, or `block` lies inside a merged range; ``StateStoreError/staleChange`` when the
+    ///   state does not hold what the history says it should. Each undone commit is its own transaction, so
+    ///   an interrupted unwind leaves a consistent, earlier head.
+    @discardableResult
+    public func unwind(to block: UInt64) throws -> StoreHead {
+        guard var head = try head() else { throw StateStoreError.notInitialized(path: path) }
+        while head.block > block {
+            head = try environment.withWriteTransaction { transaction in
+                guard let current = try readHead(transaction) else { throw StateStoreError.notInitialized(path: path) }
+                guard let bytes = try transaction.value(in: historyTable, forKey: Self.blockKey(current.block)) else {
+                    throw StateStoreError.historyUnavailable(block: current.block, reason: "no history recorded for it")
+                }
+                let (first, parentHash, changeSet) = try decodeHistory(bytes, block: current.block)
+                guard first > block else {
+                    throw StateStoreError.historyUnavailable(
+                        block: block, reason: "blocks \(first)...\(current.block) were committed as one merged range")
+                }
+                let inverse = changeSet.changes.map { StateChange(key: $0.key, oldValue: $0.newValue, newValue: $0.oldValue) }
+                var commitment = current.commitment
+                for change in inverse { commitment.apply(change) }
+                try apply(inverse, block: current.block, in: transaction)
+                try transaction.delete(in: historyTable, key: Self.blockKey(current.block))
+                let previous = StoreHead(block: first - 1, blockHash: parentHash, commitment: commitment)
+                try writeHead(previous, in: transaction)
+                return previous
+            }
+        }
+        return head
+    }
+
+    /// Writes changes after checking every previous value.
+    private func apply(_ changes: [StateChange], block: UInt64, in transaction: LMDBWriteTransaction) throws {
+        for change in changes {
+            let key = change.key.encoded
+            let stored = try decodeValue(try transaction.value(in: stateTable, forKey: key), key: change.key)
+            guard stored == change.oldValue else {
+                throw StateStoreError.staleChange(block: block, key: change.key, expected: change.oldValue, found: stored)
+            }
+            if let newValue = change.newValue {
+                try transaction.put(in: stateTable, key: key, value: newValue.encoded)
+            } else {
+                try transaction.delete(in: stateTable, key: key)
+            }
+        }
+    }
+
+    private static let historyFormatVersion: UInt8 = 1
+
+    private static func blockKey(_ block: UInt64) -> [UInt8] {
+        var writer = ByteWriter(capacity: 8)
+        writer.write(block)
+        return writer.bytes
+    }
+
+    private func decodeHistory(_ bytes: [UInt8], block: UInt64) throws -> (UInt64, Hash32, ChangeSet) {
+        do throws(CodecError) {
+            var reader = ByteReader(bytes)
+            let version = try reader.readUInt8("history version")
+            guard version == Self.historyFormatVersion else { throw CodecError.unsupportedVersion(what: "history", version: version) }
+            let first = try reader.readUInt64("first block")
+            let parent = try reader.readHash("parent hash")
+            let changeSet = try ChangeSet.decode(from: &reader)
+            try reader.expectEnd(of: "history entry")
+            return (first, parent, changeSet)
+        } catch {
+            throw StateStoreError.corrupt(path: path, what: "history of block \(block)", reason: error)
         }
     }
 

@@ -10,6 +10,12 @@ public enum StateStoreError: Error, Hashable, Sendable, CustomStringConvertible 
     case staleChange(block: UInt64, key: StateKey, expected: StateValue?, found: StateValue?)
     /// The header's commitment is not the one the change set produces.
     case commitmentMismatch(block: UInt64, header: Hash32, computed: Hash32)
+    /// A block's parent hash is not the hash of the head block.
+    case parentMismatch(block: UInt64, expected: Hash32, found: Hash32)
+    /// Snapshot or genesis entries were not in increasing key order.
+    case unsortedEntries(key: StateKey)
+    /// The state cannot be unwound to or past `block`.
+    case historyUnavailable(block: UInt64, reason: String)
     /// Stored bytes could not be decoded.
     case corrupt(path: String, what: String, reason: CodecError)
 
@@ -23,6 +29,10 @@ public enum StateStoreError: Error, Hashable, Sendable, CustomStringConvertible 
                 + "the change set expects \(expected.map { "\($0)" } ?? "nothing")"
         case .commitmentMismatch(let block, let header, let computed):
             "block \(block): header commitment \(header.hex) but the change set gives \(computed.hex)"
+        case .parentMismatch(let block, let expected, let found):
+            "block \(block): parent hash \(found.hex) is not the head's hash \(expected.hex)"
+        case .unsortedEntries(let key): "entries out of key order at \(key)"
+        case .historyUnavailable(let block, let reason): "cannot unwind to block \(block): \(reason)"
         case .corrupt(let path, let what, let reason): "state store \(path): corrupt \(what): \(reason)"
         }
     }
