@@ -47,6 +47,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The mainnet trace (CSV, or zstd-compressed CSV).")
     var trace: String = "Fixtures/ethereum-mainnet/mainnet-85-blocks.csv.zst"
 
+    @Option(help: "Append every committed block to the block archive in this directory (created if missing).")
+    var archive: String?
+
     @Flag(help: "Generate unsigned transactions and skip signature checks (benchmarks over many accounts).")
     var unsigned = false
 
@@ -73,8 +76,17 @@ struct RunCommand: ParsableCommand {
             case .sequential: SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
             }
 
+        let blockArchive = try archive.map { try BlockArchive(directory: $0, writable: true) }
+        if let note = blockArchive?.recoveryNote { FileHandle.standardError.write(Data("takeoff: archive repaired: \(note)\n".utf8)) }
         if try store.head() == nil {
-            try store.initializeGenesis(generator.genesis())
+            let genesis = Genesis(entries: generator.genesis())
+            if let blockArchive {
+                if let archived = blockArchive.head {
+                    throw CommandError(description: "the archive in \(archive!) already holds blocks up to \(archived) but the store is new: rebuild the store with takeoff replay first")
+                }
+                try blockArchive.append(ArchivedBlock(genesis))
+            }
+            try store.initialize(genesis)
         } else {
             generator.startingNonce = { address in
                 guard case .account(let account)? = try? store.value(for: .account(address)) else { return 0 }
@@ -82,6 +94,7 @@ struct RunCommand: ParsableCommand {
             }
         }
 
+        if let blockArchive { try catchUp(store, with: blockArchive) }
         var progress = Progress()
         var summary = RunSummary(workload: workload.rawValue, executor: executor.rawValue, threads: executor == .parallel ? threads : 1)
         for _ in 0..<blocks {
@@ -95,6 +108,8 @@ struct RunCommand: ParsableCommand {
                     transactions, context: generator.context(number: snapshot.head.block + 1), parent: snapshot.head,
                     state: snapshot)
             }
+            // The archive is the source of truth: a block is durable once archived, then the store follows.
+            try blockArchive?.append(ArchivedBlock(executed))
             let head = try store.commit(executed.header, changeSet: executed.changeSet)
             summary.seconds += Date().timeIntervalSince(start)
             summary.record(executed, head: head)
@@ -105,6 +120,20 @@ struct RunCommand: ParsableCommand {
         summary.keys = try store.keyCount()
         summary.db = db
         print(json ? try jsonLine(summary) : summary.humanText())
+    }
+}
+
+/// Brings the store up to the archive's head when a crash struck between archiving a block and committing
+/// it; refuses an archive that is behind the store.
+private func catchUp(_ store: StateStore, with archive: BlockArchive) throws {
+    // An empty archive may start at any block: it then begins with the next one.
+    guard let head = try store.head(), let archived = archive.head else { return }
+    if archived < head.block {
+        throw CommandError(description: "the archive in \(archive.directory) ends at block \(archived) but the store is at block \(head.block)")
+    }
+    if archived > head.block {
+        let report = try Replayer(archive: archive, store: store, mode: .apply).run()
+        FileHandle.standardError.write(Data("takeoff: applied archived blocks \(report.fromBlock ?? 0)...\(report.toBlock ?? 0) missing from the store\n".utf8))
     }
 }
 

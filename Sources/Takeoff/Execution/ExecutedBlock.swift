@@ -1,3 +1,18 @@
+/// The keys one transaction read from the state before it and the keys it wrote, as recorded while it ran:
+/// archived with the block, so that a replay can see the block's conflicts before executing it.
+public struct AccessSet: Hashable, Sendable {
+    /// Keys read from the state as it was before the transaction (not from its own writes).
+    public var reads: [StateKey]
+    /// Keys written or credited.
+    public var writes: [StateKey]
+
+    /// Creates an access set.
+    public init(reads: [StateKey], writes: [StateKey]) {
+        self.reads = reads
+        self.writes = writes
+    }
+}
+
 /// Everything executing a block produced: the block with its completed header, the receipts, the change
 /// set and the commitment after it.
 public struct ExecutedBlock: Sendable {
@@ -11,6 +26,8 @@ public struct ExecutedBlock: Sendable {
     public var commitment: StateCommitment
     /// How the block was executed.
     public var metrics: ExecutionMetrics
+    /// Each transaction's access set, in order.
+    public var accessSets: [AccessSet]
 
     /// The completed header.
     public var header: BlockHeader { block.header }
@@ -21,7 +38,7 @@ public struct ExecutedBlock: Sendable {
     ///   - parent: the state the block ran on.
     public init(
         context: BlockContext, parent: StoreHead, transactions: [Transaction], receipts: [Receipt], changeSet: ChangeSet,
-        metrics: ExecutionMetrics = ExecutionMetrics()
+        accessSets: [AccessSet] = [], metrics: ExecutionMetrics = ExecutionMetrics()
     ) {
         var commitment = parent.commitment
         commitment.apply(changeSet)
@@ -36,6 +53,7 @@ public struct ExecutedBlock: Sendable {
         self.changeSet = changeSet
         self.commitment = commitment
         self.metrics = metrics
+        self.accessSets = accessSets
     }
 
     /// The head the store has after committing this block.

@@ -16,11 +16,13 @@ public struct SequentialExecutor: BlockExecutor {
         var metrics = ExecutionMetrics()
         let signatures = processor.options.checkSignatures(of: transactions)
         metrics.signatureSeconds = stopwatch.lap()
-        let (receipts, changeSet) = try run(transactions, signatures: signatures, context: context, state: state as any StateReader)
+        let (receipts, changeSet, accessSets) = try run(
+            transactions, signatures: signatures, context: context, state: state as any StateReader)
         metrics.incarnations = transactions.count
         metrics.executionSeconds = stopwatch.lap()
         var executed = ExecutedBlock(
-            context: context, parent: parent, transactions: transactions, receipts: receipts, changeSet: changeSet)
+            context: context, parent: parent, transactions: transactions, receipts: receipts, changeSet: changeSet,
+            accessSets: accessSets)
         metrics.finalizationSeconds = stopwatch.lap()
         executed.metrics = metrics
         return executed
@@ -29,10 +31,12 @@ public struct SequentialExecutor: BlockExecutor {
     /// Runs the transactions in order, given the signature checks already made.
     func run(
         _ transactions: [Transaction], signatures: [Bool], context: BlockContext, state: any StateReader
-    ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet) {
+    ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet]) {
         let overlay = BlockOverlay(base: state)
         var receipts: [Receipt] = []
         receipts.reserveCapacity(transactions.count)
+        var accessSets: [AccessSet] = []
+        accessSets.reserveCapacity(transactions.count)
         for (index, transaction) in transactions.enumerated() {
             var buffer = TransactionState(source: .sequential(overlay))
             do {
@@ -40,6 +44,7 @@ public struct SequentialExecutor: BlockExecutor {
                     transaction, signatureIsValid: signatures[index], in: context, state: &buffer)
                 try overlay.apply(keys: buffer.keys, writes: buffer.writes)
                 receipts.append(receipt)
+                accessSets.append(buffer.accessSet)
             } catch {
                 switch error {
                 case .storageFailure(let underlying):
@@ -49,7 +54,7 @@ public struct SequentialExecutor: BlockExecutor {
                 }
             }
         }
-        return (receipts, overlay.changeSet)
+        return (receipts, overlay.changeSet, accessSets)
     }
 }
 

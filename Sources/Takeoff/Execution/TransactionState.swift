@@ -43,6 +43,8 @@ public struct TransactionState {
     /// Parallel execution: every read that went to the multi-version memory, with the value seen, for
     /// validation.
     private(set) var reads: [ReadRecord] = []
+    /// Sequential execution: every key read from the block overlay, for the access set.
+    private(set) var readKeys: [StateKey] = []
     /// Entries overwritten since the savepoint, oldest first (empty, and unallocated, when there is none).
     private var undo: [(index: Int, write: BufferedWrite)] = []
     private var recordingUndo = false
@@ -100,6 +102,7 @@ public struct TransactionState {
     private mutating func readSource(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue? {
         switch source {
         case .sequential(let overlay):
+            readKeys.append(key)
             return try overlay.read(key)
         case .parallel(let run, let index):
             let record = try run.read(key, before: index)
@@ -111,6 +114,14 @@ public struct TransactionState {
     private mutating func overwrite(_ index: Int, with write: BufferedWrite) {
         if recordingUndo { undo.append((index, writes[index])) }
         writes[index] = write
+    }
+
+    /// The keys read from before the transaction and the keys written: its access set.
+    var accessSet: AccessSet {
+        switch source {
+        case .sequential: AccessSet(reads: readKeys, writes: keys)
+        case .parallel: AccessSet(reads: reads.map(\.versions.key), writes: keys)
+        }
     }
 
     // MARK: - Savepoints

@@ -249,7 +249,17 @@ public final class StateStore: Sendable {
     /// Calls `body` with every (key, value) pair in key order.
     /// - Throws: ``StateStoreError/corrupt(path:what:reason:)`` for undecodable entries, ``LMDBError``.
     public func forEachEntry(_ body: (StateKey, StateValue) throws -> Void) throws {
-        try environment.withReadTransaction { transaction in
+        try environment.withReadTransaction { try forEachEntry(in: $0, body) }
+    }
+
+    /// Calls `body` with every (key, value) pair of `snapshot`, in key order.
+    /// - Throws: as ``forEachEntry(_:)``.
+    public func forEachEntry(in snapshot: StateSnapshot, _ body: (StateKey, StateValue) throws -> Void) throws {
+        try snapshot.readers.withTransaction { try forEachEntry(in: $0, body) }
+    }
+
+    private func forEachEntry(in transaction: LMDBReadTransaction, _ body: (StateKey, StateValue) throws -> Void) throws {
+        do {
             try transaction.forEach(in: stateTable) { keyBytes, valueBytes in
                 let key: StateKey
                 do throws(CodecError) { key = try StateKey(encoded: Array(keyBytes)) } catch {

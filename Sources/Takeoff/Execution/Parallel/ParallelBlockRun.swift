@@ -38,6 +38,7 @@ final class ParallelBlockRun: @unchecked Sendable {
             var reads: [ReadRecord] = []
             var written: [KeyVersions] = []
             var receipt: Receipt?
+            var accessSet = AccessSet(reads: [], writes: [])
         }
         let contents = Mutex(Contents())
     }
@@ -107,6 +108,7 @@ final class ParallelBlockRun: @unchecked Sendable {
                 }
             }
             let wroteNewKey = record(index, receipt: receipt, reads: buffer.reads, keys: buffer.keys, writes: buffer.writes)
+            slots[index].contents.withLock { $0.accessSet = buffer.accessSet }
             return scheduler.finishExecution(version, wroteNewKey: wroteNewKey)
         }
     }
@@ -177,6 +179,11 @@ final class ParallelBlockRun: @unchecked Sendable {
     /// The receipts of the final incarnations.
     func receipts() -> [Receipt] {
         slots.map { slot in slot.contents.withLock { $0.receipt! } }
+    }
+
+    /// The access sets of the final incarnations.
+    func accessSets() -> [AccessSet] {
+        slots.map { slot in slot.contents.withLock { $0.accessSet } }
     }
 
     /// The block's change set: each written key's final value over its value before the block.

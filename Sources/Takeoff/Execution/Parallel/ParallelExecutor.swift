@@ -84,7 +84,7 @@ public struct ParallelExecutor: BlockExecutor {
         metrics.signatureSeconds = stopwatch.lap()
 
         let state: any StateReader = state
-        var outcome: (receipts: [Receipt], changeSet: ChangeSet)?
+        var outcome: (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet])?
         // Blocks that run sequentially for what they are (small, chains) teach nothing about the paths' costs.
         var measured = true
         if let reason = reasonToRunSequentially(transactions) {
@@ -154,7 +154,7 @@ public struct ParallelExecutor: BlockExecutor {
     private func runInParallel(
         _ transactions: [Transaction], signatures: [Bool], context: BlockContext, state: any StateReader,
         metrics: inout ExecutionMetrics
-    ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet)? {
+    ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet])? {
         let run = ParallelBlockRun(
             transactions: transactions, signatures: signatures, context: context, processor: processor, state: state,
             maximumIncarnationsPerTransaction: policy.maximumIncarnationsPerTransaction)
@@ -171,7 +171,7 @@ public struct ParallelExecutor: BlockExecutor {
             metrics.reason = reason
             return nil
         case nil:
-            return (run.receipts(), try run.changeSet())
+            return (run.receipts(), try run.changeSet(), run.accessSets())
         }
     }
 }

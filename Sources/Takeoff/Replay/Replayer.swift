@@ -1,0 +1,208 @@
+import Dispatch
+
+/// How a replay rebuilds state.
+public enum ReplayMode: String, Sendable, CaseIterable {
+    /// Re-execute every block with the parallel executor and compare the result with the archive.
+    case execute
+    /// Apply the archived change sets without executing, merged over windows of blocks.
+    case apply
+}
+
+/// What a replay did.
+public struct ReplayReport: Sendable, Encodable {
+    /// The first block replayed (nil when there was nothing to do).
+    public var fromBlock: UInt64?
+    /// The last block replayed.
+    public var toBlock: UInt64?
+    public var blocks = 0
+    public var transactions = 0
+    public var seconds = 0.0
+    /// Blocks whose recomputed commitment was checked against the archive.
+    public var verifiedBlocks = 0
+    public var headBlock: UInt64 = 0
+    public var stateCommitment = ""
+    /// Blocks already in the store when the replay started, skipped.
+    public var skippedBlocks = 0
+
+    public var tps: Double { seconds > 0 ? Double(transactions) / seconds : 0 }
+
+    private enum CodingKeys: String, CodingKey {
+        case fromBlock, toBlock, blocks, transactions, seconds, tps, verifiedBlocks, headBlock, stateCommitment, skippedBlocks
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(fromBlock, forKey: .fromBlock)
+        try container.encode(toBlock, forKey: .toBlock)
+        try container.encode(blocks, forKey: .blocks)
+        try container.encode(transactions, forKey: .transactions)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(tps, forKey: .tps)
+        try container.encode(verifiedBlocks, forKey: .verifiedBlocks)
+        try container.encode(headBlock, forKey: .headBlock)
+        try container.encode(stateCommitment, forKey: .stateCommitment)
+        try container.encode(skippedBlocks, forKey: .skippedBlocks)
+    }
+}
+
+/// Rebuilds a state store from an archive, checking every block it materializes against the archive's
+/// commitment, hash chain and digests. It continues from the store's head, so an interrupted replay
+/// resumes where it stopped and never applies a block twice.
+public struct Replayer {
+    /// The archive to read.
+    public let archive: BlockArchive
+    /// The store to rebuild.
+    public let store: StateStore
+    /// Execute or apply.
+    public let mode: ReplayMode
+    /// Execute mode: the executor (signature checks off by default: archived blocks were checked when they
+    /// were first executed).
+    public let executor: any BlockExecutor
+    /// Apply mode: blocks merged into one commit, so that each key is written once per window.
+    public let window: Int
+
+    /// Creates a replayer.
+    public init(
+        archive: BlockArchive, store: StateStore, mode: ReplayMode, logic: some TransactionLogic = BuiltinTransactionLogic(),
+        threads: Int = 2, window: Int = 64, verifySignatures: Bool = false
+    ) {
+        self.archive = archive
+        self.store = store
+        self.mode = mode
+        self.window = max(window, 1)
+        executor = ParallelExecutor(logic: logic, options: ExecutionOptions(verifySignatures: verifySignatures), threads: threads)
+    }
+
+    /// Replays blocks `from...to` (defaults: the store's head + 1 and the archive's last block).
+    /// - Parameter progress: called after each commit with the report so far.
+    /// - Throws: ``ReplayError``, ``ArchiveError`` (with segment, block and offset), ``StateStoreError`` or
+    ///   ``ExecutionError``; the store then holds the last block that passed every check.
+    public func run(from: UInt64? = nil, to: UInt64? = nil, progress: (ReplayReport) -> Void = { _ in }) throws -> ReplayReport {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var report = ReplayReport()
+        var head = try store.head() ?? initializeFromArchive()
+        guard let archiveHead = archive.head else { throw ReplayError.cannotStart("the archive is empty") }
+        let end = min(to ?? archiveHead, archiveHead)
+        if let to, to > archiveHead {
+            throw ReplayError.cannotStart("--to \(to) is past the archive's last block \(archiveHead)")
+        }
+        if let from, from > head.block + 1 {
+            throw ReplayError.cannotStart(
+                "the store is at block \(head.block); replaying from block \(from) would skip blocks \(head.block + 1)...\(from - 1)")
+        }
+        if let from, from <= head.block { report.skippedBlocks = Int(min(head.block, end) - from + 1) }
+        var next = head.block + 1
+        while next <= end {
+            let last = mode == .apply ? min(end, next + UInt64(window) - 1) : next
+            // Read and check the window's blocks; on the first bad one, still commit the good ones before it,
+            // so that the store ends at the last good block.
+            var blocks: [ArchivedBlock] = []
+            var failure: (any Error)?
+            for number in next...last {
+                do {
+                    let block = try archive.read(number)
+                    try checkLinks(block, parentHash: blocks.last?.header.hash ?? head.blockHash)
+                    blocks.append(block)
+                } catch {
+                    failure = error
+                    break
+                }
+            }
+            if blocks.isEmpty { throw failure! }
+            let (newHead, verified) = mode == .apply ? try apply(blocks, over: head) : try execute(blocks[0], over: head)
+            if report.fromBlock == nil { report.fromBlock = next }
+            report.toBlock = last
+            report.blocks += blocks.count
+            report.transactions += blocks.reduce(0) { $0 + $1.transactions.count }
+            report.verifiedBlocks += verified
+            head = newHead
+            report.headBlock = head.block
+            report.stateCommitment = head.commitment.digest.hex
+            report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            progress(report)
+            if let failure { throw failure }
+            next = last + 1
+        }
+        report.headBlock = head.block
+        report.stateCommitment = head.commitment.digest.hex
+        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return report
+    }
+
+    /// A new store starts from the archive's block 0, the genesis state.
+    private func initializeFromArchive() throws -> StoreHead {
+        guard archive.firstBlock == 0 else {
+            throw ReplayError.cannotStart(
+                "the store is empty and the archive does not start at genesis (block 0): import a snapshot first")
+        }
+        let block = try archive.read(0)
+        let genesis = Genesis(changeSet: block.changeSet)
+        guard genesis.header == block.header else {
+            throw ReplayError.commitmentMismatch(block: 0, archived: block.header.stateCommitment, computed: genesis.header.stateCommitment)
+        }
+        return try store.initialize(genesis)
+    }
+
+    /// Checks what a block says about itself and its parent.
+    private func checkLinks(_ block: ArchivedBlock, parentHash: Hash32) throws {
+        guard block.header.parentHash == parentHash else {
+            throw ReplayError.brokenChain(block: block.number, expectedParent: parentHash, archivedParent: block.header.parentHash)
+        }
+        guard block.changeSet.digest == block.header.changeSetDigest else {
+            throw ReplayError.inconsistentBlock(block: block.number, reason: "the change set does not match the header's digest")
+        }
+        guard Block.transactionsDigest(block.transactions) == block.header.transactionsDigest else {
+            throw ReplayError.inconsistentBlock(block: block.number, reason: "the transactions do not match the header's digest")
+        }
+    }
+
+    private func execute(_ block: ArchivedBlock, over head: StoreHead) throws -> (StoreHead, Int) {
+        let executed = try store.withSnapshot { snapshot in
+            try executor.execute(block.transactions, context: block.header.context, parent: snapshot.head, state: snapshot)
+        }
+        let archived = block.header
+        let computed = executed.header
+        if computed.stateCommitment != archived.stateCommitment {
+            throw ReplayError.commitmentMismatch(block: block.number, archived: archived.stateCommitment, computed: computed.stateCommitment)
+        }
+        for (field, left, right) in [
+            ("receipts digest", archived.receiptsDigest, computed.receiptsDigest),
+            ("change set digest", archived.changeSetDigest, computed.changeSetDigest),
+        ] where left != right {
+            throw ReplayError.headerMismatch(block: block.number, field: field, archived: left, computed: right)
+        }
+        return (try store.commit(archived, changeSet: executed.changeSet), 1)
+    }
+
+    /// Applies a window of checked blocks as one merged change set; when the window's commitment does not match,
+    /// applies its blocks one by one to stop exactly at the first bad one.
+    private func apply(_ blocks: [ArchivedBlock], over head: StoreHead) throws -> (StoreHead, Int) {
+        guard blocks.count > 1 else { return (try commitOne(blocks[0]), 1) }
+        var merged: [StateKey: StateChange] = [:]
+        for block in blocks {
+            for change in block.changeSet.changes {
+                if let earlier = merged[change.key] {
+                    merged[change.key] = StateChange(key: change.key, oldValue: earlier.oldValue, newValue: change.newValue)
+                } else {
+                    merged[change.key] = change
+                }
+            }
+        }
+        let last = blocks[blocks.count - 1]
+        do {
+            return (try store.commit(last.header, changeSet: ChangeSet(unsorted: merged.values), firstBlock: blocks[0].number), 1)
+        } catch StateStoreError.commitmentMismatch {
+            var newHead = head
+            for block in blocks { newHead = try commitOne(block) }
+            return (newHead, blocks.count)
+        }
+    }
+
+    private func commitOne(_ block: ArchivedBlock) throws -> StoreHead {
+        do {
+            return try store.commit(block.header, changeSet: block.changeSet)
+        } catch StateStoreError.commitmentMismatch(let number, let header, let computed) {
+            throw ReplayError.commitmentMismatch(block: number, archived: header, computed: computed)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Takeoff
+
+/// `takeoff inspect`: what an archive or a store holds.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect", abstract: "Describe a block archive (--archive) or a state store (--db).")
+
+    @Option(help: "A block archive directory.")
+    var archive: String?
+
+    @Option(help: "A state store directory.")
+    var db: String?
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard (archive == nil) != (db == nil) else { throw ValidationError("give exactly one of --archive and --db") }
+    }
+
+    func run() throws {
+        if let archive {
+            let statistics = try BlockArchive(directory: archive, writable: false).statistics()
+            if json {
+                print(try jsonLine(ArchiveSummary(statistics)))
+            } else {
+                print("""
+                    Archive \(archive): \(statistics.blocks) blocks (\(statistics.firstBlock.map(String.init) ?? "-")...\(statistics.headBlock.map(String.init) ?? "-")), \(statistics.transactions) transactions
+                      \(statistics.segments) segments, \(statistics.bytes) bytes on disk, \(statistics.uncompressedBytes) uncompressed
+                      compression ratio \(String(format: "%.2f", statistics.compressionRatio)), \(String(format: "%.1f", statistics.bytesPerTransaction)) bytes per transaction
+                    """)
+            }
+        } else if let db {
+            guard FileManager.default.fileExists(atPath: db) else { throw CommandError(description: "no database in \(db)") }
+            let store = try openStore(at: db)
+            guard let head = try store.head() else { throw CommandError(description: "the store in \(db) is empty") }
+            let keys = try store.keyCount()
+            if json {
+                print(try jsonLine(StoreSummary(headBlock: head.block, headHash: head.blockHash.hex, stateCommitment: head.commitment.digest.hex, keys: keys)))
+            } else {
+                print("Store \(db): head block \(head.block) (hash \(head.blockHash.hex)), \(keys) keys, state commitment \(head.commitment.digest.hex)")
+            }
+        }
+    }
+
+    struct StoreSummary: Encodable {
+        var headBlock: UInt64
+        var headHash: String
+        var stateCommitment: String
+        var keys: Int
+    }
+
+    struct ArchiveSummary: Encodable {
+        var blocks: Int
+        var segments: Int
+        var firstBlock: UInt64?
+        var headBlock: UInt64?
+        var transactions: Int
+        var bytes: UInt64
+        var uncompressedBytes: UInt64
+        var compressionRatio: Double
+        var bytesPerTransaction: Double
+
+        init(_ statistics: BlockArchive.Statistics) {
+            blocks = statistics.blocks
+            segments = statistics.segments
+            firstBlock = statistics.firstBlock
+            headBlock = statistics.headBlock
+            transactions = statistics.transactions
+            bytes = statistics.bytes
+            uncompressedBytes = statistics.uncompressedBytes
+            compressionRatio = (statistics.compressionRatio * 100).rounded() / 100
+            bytesPerTransaction = (statistics.bytesPerTransaction * 10).rounded() / 10
+        }
+    }
+}
