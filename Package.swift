@@ -37,6 +37,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Takeoff"]),
         .testTarget(name: "ExecutionTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
         .testTarget(name: "WorkloadTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
         .testTarget(name: "CLITests", dependencies: ["TakeoffCLI"]),
     ]
 )

@@ -21,7 +21,7 @@ struct DifferentialHarness {
             let parallel = try ParallelExecutor(logic: logic, options: options, threads: threads, policy: policy)
                 .execute(transactions, context: context, parent: parent, state: state)
             let same = parallel.receipts == reference.receipts && parallel.changeSet == reference.changeSet
-                && parallel.header == reference.header
+                && parallel.header == reference.header && parallel.accessSets == reference.accessSets
             #expect(same, "\(label), \(threads) threads, \(transactions.count) transactions: parallel differs from sequential")
             if !same { break }
         }

@@ -108,7 +108,7 @@ public struct ParallelExecutor: BlockExecutor {
         }
         var executed = ExecutedBlock(
             context: context, parent: parent, transactions: transactions, receipts: outcome!.receipts,
-            changeSet: outcome!.changeSet)
+            changeSet: outcome!.changeSet, accessSets: outcome!.accessSets)
         metrics.finalizationSeconds = stopwatch.lap()
         executed.metrics = metrics
         return executed

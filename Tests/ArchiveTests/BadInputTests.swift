@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+import Takeoff
+
+/// Damaged archives and snapshots: each gives a typed error naming where, and leaves the store at the last
+/// good block.
+@Suite struct BadInputTests {
+    static func write(_ bytes: [UInt8], to path: String) throws { try Data(bytes).write(to: URL(fileURLWithPath: path)) }
+    static func read(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
+
+    @Test(arguments: [ReplayMode.execute, .apply])
+    func aTruncatedSegment(mode: ReplayMode) throws {
+        let fixture = try ArchiveFixture(blocks: 6)
+        let cut = try fixture.offset(of: 5) + 100
+        try Self.write(Array(try Self.read(fixture.segmentPath(1)).prefix(Int(cut))), to: fixture.segmentPath(1))
+        let path = try fixture.freshStorePath("truncated")
+        #expect {
+            try fixture.replay(into: path, mode: mode)
+        } throws: { error in
+            guard case .truncated(let segment, let block, let offset)? = error as? ArchiveError else { return false }
+            return segment == "segment-00000001.tko" && block == 5 && offset == (try? fixture.offset(of: 5))
+        }
+        #expect(try fixture.head(of: path)?.block == 4)
+        #expect(try fixture.head(of: path)?.blockHash == fixture.headers[4].hash)
+    }
+
+    @Test(arguments: [ReplayMode.execute, .apply])
+    func flippedBytesInsideAFrame(mode: ReplayMode) throws {
+        let fixture = try ArchiveFixture(blocks: 6)
+        var bytes = try Self.read(fixture.segmentPath(1))
+        let offset = try fixture.offset(of: 3)
+        bytes[Int(offset) + 64 + 40] ^= 0x5A
+        try Self.write(bytes, to: fixture.segmentPath(1))
+        let path = try fixture.freshStorePath("flipped")
+        #expect {
+            try fixture.replay(into: path, mode: mode)
+        } throws: { error in
+            guard case .corrupt(let segment, let block, let at, let reason)? = error as? ArchiveError else { return false }
+            return segment == "segment-00000001.tko" && block == 3 && at == offset && reason.contains("checksum")
+        }
+        #expect(try fixture.head(of: path)?.block == 2)
+    }
+
+    @Test func aMissingSegment() throws {
+        let fixture = try ArchiveFixture(blocks: 8, segmentSizeLimit: 4_000)
+        #expect(FileManager.default.fileExists(atPath: fixture.segmentPath(3)))
+        try FileManager.default.removeItem(atPath: fixture.segmentPath(2))
+        #expect(throws: ArchiveError.missingSegment(name: "segment-00000002.tko")) { try fixture.openArchive() }
+    }
+
+    @Test func aBlockOutOfOrder() throws {
+        let fixture = try ArchiveFixture(blocks: 6)
+        // Swap the index entries of blocks 3 and 4: the record found for block 3 says it is block 4.
+        let indexPath = fixture.segmentPath(1).replacingOccurrences(of: ".tko", with: ".idx")
+        var index = try Self.read(indexPath)
+        let third = Array(index[(3 * 16 + 8)..<(3 * 16 + 16)])
+        index.replaceSubrange((3 * 16 + 8)..<(3 * 16 + 16), with: index[(4 * 16 + 8)..<(4 * 16 + 16)])
+        index.replaceSubrange((4 * 16 + 8)..<(4 * 16 + 16), with: third)
+        try Self.write(index, to: indexPath)
+        #expect(throws: ArchiveError.self) { try fixture.openArchive() }
+    }
+
+    @Test(arguments: [ReplayMode.execute, .apply])
+    func aWrongCommitment(mode: ReplayMode) throws {
+        let fixture = try ArchiveFixture(blocks: 4)
+        // Re-archive block 4 with a forged commitment, as a buggy or hostile writer would.
+        let archive = try fixture.openArchive()
+        var forged = try archive.read(4)
+        forged.header.stateCommitment = Hash32(w0: 1, w1: 2, w2: 3, w3: 4)
+        let copy = fixture.root + "/forged"
+        let rewritten = try BlockArchive(directory: copy, writable: true)
+        for number in UInt64(0)...3 { try rewritten.append(try archive.read(number)) }
+        try rewritten.append(forged)
+        let path = try fixture.freshStorePath("forged-db")
+        let store = try StateStore(directory: path)
+        #expect {
+            try Replayer(archive: try BlockArchive(directory: copy, writable: false), store: store, mode: mode, window: 4).run()
+        } throws: { error in
+            guard case .commitmentMismatch(let block, let archived, let computed)? = error as? ReplayError else { return false }
+            return block == 4 && archived == forged.header.stateCommitment && computed == fixture.headers[4].stateCommitment
+        }
+        #expect(try store.head()?.block == 3)
+    }
+
+    @Test func aBrokenHashChain() throws {
+        let fixture = try ArchiveFixture(blocks: 3)
+        let archive = try fixture.openArchive()
+        let copy = fixture.root + "/unchained"
+        let rewritten = try BlockArchive(directory: copy, writable: true)
+        for number in UInt64(0)...1 { try rewritten.append(try archive.read(number)) }
+        var block = try archive.read(2)
+        block.header.parentHash = .zero
+        try rewritten.append(block)
+        let store = try StateStore(directory: try fixture.freshStorePath("unchained-db"))
+        #expect(throws: ReplayError.self) {
+            try Replayer(archive: try BlockArchive(directory: copy, writable: false), store: store, mode: .apply).run()
+        }
+        #expect(try store.head()?.block == 1)
+    }
+
+    @Test func aTornLastRecordIsCutBackByTheWriter() throws {
+        let fixture = try ArchiveFixture(blocks: 3)
+        let segment = fixture.segmentPath(1)
+        let good = try Self.read(segment)
+        // A crash while appending block 4: half a record after the last good one.
+        let tail = Array(good[Int(try fixture.offset(of: 3))...].prefix(90))
+        try Self.write(good + tail, to: segment)
+        let writer = try BlockArchive(directory: fixture.archivePath, writable: true)
+        #expect(writer.recoveryNote?.contains("torn record at byte offset \(good.count)") == true)
+        #expect(writer.head == 3)
+        #expect(try Self.read(segment).count == good.count)
+        // The archive still replays, and accepts the next block.
+        let path = try fixture.freshStorePath("after-tear")
+        #expect(try fixture.replay(into: path, mode: .apply).toBlock == 3)
+        #expect(throws: ArchiveError.self) { try writer.append(try writer.read(2)) }
+    }
+
+    @Test func aSnapshotWithABadChecksum() throws {
+        let fixture = try ArchiveFixture(blocks: 2)
+        let file = fixture.root + "/state.snapshot"
+        try Snapshot.export(from: try StateStore(directory: fixture.storePath), to: file)
+        var payload = try Zstd.decompress(try Self.read(file))
+        payload[payload.count / 2] ^= 1
+        try Self.write(try Zstd.compress(payload), to: file)
+        let path = try fixture.freshStorePath("snap")
+        #expect(throws: SnapshotError.checksumMismatch(path: file)) {
+            try Snapshot.importSnapshot(from: file, into: try StateStore(directory: path))
+        }
+        #expect(try fixture.head(of: path) == nil)
+        try Self.write(Array(try Self.read(file).prefix(50)), to: file)
+        #expect(throws: SnapshotError.self) { try Snapshot.importSnapshot(from: file, into: try StateStore(directory: path)) }
+    }
+
+    @Test func archivedBlocksSurviveTheCodecAndZstdReadsSegments() throws {
+        let fixture = try ArchiveFixture(blocks: 2)
+        let archive = try fixture.openArchive()
+        for number in UInt64(0)...2 {
+            let block = try archive.read(number)
+            #expect(try ArchivedBlock(encoded: block.encoded) == block)
+            #expect(block.header == fixture.headers[Int(number)])
+        }
+        let accessSets = try archive.read(1).accessSets
+        #expect(accessSets.count == 80, "\(accessSets.count)")
+        let statistics = try archive.statistics()
+        #expect(statistics.blocks == 3 && statistics.transactions == 160 && statistics.compressionRatio > 1)
+        // The segment is plain zstd: skippable record headers, then one frame per block.
+        let whole = try Zstd.decompress(try Self.read(fixture.segmentPath(1)))
+        #expect(UInt64(whole.count) == statistics.uncompressedBytes)
+    }
+}
