@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+@Suite struct ArchiveCommandTests {
+    /// Runs blocks with an archive; returns (root, db, archive) paths.
+    static func archivedRun(blocks: Int = 5) throws -> (root: String, db: String, archive: String, commitment: String) {
+        let root = scratchPath("archive")
+        let result = try TakeoffProcess.runJSON([
+            "--db", root + "/db", "--archive", root + "/archive", "--workload", "mix", "--accounts", "200", "--blocks", "\(blocks)",
+            "--block-size", "60", "--unsigned",
+        ])
+        return (root, root + "/db", root + "/archive", try #require(result["stateCommitment"] as? String))
+    }
+
+    static func json(_ result: TakeoffProcess.Result) throws -> [String: Any] {
+        #expect(result.status == 0, "\(result.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    }
+
+    @Test func replayInBothModesInspectAndUnwind() throws {
+        let run = try Self.archivedRun()
+        defer { try? FileManager.default.removeItem(atPath: run.root) }
+        for mode in ["execute", "apply"] {
+            let replay = try Self.json(TakeoffProcess.run(["replay", "--archive", run.archive, "--db", run.root + "/\(mode)", "--mode", mode, "--json"]))
+            #expect(replay["stateCommitment"] as? String == run.commitment)
+            #expect(replay["headBlock"] as? Int == 5)
+            for field in ["fromBlock", "toBlock", "blocks", "transactions", "seconds", "tps", "verifiedBlocks"] {
+                #expect(replay[field] != nil, "missing \(field)")
+            }
+        }
+        let archive = try Self.json(TakeoffProcess.run(["inspect", "--archive", run.archive, "--json"]))
+        #expect(archive["blocks"] as? Int == 6)
+        #expect(archive["transactions"] as? Int == 300)
+        #expect((archive["compressionRatio"] as? Double ?? 0) > 1)
+        let store = try Self.json(TakeoffProcess.run(["inspect", "--db", run.db, "--json"]))
+        #expect(store["stateCommitment"] as? String == run.commitment)
+        let unwound = try Self.json(TakeoffProcess.run(["unwind", "--db", run.db, "--to", "2", "--json"]))
+        #expect(unwound["headBlock"] as? String == "2")
+        let partial = try Self.json(TakeoffProcess.run(["replay", "--archive", run.archive, "--db", run.root + "/partial", "--to", "2", "--json"]))
+        #expect(unwound["stateCommitment"] as? String == partial["stateCommitment"] as? String)
+    }
+
+    @Test func aRunCatchesTheStoreUpWithItsArchive() throws {
+        let run = try Self.archivedRun(blocks: 4)
+        defer { try? FileManager.default.removeItem(atPath: run.root) }
+        // The store lost its last two blocks (as if killed between archiving and committing).
+        _ = try TakeoffProcess.run(["unwind", "--db", run.db, "--to", "2"])
+        let resumed = try TakeoffProcess.run([
+            "run", "--db", run.db, "--archive", run.archive, "--workload", "mix", "--accounts", "200", "--blocks", "1",
+            "--block-size", "60", "--unsigned", "--json",
+        ])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("applied archived blocks 3...4"))
+        let head = try #require(try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any])
+        #expect(head["headBlock"] as? Int == 5)
+    }
+
+    @Test func snapshotExportAndImportThenReplayTheRest() throws {
+        let run = try Self.archivedRun(blocks: 4)
+        defer { try? FileManager.default.removeItem(atPath: run.root) }
+        let file = run.root + "/state.snap"
+        _ = try TakeoffProcess.run(["unwind", "--db", run.db, "--to", "2"])
+        let exported = try TakeoffProcess.run(["snapshot", "export", "--db", run.db, "--out", file])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let imported = try TakeoffProcess.run(["snapshot", "import", "--in", file, "--db", run.root + "/restored"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let rest = try Self.json(TakeoffProcess.run(["replay", "--archive", run.archive, "--db", run.root + "/restored", "--json"]))
+        #expect(rest["fromBlock"] as? Int == 3)
+        #expect(rest["stateCommitment"] as? String == run.commitment)
+    }
+
+    @Test func damagedInputEndsWithOneLineAndANonZeroExit() throws {
+        let run = try Self.archivedRun(blocks: 3)
+        defer { try? FileManager.default.removeItem(atPath: run.root) }
+        let segment = run.archive + "/segment-00000001.tko"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: segment)))
+        bytes[bytes.count - 20] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        let replay = try TakeoffProcess.run(["replay", "--archive", run.archive, "--db", run.root + "/bad"])
+        #expect(replay.status != 0)
+        #expect(replay.stderr.split(separator: "\n").count == 1, "\(replay.stderr)")
+        #expect(replay.stderr.contains("segment-00000001.tko") && replay.stderr.contains("block 3") && replay.stderr.contains("byte offset"))
+        let store = try Self.json(TakeoffProcess.run(["inspect", "--db", run.root + "/bad", "--json"]))
+        #expect(store["headBlock"] as? Int == 2)
+        for arguments in [
+            ["replay", "--archive", run.root + "/nowhere", "--db", run.root + "/x"],
+            ["snapshot", "import", "--in", segment, "--db", run.root + "/y"],
+            ["unwind", "--db", run.root + "/nowhere", "--to", "1"],
+            ["inspect"],
+            ["replay", "--archive", run.archive, "--db", run.root + "/z", "--from", "5", "--to", "2"],
+        ] {
+            let result = try TakeoffProcess.run(arguments)
+            #expect(result.status != 0, "\(arguments)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+        }
+    }
+}
