@@ -39,6 +39,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Apply mode: blocks merged into one commit.")
     var window: Int = 64
 
+    @Flag(help: "Apply mode: ignore the archive's merged range files (takeoff compact).")
+    var noMergedRanges = false
+
     @Flag(help: "Check transaction signatures again in execute mode.")
     var verifySignatures = false
 
@@ -56,7 +59,7 @@ struct ReplayCommand: ParsableCommand {
         let store = try openStore(at: db)
         let replayer = Replayer(
             archive: blockArchive, store: store, mode: mode == .execute ? .execute : .apply, threads: threads, window: window,
-            verifySignatures: verifySignatures)
+            verifySignatures: verifySignatures, useMergedRanges: !noMergedRanges)
         var progress = Progress()
         var lastLine = Date()
         let interactive = isatty(STDERR_FILENO) == 1

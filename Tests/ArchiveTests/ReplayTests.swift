@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Takeoff
+@testable import Takeoff
 
 @Suite struct ReplayTests {
     @Test(arguments: [ReplayMode.execute, .apply])
@@ -84,5 +84,57 @@ import Takeoff
         let store = try StateStore(directory: path)
         #expect(throws: StateStoreError.self) { try store.unwind(to: 5) }
         #expect(try store.unwind(to: 3).block == 3)
+    }
+}
+
+@Suite struct MergedRangeTests {
+    @Test func applyModeUsesMergedRangesAndReachesTheSameHead() throws {
+        let fixture = try ArchiveFixture(blocks: 10)
+        let writable = try BlockArchive(directory: fixture.archivePath, writable: true)
+        #expect(try writable.compact(rangeSize: 4) == [1...4, 5...8])
+        #expect(try writable.compact(rangeSize: 4).isEmpty)
+        let path = try fixture.freshStorePath("ranges")
+        let report = try fixture.replay(into: path, mode: .apply, window: 1)
+        // Two merged ranges, then blocks 9 and 10 one by one.
+        #expect(report.verifiedBlocks == 4)
+        #expect(report.blocks == 10 && report.transactions == fixture.transactionCount)
+        #expect(try fixture.head(of: path) == fixture.head(of: fixture.storePath))
+        // Starting inside a range skips it and applies the blocks instead.
+        let partial = try fixture.freshStorePath("partial")
+        _ = try fixture.replay(into: partial, mode: .apply, to: 2)
+        #expect(try fixture.replay(into: partial, mode: .apply).verifiedBlocks > 1)
+        #expect(try fixture.head(of: partial) == fixture.head(of: fixture.storePath))
+    }
+
+    @Test func aDamagedRangeFileIsAnErrorNamingIt() throws {
+        let fixture = try ArchiveFixture(blocks: 4)
+        try BlockArchive(directory: fixture.archivePath, writable: true).compact(rangeSize: 4)
+        let file = fixture.archivePath + "/ranges/range-1-4.tkr"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        bytes[bytes.count / 2] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let path = try fixture.freshStorePath("damaged")
+        #expect {
+            try fixture.replay(into: path, mode: .apply)
+        } throws: { error in
+            guard case .corrupt(let segment, _, _, _)? = error as? ArchiveError else { return false }
+            return segment == file
+        }
+        #expect(try fixture.head(of: path)?.block == 0)
+    }
+
+    @Test func aRangeWithWrongChangesFallsBackToTheBlocks() throws {
+        let fixture = try ArchiveFixture(blocks: 4)
+        let archive = try BlockArchive(directory: fixture.archivePath, writable: true)
+        // A well-formed, checksummed range file whose merged changes leave out block 4: the commitment
+        // check catches it and the blocks themselves are applied instead.
+        var merged = MergedRange(try (UInt64(1)...3).map { try archive.read($0) })
+        merged.headers.append(try archive.read(4).header)
+        try FileManager.default.createDirectory(atPath: fixture.archivePath + "/ranges", withIntermediateDirectories: true)
+        try Data(try merged.fileBytes()).write(to: URL(fileURLWithPath: fixture.archivePath + "/ranges/range-1-4.tkr"))
+        let path = try fixture.freshStorePath("fallback")
+        let report = try fixture.replay(into: path, mode: .apply, window: 1)
+        #expect(report.verifiedBlocks == 4)
+        #expect(try fixture.head(of: path) == fixture.head(of: fixture.storePath))
     }
 }
