@@ -259,16 +259,14 @@ public final class StateStore: Sendable {
     }
 
     private func forEachEntry(in transaction: LMDBReadTransaction, _ body: (StateKey, StateValue) throws -> Void) throws {
-        do {
-            try transaction.forEach(in: stateTable) { keyBytes, valueBytes in
-                let key: StateKey
-                do throws(CodecError) { key = try StateKey(encoded: Array(keyBytes)) } catch {
-                    throw StateStoreError.corrupt(path: path, what: "state key", reason: error)
-                }
-                guard let value = try decodeValue(Array(valueBytes), key: key) else { return true }
-                try body(key, value)
-                return true
+        try transaction.forEach(in: stateTable) { keyBytes, valueBytes in
+            let key: StateKey
+            do throws(CodecError) { key = try StateKey(encoded: Array(keyBytes)) } catch {
+                throw StateStoreError.corrupt(path: path, what: "state key", reason: error)
             }
+            guard let value = try decodeValue(Array(valueBytes), key: key) else { return true }
+            try body(key, value)
+            return true
         }
     }
 
