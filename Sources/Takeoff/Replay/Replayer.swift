@@ -58,7 +58,9 @@ public struct Replayer {
     /// Execute mode: the executor (signature checks off by default: archived blocks were checked when they
     /// were first executed).
     public let executor: any BlockExecutor
-    /// Apply mode: blocks merged into one commit, so that each key is written once per window.
+    /// Blocks merged into one commit: apply mode merges their change sets before checking the commitment;
+    /// execute mode still checks every block but commits them together, which saves the store rewriting
+    /// the same pages block after block (a crash loses nothing: the archive has the blocks).
     public let window: Int
     /// Apply mode: use the archive's merged range files (``BlockArchive/compact(rangeSize:)``) where they fit.
     public let useMergedRanges: Bool
@@ -114,7 +116,7 @@ public struct Replayer {
                 next = range.upperBound + 1
                 continue
             }
-            let last = mode == .apply ? min(end, next + UInt64(window) - 1) : next
+            let last = min(end, next + UInt64(window) - 1)
             // Read and check the window's blocks; on the first bad one, still commit the good ones before it,
             // so that the store ends at the last good block.
             var blocks: [ArchivedBlock] = []
@@ -130,7 +132,7 @@ public struct Replayer {
                 }
             }
             if blocks.isEmpty { throw failure! }
-            let (newHead, verified) = mode == .apply ? try apply(blocks, over: head) : try execute(blocks[0], over: head)
+            let (newHead, verified) = mode == .apply ? try apply(blocks, over: head) : try execute(blocks, over: head)
             if report.fromBlock == nil { report.fromBlock = next }
             report.toBlock = last
             report.blocks += blocks.count
@@ -177,22 +179,56 @@ public struct Replayer {
         }
     }
 
-    private func execute(_ block: ArchivedBlock, over head: StoreHead) throws -> (StoreHead, Int) {
-        let executed = try store.withSnapshot { snapshot in
-            try executor.execute(block.transactions, context: block.header.context, parent: snapshot.head, state: snapshot)
+    /// Re-executes checked blocks one by one, each over the previous ones' changes, compares each with the
+    /// archive, and commits them together. A mismatch commits the blocks before it, then stops.
+    private func execute(_ blocks: [ArchivedBlock], over head: StoreHead) throws -> (StoreHead, Int) {
+        var pending: [StateKey: StateChange] = [:]
+        var pendingValues: [StateKey: StateValue?] = [:]
+        var virtualHead = head
+        var done: [ArchivedBlock] = []
+        var failure: (any Error)?
+        for block in blocks {
+            do {
+                let executed = try store.withSnapshot { snapshot in
+                    try executor.execute(
+                        block.transactions, context: block.header.context, parent: virtualHead,
+                        state: LayeredState(base: snapshot, pending: pendingValues))
+                }
+                try compare(executed.header, with: block.header)
+                for change in executed.changeSet.changes {
+                    // The value before the window comes from the first block that changed the key (it may be nil).
+                    var merged = change
+                    if let earlier = pending[change.key] { merged.oldValue = earlier.oldValue }
+                    pending[change.key] = merged
+                    pendingValues[change.key] = change.newValue
+                }
+                virtualHead = executed.head
+                done.append(block)
+            } catch {
+                failure = error
+                break
+            }
         }
-        let archived = block.header
-        let computed = executed.header
+        var newHead = head
+        if let last = done.last {
+            newHead = try store.commit(
+                last.header, changeSet: ChangeSet(unsorted: pending.values), firstBlock: done[0].number,
+                commitment: virtualHead.commitment)
+        }
+        if let failure { throw failure }
+        return (newHead, done.count)
+    }
+
+    private func compare(_ computed: BlockHeader, with archived: BlockHeader) throws {
         if computed.stateCommitment != archived.stateCommitment {
-            throw ReplayError.commitmentMismatch(block: block.number, archived: archived.stateCommitment, computed: computed.stateCommitment)
+            throw ReplayError.commitmentMismatch(block: archived.number, archived: archived.stateCommitment, computed: computed.stateCommitment)
         }
         for (field, left, right) in [
             ("receipts digest", archived.receiptsDigest, computed.receiptsDigest),
             ("change set digest", archived.changeSetDigest, computed.changeSetDigest),
         ] where left != right {
-            throw ReplayError.headerMismatch(block: block.number, field: field, archived: left, computed: right)
+            throw ReplayError.headerMismatch(block: archived.number, field: field, archived: left, computed: right)
         }
-        return (try store.commit(archived, changeSet: executed.changeSet), 1)
     }
 
     /// Applies a window of checked blocks as one merged change set; when the window's commitment does not match,

@@ -112,11 +112,16 @@ public final class StateStore: Sendable {
     ///     single block its number must be the head's plus one and its parent hash the head's hash.
     ///   - changeSet: the changes (of the whole range, merged).
     ///   - firstBlock: for a merged range, its first block (the head's plus one); nil for a single block.
+    ///   - commitment: the commitment after the change set when the caller has already computed it (block by
+    ///     block, as replay does), which saves hashing every changed key a second time; it must still match
+    ///     the header.
     /// - Returns: the new head.
     /// - Throws: ``StateStoreError`` for an out-of-order block, a broken hash chain, a stale change or a
     ///   commitment mismatch; ``LMDBError`` on storage failures. Nothing is written when it throws.
     @discardableResult
-    public func commit(_ header: BlockHeader, changeSet: ChangeSet, firstBlock: UInt64? = nil) throws -> StoreHead {
+    public func commit(
+        _ header: BlockHeader, changeSet: ChangeSet, firstBlock: UInt64? = nil, commitment knownCommitment: StateCommitment? = nil
+    ) throws -> StoreHead {
         try environment.withWriteTransaction { transaction in
             guard let current = try readHead(transaction) else { throw StateStoreError.notInitialized(path: path) }
             let first = firstBlock ?? header.number
@@ -126,8 +131,14 @@ public final class StateStore: Sendable {
             if firstBlock == nil, header.parentHash != current.blockHash {
                 throw StateStoreError.parentMismatch(block: header.number, expected: current.blockHash, found: header.parentHash)
             }
-            var commitment = current.commitment
-            commitment.apply(changeSet)
+            let commitment: StateCommitment
+            if let knownCommitment {
+                commitment = knownCommitment
+            } else {
+                var computed = current.commitment
+                computed.apply(changeSet)
+                commitment = computed
+            }
             guard commitment.digest == header.stateCommitment else {
                 throw StateStoreError.commitmentMismatch(
                     block: header.number, header: header.stateCommitment, computed: commitment.digest)
