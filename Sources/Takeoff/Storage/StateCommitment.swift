@@ -9,9 +9,10 @@ import Dispatch
 /// same contents have the same commitment however they got there. It proves nothing about single entries
 /// (no inclusion proofs); it only identifies a whole state.
 ///
-/// The vector of a pair is SHA-256 in counter mode over a SHA-256 seed of the pair's encoding, so finding
-/// two different states with the same commitment means solving a generalized birthday problem over 2048
-/// bits.
+/// The vector of a pair is the ChaCha20 keystream (RFC 8439 block function, blocks 0 to 3) keyed by the
+/// SHA-256 of the pair's encoding: SHA-256 binds the pair, ChaCha20 expands it four times faster than more
+/// SHA-256 rounds would. Finding two different states with the same commitment means solving a
+/// generalized birthday problem over 2048 bits.
 public struct StateCommitment: Hashable, Sendable {
     /// The number of 64-bit lanes.
     public static let laneCount = 32
@@ -99,26 +100,22 @@ public struct StateCommitment: Hashable, Sendable {
         self.lanes = lanes
     }
 
-    private static let domain = Array("takeoff/state-commitment/v1".utf8)
+    private static let domain = Array("takeoff/state-commitment/v2".utf8)
 
     private static func accumulate(_ key: StateKey, _ value: StateValue, into lanes: inout [UInt64], subtracting: Bool) {
         var writer = ByteWriter(capacity: 96)
         writer.write(raw: domain)
         key.encode(to: &writer)
         value.encode(to: &writer)
-        let seed = SHA256.hash(data: writer.bytes)
-        // Expand the seed into laneCount lanes, four per SHA-256 block: block j = SHA-256(seed || j).
-        var block = Array(seed)
-        block.append(0)
-        for blockIndex in 0..<(laneCount / 4) {
-            block[SHA256.byteCount] = UInt8(blockIndex)
-            let digest = SHA256.hash(data: block)
-            digest.withUnsafeBytes { raw in
-                for word in 0..<4 {
-                    let value = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: word * 8, as: UInt64.self))
-                    let lane = blockIndex * 4 + word
-                    if subtracting { lanes[lane] &-= value } else { lanes[lane] &+= value }
-                }
+        let seed = SHA256.hash(data: writer.bytes).withUnsafeBytes { raw in
+            (0..<8).map { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
+        }
+        for blockIndex in 0..<(laneCount / 8) {
+            let words = ChaCha20.block(key: seed, counter: UInt32(blockIndex), nonce: (0, 0, 0))
+            for pair in 0..<8 {
+                let value = UInt64(words[2 * pair]) | UInt64(words[2 * pair + 1]) << 32
+                let lane = blockIndex * 8 + pair
+                if subtracting { lanes[lane] &-= value } else { lanes[lane] &+= value }
             }
         }
     }
