@@ -156,3 +156,24 @@ import TakeoffWorkloads
         #expect(try store.recomputeCommitment() == parallel.commitment)
     }
 }
+
+@Suite struct AccessHintTests {
+    @Test func recordedAccessSetsSpotChainsWithoutTheLogicsHelp() throws {
+        let state = ParallelExecutorTests.state
+        let block = ParallelExecutorTests.contendedBlock(size: 300)
+        let recorded = try SequentialExecutor(logic: BuiltinTransactionLogic(), options: ParallelExecutorTests.options)
+            .execute(block, context: ParallelExecutorTests.context, parent: state.genesis.head, state: state)
+        // Credits are not conflicts: the fee collector is not among the written keys.
+        #expect(!recorded.accessSets[0].writes.contains(.account(ParallelExecutorTests.collector)))
+        #expect(recorded.accessSets[0].writes.contains(.account(ParallelExecutorTests.hot)))
+        // The log logic gives no conflict keys, so only the hints can tell that this block is a chain.
+        let executor = ParallelExecutor(logic: ParallelExecutorTests.LogLogic(), options: ParallelExecutorTests.options, threads: 2)
+        let hinted = [AccessSet](repeating: AccessSet(reads: [], writes: [.account(ParallelExecutorTests.hot)]), count: 300)
+        let withHints = try executor.execute(
+            block, context: ParallelExecutorTests.context, parent: state.genesis.head, state: state, accessHints: hinted)
+        #expect(withHints.metrics.reason.hasPrefix("dependency chain"))
+        let without = try executor.execute(block, context: ParallelExecutorTests.context, parent: state.genesis.head, state: state)
+        #expect(without.metrics.path == .parallel)
+        #expect(withHints.header == without.header)
+    }
+}

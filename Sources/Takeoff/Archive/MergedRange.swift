@@ -22,18 +22,8 @@ public struct MergedRange: Hashable, Sendable {
     /// Merges consecutive archived blocks.
     public init(_ blocks: [ArchivedBlock]) {
         precondition(!blocks.isEmpty, "a merged range needs at least one block")
-        var merged: [StateKey: StateChange] = [:]
-        for block in blocks {
-            for change in block.changeSet.changes {
-                if let earlier = merged[change.key] {
-                    merged[change.key] = StateChange(key: change.key, oldValue: earlier.oldValue, newValue: change.newValue)
-                } else {
-                    merged[change.key] = change
-                }
-            }
-        }
         headers = blocks.map(\.header)
-        changeSet = ChangeSet(unsorted: merged.values)
+        changeSet = ChangeSet.merging(blocks.lazy.map(\.changeSet))
         transactions = blocks.reduce(0) { $0 + $1.transactions.count }
     }
 

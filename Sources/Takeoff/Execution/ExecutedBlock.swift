@@ -3,7 +3,7 @@
 public struct AccessSet: Hashable, Sendable {
     /// Keys read from the state as it was before the transaction (not from its own writes).
     public var reads: [StateKey]
-    /// Keys written or credited.
+    /// Keys written (credits, which conflict with nothing, are left out).
     public var writes: [StateKey]
 
     /// Creates an access set.

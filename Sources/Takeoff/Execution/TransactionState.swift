@@ -116,11 +116,16 @@ public struct TransactionState {
         writes[index] = write
     }
 
-    /// The keys read from before the transaction and the keys written: its access set.
+    /// The keys read from before the transaction and the keys written (credits left out: they conflict with
+    /// nothing): its access set.
     var accessSet: AccessSet {
+        var written: [StateKey] = []
+        for (key, write) in zip(keys, writes) {
+            if case .value = write { written.append(key) }
+        }
         switch source {
-        case .sequential: AccessSet(reads: readKeys, writes: keys)
-        case .parallel: AccessSet(reads: reads.map(\.versions.key), writes: keys)
+        case .sequential: return AccessSet(reads: readKeys, writes: written)
+        case .parallel: return AccessSet(reads: reads.map(\.versions.key), writes: written)
         }
     }
 

@@ -56,8 +56,8 @@ public struct Replayer {
     /// Execute or apply.
     public let mode: ReplayMode
     /// Execute mode: the executor (signature checks off by default: archived blocks were checked when they
-    /// were first executed).
-    public let executor: any BlockExecutor
+    /// were first executed). The archived access sets serve as its dependency hints.
+    public let executor: ParallelExecutor
     /// Blocks merged into one commit: apply mode merges their change sets before checking the commitment;
     /// execute mode still checks every block but commits them together, which saves the store rewriting
     /// the same pages block after block (a crash loses nothing: the archive has the blocks).
@@ -192,7 +192,7 @@ public struct Replayer {
                 let executed = try store.withSnapshot { snapshot in
                     try executor.execute(
                         block.transactions, context: block.header.context, parent: virtualHead,
-                        state: LayeredState(base: snapshot, pending: pendingValues))
+                        state: LayeredState(base: snapshot, pending: pendingValues), accessHints: block.accessSets)
                 }
                 try compare(executed.header, with: block.header)
                 for change in executed.changeSet.changes {
@@ -235,19 +235,10 @@ public struct Replayer {
     /// applies its blocks one by one to stop exactly at the first bad one.
     private func apply(_ blocks: [ArchivedBlock], over head: StoreHead) throws -> (StoreHead, Int) {
         guard blocks.count > 1 else { return (try commitOne(blocks[0]), 1) }
-        var merged: [StateKey: StateChange] = [:]
-        for block in blocks {
-            for change in block.changeSet.changes {
-                if let earlier = merged[change.key] {
-                    merged[change.key] = StateChange(key: change.key, oldValue: earlier.oldValue, newValue: change.newValue)
-                } else {
-                    merged[change.key] = change
-                }
-            }
-        }
         let last = blocks[blocks.count - 1]
         do {
-            return (try store.commit(last.header, changeSet: ChangeSet(unsorted: merged.values), firstBlock: blocks[0].number), 1)
+            let merged = ChangeSet.merging(blocks.lazy.map(\.changeSet))
+            return (try store.commit(last.header, changeSet: merged, firstBlock: blocks[0].number), 1)
         } catch StateStoreError.commitmentMismatch {
             var newHead = head
             for block in blocks { newHead = try commitOne(block) }

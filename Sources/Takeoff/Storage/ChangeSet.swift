@@ -32,6 +32,21 @@ public struct ChangeSet: Hashable, Sendable {
     /// An empty change set.
     public init() { changes = [] }
 
+    /// The change sets of consecutive blocks as one: each key once, with its value before the first and
+    /// after the last (keys that come back to their first value drop out).
+    public static func merging(_ changeSets: some Sequence<ChangeSet>) -> ChangeSet {
+        var merged: [StateKey: StateChange] = [:]
+        for changeSet in changeSets {
+            for change in changeSet.changes {
+                var combined = change
+                // The value before the range comes from the first change of the key (it may be nil).
+                if let earlier = merged[change.key] { combined.oldValue = earlier.oldValue }
+                merged[change.key] = combined
+            }
+        }
+        return ChangeSet(unsorted: merged.values)
+    }
+
     /// The number of changed keys.
     public var count: Int { changes.count }
 

@@ -77,6 +77,15 @@ public struct ParallelExecutor: BlockExecutor {
     public func execute(
         _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
     ) throws(ExecutionError) -> ExecutedBlock {
+        try execute(transactions, context: context, parent: parent, state: state, accessHints: nil)
+    }
+
+    /// Executes the block, estimating its dependencies from `accessHints` (the access sets recorded when it
+    /// was first executed, as a replay has them) instead of the logic's conflict keys.
+    public func execute(
+        _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader,
+        accessHints: [AccessSet]?
+    ) throws(ExecutionError) -> ExecutedBlock {
         var stopwatch = Stopwatch()
         var metrics = ExecutionMetrics()
         metrics.threads = threads
@@ -87,7 +96,8 @@ public struct ParallelExecutor: BlockExecutor {
         var outcome: (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet])?
         // Blocks that run sequentially for what they are (small, chains) teach nothing about the paths' costs.
         var measured = true
-        if let reason = reasonToRunSequentially(transactions) {
+        let hints = accessHints?.count == transactions.count ? accessHints : nil
+        if let reason = reasonToRunSequentially(transactions, hints: hints) {
             metrics.reason = reason
             measured = false
         } else if policy.adaptive, let reason = history.reasonToRunSequentially() {
@@ -115,13 +125,14 @@ public struct ParallelExecutor: BlockExecutor {
     }
 
     /// Why the block should not run in parallel at all, or nil.
-    func reasonToRunSequentially(_ transactions: [Transaction]) -> String? {
+    func reasonToRunSequentially(_ transactions: [Transaction], hints: [AccessSet]? = nil) -> String? {
         if threads == 1 && policy.sequentialOnOneThread { return "one thread" }
         if transactions.count < policy.minimumBlockSize {
             return "small block (\(transactions.count) < \(policy.minimumBlockSize) transactions)"
         }
         let sample = transactions.prefix(policy.analysisSampleSize)
-        if let depth = criticalPathLength(sample) {
+        let depth = hints.map { criticalPathLength(writes: $0.prefix(sample.count).map(\.writes)) } ?? criticalPathLength(sample)
+        if let depth {
             let parallelism = Double(sample.count) / Double(depth)
             if parallelism < policy.minimumEstimatedParallelism {
                 return "dependency chain (longest \(depth) of the first \(sample.count) transactions)"
@@ -134,16 +145,24 @@ public struct ParallelExecutor: BlockExecutor {
     /// the logic's conflict keys and each sender's account, over the first `analysisSampleSize`
     /// transactions; nil when the logic cannot tell.
     func criticalPathLength(_ transactions: ArraySlice<Transaction>) -> Int? {
-        var depthByKey: [StateKey: Int] = [:]
-        depthByKey.reserveCapacity(transactions.count * 2)
-        var longest = 0
+        var writes: [[StateKey]] = []
+        writes.reserveCapacity(transactions.count)
         for transaction in transactions {
             guard let keys = processor.logic.conflictKeys(of: transaction) else { return nil }
-            let senderKey = StateKey.account(transaction.sender)
-            var depth = depthByKey[senderKey] ?? 0
+            writes.append(keys + [.account(transaction.sender)])
+        }
+        return criticalPathLength(writes: writes)
+    }
+
+    /// The longest chain of transactions in which each writes a key an earlier one in the chain writes.
+    func criticalPathLength(writes: [[StateKey]]) -> Int {
+        var depthByKey: [StateKey: Int] = [:]
+        depthByKey.reserveCapacity(writes.count * 2)
+        var longest = 0
+        for keys in writes {
+            var depth = 0
             for key in keys { depth = max(depth, depthByKey[key] ?? 0) }
             depth += 1
-            depthByKey[senderKey] = depth
             for key in keys { depthByKey[key] = depth }
             longest = max(longest, depth)
         }
