@@ -95,3 +95,38 @@ import Testing
         }
     }
 }
+
+@Suite struct FullDiskTests {
+    /// A file-size limit stands in for a full disk: writes past it fail with EFBIG.
+    @Test func aFullDiskStopsTheRunCleanlyAndLosesNothing() throws {
+        let root = scratchPath("full")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let common = ["--db", root + "/db", "--archive", root + "/archive", "--accounts", "300", "--block-size", "200", "--unsigned"]
+        let first = try TakeoffProcess.runJSON(common + ["--blocks", "2"])
+        #expect(first["headBlock"] as? Int == 2)
+        let limited = Process()
+        limited.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let command = ([TakeoffProcess.executable.path, "run"] + common + ["--blocks", "200"]).joined(separator: " ")
+        // Ignore SIGXFSZ so that the write fails with an error instead of killing the process.
+        limited.arguments = ["-c", "trap '' XFSZ; ulimit -f 400; exec \(command)"]
+        let errors = Pipe()
+        limited.standardError = errors
+        limited.standardOutput = Pipe()
+        try limited.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        limited.waitUntilExit()
+        #expect(limited.terminationStatus != 0)
+        #expect(message.split(separator: "\n").count == 1, "\(message)")
+        // Whichever file hit the limit first (the archive segment: EFBIG, LMDB's data file: EIO), the
+        // message names it.
+        #expect(message.contains(root) && (message.contains("File too large") || message.contains("Input/output error")), "\(message)")
+        // With room again, the same command carries on from wherever the failure left the store and archive.
+        let resumed = try TakeoffProcess.runJSON(common + ["--blocks", "3"])
+        let head = try #require(resumed["headBlock"] as? Int)
+        #expect(head >= 5)
+        let replay = try ArchiveCommandTests.json(
+            TakeoffProcess.run(["replay", "--archive", root + "/archive", "--db", root + "/check", "--mode", "apply", "--json"]))
+        #expect(replay["headBlock"] as? Int == head)
+        #expect(replay["stateCommitment"] as? String == resumed["stateCommitment"] as? String)
+    }
+}
