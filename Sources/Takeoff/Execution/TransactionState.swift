@@ -117,16 +117,13 @@ public struct TransactionState {
     }
 
     /// The keys read from before the transaction and the keys written (credits left out: they conflict with
-    /// nothing): its access set.
+    /// nothing): its access set. (The parallel executor builds it from its own records instead.)
     var accessSet: AccessSet {
         var written: [StateKey] = []
         for (key, write) in zip(keys, writes) {
             if case .value = write { written.append(key) }
         }
-        switch source {
-        case .sequential: return AccessSet(reads: readKeys, writes: written)
-        case .parallel: return AccessSet(reads: reads.map(\.versions.key), writes: written)
-        }
+        return AccessSet(reads: readKeys, writes: written)
     }
 
     // MARK: - Savepoints

@@ -38,7 +38,8 @@ final class ParallelBlockRun: @unchecked Sendable {
             var reads: [ReadRecord] = []
             var written: [KeyVersions] = []
             var receipt: Receipt?
-            var accessSet = AccessSet(reads: [], writes: [])
+            /// What was written to each of `written`: credits are not part of the access set.
+            var writes: [BufferedWrite] = []
         }
         let contents = Mutex(Contents())
     }
@@ -108,7 +109,6 @@ final class ParallelBlockRun: @unchecked Sendable {
                 }
             }
             let wroteNewKey = record(index, receipt: receipt, reads: buffer.reads, keys: buffer.keys, writes: buffer.writes)
-            slots[index].contents.withLock { $0.accessSet = buffer.accessSet }
             return scheduler.finishExecution(version, wroteNewKey: wroteNewKey)
         }
     }
@@ -133,6 +133,7 @@ final class ParallelBlockRun: @unchecked Sendable {
             defer {
                 contents.reads = reads
                 contents.written = written
+                contents.writes = writes
                 contents.receipt = receipt
             }
             return contents.written
@@ -181,9 +182,17 @@ final class ParallelBlockRun: @unchecked Sendable {
         slots.map { slot in slot.contents.withLock { $0.receipt! } }
     }
 
-    /// The access sets of the final incarnations.
+    /// The access sets of the final incarnations, built once the block is done rather than per incarnation.
     func accessSets() -> [AccessSet] {
-        slots.map { slot in slot.contents.withLock { $0.accessSet } }
+        slots.map { slot in
+            slot.contents.withLock { contents in
+                var writes: [StateKey] = []
+                for (versions, write) in zip(contents.written, contents.writes) {
+                    if case .value = write { writes.append(versions.key) }
+                }
+                return AccessSet(reads: contents.reads.map(\.versions.key), writes: writes)
+            }
+        }
     }
 
     /// The block's change set: each written key's final value over its value before the block.
