@@ -33,8 +33,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ModelTests", dependencies: ["Takeoff"]),
-        .testTarget(name: "StorageTests", dependencies: ["Takeoff"]),
+        .testTarget(name: "ModelTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
+        .testTarget(name: "StorageTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
         .testTarget(name: "ExecutionTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
         .testTarget(name: "WorkloadTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),

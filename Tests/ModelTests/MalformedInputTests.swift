@@ -1,4 +1,5 @@
 import Testing
+import TakeoffWorkloads
 @testable import Takeoff
 
 /// Decoders must answer any damaged input with an error (or, for a flip that lands in a value, a different
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func randomBitFlipsNeverTrap() throws {
-        var random = SplitMix(seed: 20_261_121)
+        var random = SeededGenerator(seed: 20_261_121)
         var rejected = 0
         var flips = 0
         for encoding in Self.encodings {
@@ -66,18 +67,5 @@ import Testing
         valueWriter.write(UInt8(5))
         valueWriter.write(UInt32.max)
         #expect(throws: CodecError.self) { try StateValue(encoded: valueWriter.bytes) }
-    }
-}
-
-/// A tiny seeded generator, so a failing flip can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

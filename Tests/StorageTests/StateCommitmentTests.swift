@@ -1,4 +1,5 @@
 import Testing
+import TakeoffWorkloads
 @testable import Takeoff
 
 @Suite struct StateCommitmentTests {
@@ -47,7 +48,7 @@ import Testing
     @Test func incrementalEqualsFullRecomputationAfterManyBlocks() {
         var state = InMemoryState(Dictionary(uniqueKeysWithValues: Self.pairs))
         var incremental = state.commitment
-        var random = SplitMix(seed: 99)
+        var random = SeededGenerator(seed: 99)
         for _ in 0..<200 {
             var changes: [StateKey: StateChange] = [:]
             for _ in 0..<(1 + Int(random.next() % 40)) {
@@ -72,17 +73,5 @@ import Testing
         var serial = StateCommitment.empty
         for change in changes { serial.apply(change) }
         #expect(parallel == serial)
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
