@@ -10,8 +10,8 @@ import Dispatch
 /// (no inclusion proofs); it only identifies a whole state.
 ///
 /// The vector of a pair is the ChaCha20 keystream (RFC 8439 block function, blocks 0 to 3) keyed by the
-/// SHA-256 of the pair's encoding: SHA-256 binds the pair, ChaCha20 expands it four times faster than more
-/// SHA-256 rounds would. Finding two different states with the same commitment means solving a
+/// SHA-256 of the pair's encoding: SHA-256 binds the pair, ChaCha20 expands it at a fraction of the cost of more
+/// SHA-256 calls. Finding two different states with the same commitment means solving a
 /// generalized birthday problem over 2048 bits.
 public struct StateCommitment: Hashable, Sendable {
     /// The number of 64-bit lanes.
