@@ -80,21 +80,23 @@ struct RunCommand: ParsableCommand {
         if let note = blockArchive?.recoveryNote { FileHandle.standardError.write(Data("takeoff: archive repaired: \(note)\n".utf8)) }
         if try store.head() == nil {
             let genesis = Genesis(entries: generator.genesis())
-            if let blockArchive {
-                if let archived = blockArchive.head {
-                    throw CommandError(description: "the archive in \(archive!) already holds blocks up to \(archived) but the store is new: rebuild the store with takeoff replay first")
+            if let blockArchive, blockArchive.head != nil {
+                // A new store beside an archive that has blocks (a run killed right after archiving genesis, or
+                // a store deleted): rebuild it from the archive, if the archive starts from this genesis.
+                guard blockArchive.firstBlock == 0, try blockArchive.read(0).header == genesis.header else {
+                    throw CommandError(description: "the archive in \(archive!) does not start from this workload's genesis state")
                 }
-                try blockArchive.append(ArchivedBlock(genesis))
-            }
-            try store.initialize(genesis)
-        } else {
-            generator.startingNonce = { address in
-                guard case .account(let account)? = try? store.value(for: .account(address)) else { return 0 }
-                return account.nonce
+            } else {
+                try blockArchive?.append(ArchivedBlock(genesis))
+                try store.initialize(genesis)
             }
         }
-
         if let blockArchive { try catchUp(store, with: blockArchive) }
+        // Nonces come from the store: all zero after genesis, the committed ones when continuing.
+        generator.startingNonce = { address in
+            guard case .account(let account)? = try? store.value(for: .account(address)) else { return 0 }
+            return account.nonce
+        }
         var progress = Progress()
         var summary = RunSummary(workload: workload.rawValue, executor: executor.rawValue, threads: executor == .parallel ? threads : 1)
         for _ in 0..<blocks {
@@ -124,17 +126,19 @@ struct RunCommand: ParsableCommand {
 }
 
 /// Brings the store up to the archive's head when a crash struck between archiving a block and committing
-/// it; refuses an archive that is behind the store.
+/// it (rebuilding it from genesis when it is new); refuses an archive that is behind the store.
 private func catchUp(_ store: StateStore, with archive: BlockArchive) throws {
     // An empty archive may start at any block: it then begins with the next one.
-    guard let head = try store.head(), let archived = archive.head else { return }
-    if archived < head.block {
-        throw CommandError(description: "the archive in \(archive.directory) ends at block \(archived) but the store is at block \(head.block)")
+    guard let archived = archive.head else { return }
+    let head = try store.head()
+    if let head {
+        guard archived >= head.block else {
+            throw CommandError(description: "the archive in \(archive.directory) ends at block \(archived) but the store is at block \(head.block)")
+        }
+        if archived == head.block { return }
     }
-    if archived > head.block {
-        let report = try Replayer(archive: archive, store: store, mode: .apply).run()
-        FileHandle.standardError.write(Data("takeoff: applied archived blocks \(report.fromBlock ?? 0)...\(report.toBlock ?? 0) missing from the store\n".utf8))
-    }
+    let report = try Replayer(archive: archive, store: store, mode: .apply).run()
+    FileHandle.standardError.write(Data("takeoff: applied archived blocks \(report.fromBlock ?? 0)...\(report.toBlock ?? 0) missing from the store\n".utf8))
 }
 
 extension WorkloadKind: ExpressibleByArgument {}

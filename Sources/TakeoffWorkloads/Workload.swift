@@ -85,7 +85,6 @@ public final class WorkloadGenerator {
     private var nonces: [Int: UInt64] = [:]
     private var zipf: ZipfDistribution?
     private var chainHead = 0
-    private var createdAccounts: UInt64 = 0
     private var mainnet: MainnetMapping?
     private var mainnetBlockIndex = 0
     private var blockNumber: UInt64 = 0
@@ -209,8 +208,9 @@ public final class WorkloadGenerator {
             let to = book.address(random.index(below: count))
             return makeTransaction(sender: 0, payload: .tokenMint(token: token, to: to, amount: amount()), gasLimit: 60_000)
         case 64..<68:
-            createdAccounts += 1
-            let address = Address(space: 0xC4EA, index: configuration.seed &* 1_000_003 &+ createdAccounts)
+            // Named after the sender and its nonce: new in every run, even one continuing an existing store.
+            let nonce = nonces[from] ?? startingNonce(book.address(from))
+            let address = Address(space: 0xC4EA, index: UInt64(from) << 32 | nonce)
             return makeTransaction(sender: from, payload: .createAccount(address: address, value: amount()), gasLimit: 60_000)
         default:
             return transfer(from: from, to: random.index(below: count))

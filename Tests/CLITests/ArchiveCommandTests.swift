@@ -55,6 +55,23 @@ import Testing
         #expect(head["headBlock"] as? Int == 5)
     }
 
+    @Test func aLostStoreIsRebuiltFromTheArchiveByTheNextRun() throws {
+        let run = try Self.archivedRun(blocks: 3)
+        defer { try? FileManager.default.removeItem(atPath: run.root) }
+        try FileManager.default.removeItem(atPath: run.db)
+        let arguments = ["run", "--db", run.db, "--archive", run.archive, "--workload", "mix", "--block-size", "60", "--unsigned", "--blocks", "1"]
+        let resumed = try TakeoffProcess.run(arguments + ["--accounts", "200", "--json"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("applied archived blocks 1...3"))
+        let head = try #require(try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any])
+        #expect(head["headBlock"] as? Int == 4)
+        #expect(head["failed"] as? Int == 0)
+        // An archive from another genesis is refused, and the store stays untouched.
+        let other = try TakeoffProcess.run(arguments.map { $0 == run.db ? run.root + "/other" : $0 } + ["--accounts", "300"])
+        #expect(other.status != 0)
+        #expect(other.stderr.contains("genesis"))
+    }
+
     @Test func snapshotExportAndImportThenReplayTheRest() throws {
         let run = try Self.archivedRun(blocks: 4)
         defer { try? FileManager.default.removeItem(atPath: run.root) }
@@ -128,5 +145,34 @@ import Testing
             TakeoffProcess.run(["replay", "--archive", root + "/archive", "--db", root + "/check", "--mode", "apply", "--json"]))
         #expect(replay["headBlock"] as? Int == head)
         #expect(replay["stateCommitment"] as? String == resumed["stateCommitment"] as? String)
+    }
+}
+
+@Suite struct KillRecoveryTests {
+    /// Kills a run at an arbitrary moment (SIGKILL, no chance to clean up), then checks that the next run
+    /// carries on and that the archive replays to exactly the store's state.
+    @Test(arguments: [0.3, 0.6, 0.9])
+    func aKilledRunLosesNothing(delay: Double) throws {
+        let root = scratchPath("kill")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let common = ["--db", root + "/db", "--archive", root + "/archive", "--accounts", "500", "--block-size", "300", "--unsigned"]
+        let victim = Process()
+        victim.executableURL = TakeoffProcess.executable
+        victim.arguments = ["run"] + common + ["--blocks", "100000"]
+        victim.standardOutput = Pipe()
+        victim.standardError = Pipe()
+        try victim.run()
+        Thread.sleep(forTimeInterval: delay)
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        #expect(victim.terminationReason == .uncaughtSignal)
+
+        let resumed = try TakeoffProcess.run(["run", "--json"] + common + ["--blocks", "2"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let head = try #require(try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any])
+        let replay = try ArchiveCommandTests.json(
+            TakeoffProcess.run(["replay", "--archive", root + "/archive", "--db", root + "/check", "--mode", "apply", "--json"]))
+        #expect(replay["headBlock"] as? Int == head["headBlock"] as? Int)
+        #expect(replay["stateCommitment"] as? String == head["stateCommitment"] as? String)
     }
 }
