@@ -1,0 +1,47 @@
+import Benchmark
+import Takeoff
+import TakeoffWorkloads
+
+/// Per-operation costs of the pieces on the hot path. Each benchmark's scaled iterations count one unit
+/// (a pair hashed, a transaction encoded, a transaction executed).
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxDuration: .seconds(3))
+
+    let pairs = (0..<1_000).map { (StateKey.account(Address(space: 1, index: UInt64($0))), StateValue.account(Account(balance: UInt128($0)))) }
+    Benchmark("State commitment: insert a pair", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        var commitment = StateCommitment.empty
+        for iteration in benchmark.scaledIterations {
+            let (key, value) = pairs[iteration % pairs.count]
+            commitment.insert(key, value)
+        }
+        blackHole(commitment)
+    }
+
+    let transaction = Transaction(
+        sender: Address(space: 1, index: 1), nonce: 7, fee: 21_000, gasLimit: 21_000,
+        payload: .transfer(to: Address(space: 1, index: 2), amount: 1_000))
+    Benchmark("Codec: encode and decode a transaction") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try Transaction(encoded: transaction.encoded))
+        }
+    }
+
+    // One 1,000-transaction block of uniform transfers over 10,000 accounts, in memory.
+    let generator = try! WorkloadGenerator(WorkloadConfiguration(kind: .uniform, accounts: 10_000, signed: false))
+    let state = InMemoryState(Dictionary(generator.genesis(), uniquingKeysWith: { first, _ in first }))
+    let parent = state.genesis.head
+    let block = generator.nextBlock(size: 1_000)
+    let context = generator.context(number: 1)
+    let options = ExecutionOptions(verifySignatures: false)
+    let executors: [(String, any BlockExecutor)] = [
+        ("sequential", SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)),
+        ("parallel, 2 threads", ParallelExecutor(logic: BuiltinTransactionLogic(), options: options, threads: 2, policy: .alwaysParallel)),
+    ]
+    for (name, executor) in executors {
+        Benchmark("Execute a transfer (\(name))", configuration: .init(scalingFactor: .kilo)) { benchmark in
+            for _ in 0..<(benchmark.scaledIterations.count / 1_000) {
+                blackHole(try executor.execute(block, context: context, parent: parent, state: state))
+            }
+        }
+    }
+}
