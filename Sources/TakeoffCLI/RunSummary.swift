@@ -21,8 +21,10 @@ struct RunSummary: Encodable {
     /// Totals over all blocks.
     var metrics = MetricTotals()
 
-    var tps: Double { seconds > 0 ? Double(transactions) / seconds : 0 }
+    /// Transactions per second of execution and commit, updated with every block.
+    var tps = 0.0
 
+    /// Adds a block whose execution and commit time is already in ``seconds``.
     mutating func record(_ executed: ExecutedBlock, head: StoreHead) {
         blocks += 1
         transactions += executed.receipts.count
@@ -32,30 +34,7 @@ struct RunSummary: Encodable {
         headBlock = head.block
         stateCommitment = head.commitment.digest.hex
         metrics.add(executed.metrics)
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case workload, executor, threads, blocks, transactions, succeeded, failed, seconds, generationSeconds, tps,
-            headBlock, stateCommitment, keys, db, metrics
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(workload, forKey: .workload)
-        try container.encode(executor, forKey: .executor)
-        try container.encode(threads, forKey: .threads)
-        try container.encode(blocks, forKey: .blocks)
-        try container.encode(transactions, forKey: .transactions)
-        try container.encode(succeeded, forKey: .succeeded)
-        try container.encode(failed, forKey: .failed)
-        try container.encode(seconds, forKey: .seconds)
-        try container.encode(generationSeconds, forKey: .generationSeconds)
-        try container.encode(tps, forKey: .tps)
-        try container.encode(headBlock, forKey: .headBlock)
-        try container.encode(stateCommitment, forKey: .stateCommitment)
-        try container.encode(keys, forKey: .keys)
-        try container.encode(db, forKey: .db)
-        try container.encode(metrics, forKey: .metrics)
+        tps = seconds > 0 ? Double(transactions) / seconds : 0
     }
 
     func humanText() -> String {

@@ -24,12 +24,21 @@ public struct ReplayReport: Sendable, Encodable {
     /// Blocks already in the store when the replay started, skipped.
     public var skippedBlocks = 0
 
-    public var tps: Double { seconds > 0 ? Double(transactions) / seconds : 0 }
+    /// Transactions per second.
+    public var tps = 0.0
+
+    /// Sets the elapsed time, and the rate with it.
+    mutating func setElapsed(since start: UInt64) {
+        seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        tps = seconds > 0 ? Double(transactions) / seconds : 0
+    }
 
     private enum CodingKeys: String, CodingKey {
         case fromBlock, toBlock, blocks, transactions, seconds, tps, verifiedBlocks, headBlock, stateCommitment, skippedBlocks
     }
 
+    /// Encodes every field, `fromBlock` and `toBlock` as null when nothing was replayed (scripts can rely on
+    /// every key being there).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(fromBlock, forKey: .fromBlock)
@@ -111,7 +120,7 @@ public struct Replayer {
                 head = newHead
                 report.headBlock = head.block
                 report.stateCommitment = head.commitment.digest.hex
-                report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                report.setElapsed(since: started)
                 progress(report)
                 next = range.upperBound + 1
                 continue
@@ -141,14 +150,14 @@ public struct Replayer {
             head = newHead
             report.headBlock = head.block
             report.stateCommitment = head.commitment.digest.hex
-            report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            report.setElapsed(since: started)
             progress(report)
             if let failure { throw failure }
             next = last + 1
         }
         report.headBlock = head.block
         report.stateCommitment = head.commitment.digest.hex
-        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        report.setElapsed(since: started)
         return report
     }
 
