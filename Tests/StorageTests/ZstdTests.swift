@@ -11,6 +11,13 @@ import Testing
         #expect(try Zstd.decompress(try Zstd.compress([])) == [])
     }
 
+    @Test func aPrefixNeedsOnlyTheStartOfTheFrame() throws {
+        let content = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let frame = try Zstd.compress(content)
+        #expect(try Zstd.decompressPrefix(frame, count: 100) == Array(content.prefix(100)))
+        #expect(try Zstd.decompressPrefix(try Zstd.compress([1, 2]), count: 100) == [1, 2])
+    }
+
     @Test func truncatedAndCorruptFramesAreErrors() throws {
         let frame = try Zstd.compress((0..<20_000).map { UInt8(truncatingIfNeeded: $0 % 251) })
         #expect(throws: (any Error).self) { try Zstd.decompress(Array(frame.prefix(frame.count - 3))) }

@@ -32,6 +32,17 @@ public enum Zstd {
     ///   anything is allocated.
     /// - Throws: ``ZstdError`` for corrupt, truncated or oversized input.
     public static func decompress(_ bytes: [UInt8], limit: Int = 1 << 31) throws -> [UInt8] {
+        try decompress(bytes, limit: limit, prefix: nil)
+    }
+
+    /// The first `count` decompressed bytes of `bytes` (fewer if the content is shorter), decompressing no
+    /// more than needed to get them.
+    /// - Throws: ``ZstdError`` for corrupt input.
+    public static func decompressPrefix(_ bytes: [UInt8], count: Int) throws -> [UInt8] {
+        Array(try decompress(bytes, limit: Int.max, prefix: count).prefix(count))
+    }
+
+    private static func decompress(_ bytes: [UInt8], limit: Int, prefix: Int?) throws -> [UInt8] {
         guard let stream = ZSTD_createDStream() else { throw ZstdError(message: "out of memory", operation: "ZSTD_createDStream") }
         defer { ZSTD_freeDStream(stream) }
         var output: [UInt8] = []
@@ -50,10 +61,11 @@ public enum Zstd {
                     throw ZstdError(message: "output exceeds the limit of \(limit) bytes", operation: "ZSTD_decompressStream")
                 }
                 output.append(contentsOf: chunk[0..<produced])
+                if let prefix, output.count >= prefix { return }
                 if produced == 0 && input.pos == input.size { break }
             } while input.pos < input.size || lastResult != 0
         }
-        guard lastResult == 0 else {
+        guard lastResult == 0 || prefix.map({ output.count >= $0 }) == true else {
             throw ZstdError(message: "input ends inside a frame (truncated)", operation: "ZSTD_decompressStream")
         }
         return output
