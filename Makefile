@@ -19,8 +19,10 @@ setup:
 build: setup
 	$(SWIFT) build -c release
 
+# The whole suite, then the hostile-input script (short form; `Scripts/hostile-input.sh --long` for more).
 test: setup
 	$(SWIFT) test
+	Scripts/hostile-input.sh --binary .build/debug/takeoff
 
 # A demo a new user understands at a glance: 20 blocks of 2,000 signed transfers over 10,000 accounts,
 # executed and committed to a fresh store in $(DEMO_DIR)/.

@@ -24,26 +24,26 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Which scenario: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
     var scenario: Scenario = .all
 
-    @Option(help: "Accounts for the generated scenarios.")
+    @Option(parsing: .unconditional, help: "Accounts for the generated scenarios.")
     var accounts: Int = 1_000_000
 
-    @Option(help: "Transactions per generated block.")
+    @Option(parsing: .unconditional, help: "Transactions per generated block.")
     var blockSize: Int = 10_000
 
-    @Option(help: "Generated blocks per scenario.")
+    @Option(parsing: .unconditional, help: "Generated blocks per scenario.")
     var blocks: Int = 5
 
-    @Option(help: "Worker threads for the parallel executor.")
+    @Option(parsing: .unconditional, help: "Worker threads for the parallel executor.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "SHA-256 rounds per transaction in uniform-work (about 20 µs at the default).")
+    @Option(parsing: .unconditional, help: "SHA-256 rounds per transaction in uniform-work (about 20 µs at the default).")
     var workPerTx: Int = 150
 
-    @Option(help: "Repetitions of each measurement; the fastest counts (the machine is shared and noisy).")
+    @Option(parsing: .unconditional, help: "Repetitions of each measurement; the fastest counts (the machine is shared and noisy).")
     var repeats: Int = 3
 
-    @Option(help: "The mainnet trace.")
-    var trace: String = "Fixtures/ethereum-mainnet/mainnet-85-blocks.csv.zst"
+    @Option(help: "The mainnet trace (default: the repository's Fixtures/ethereum-mainnet).")
+    var trace: String?
 
     @Flag(help: "Never fall back to sequential up front (the re-execution cap still applies): measures the parallel path itself.")
     var noFallback = false
@@ -56,21 +56,28 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--accounts must be at least 2, --block-size, --blocks and --repeats at least 1")
         }
         guard (1...1024).contains(threads) else { throw ValidationError("--threads must be within 1...1024, got \(threads)") }
+        guard repeats <= 1_000 else { throw ValidationError("--repeats must be at most 1000, got \(repeats)") }
+        try ArgumentLimits.checkAccounts(accounts)
+        // Every generated block is held in memory for the whole scenario.
+        try ArgumentLimits.checkBlockSize(blockSize, held: blocks)
+        try ArgumentLimits.checkWork(workPerTx, transactions: Double(blocks) * Double(blockSize) * Double(repeats) * 2, threads: 1)
     }
 
     func run() throws {
         let scenarios: [Scenario] = scenario == .all ? [.uniform, .uniformWork, .contention, .mainnet] : [scenario]
+        // Found before anything runs, so that a missing trace does not surface after minutes of other scenarios.
+        let tracePath = scenarios.contains(.mainnet) ? try TraceLocation.resolve(trace) : nil
         if !json {
             print("scenario       threads  sequential tx/s  parallel tx/s  ratio  (execution only; whole block in brackets)")
         }
         for scenario in scenarios {
-            let result = try measure(scenario)
+            let result = try measure(scenario, tracePath: tracePath)
             print(json ? try jsonLine(result) : result.row)
         }
     }
 
-    private func measure(_ scenario: Scenario) throws -> BenchResult {
-        let workload = try BenchWorkload(scenario: scenario, command: self)
+    private func measure(_ scenario: Scenario, tracePath: String?) throws -> BenchResult {
+        let workload = try BenchWorkload(scenario: scenario, command: self, tracePath: tracePath)
         let sequential = SequentialExecutor(logic: BuiltinTransactionLogic(), options: workload.options)
         let parallel = ParallelExecutor(
             logic: BuiltinTransactionLogic(), options: workload.options, threads: threads,
@@ -97,7 +104,7 @@ struct BenchWorkload {
 
     var transactionCount: Int { blocks.reduce(0) { $0 + $1.1.count } }
 
-    init(scenario: BenchCommand.Scenario, command: BenchCommand) throws {
+    init(scenario: BenchCommand.Scenario, command: BenchCommand, tracePath: String?) throws {
         var configuration = WorkloadConfiguration(kind: .uniform, accounts: command.accounts, signed: false)
         var blockCount = command.blocks
         options = ExecutionOptions(verifySignatures: false, workRoundsPerTransaction: scenario == .uniformWork ? command.workPerTx : 0)
@@ -109,7 +116,7 @@ struct BenchWorkload {
             configuration.hotFraction = 1
         case .mainnet:
             configuration.kind = .mainnet
-            configuration.trace = try MainnetTrace(contentsOf: command.trace)
+            configuration.trace = try MainnetTrace(contentsOf: tracePath ?? TraceLocation.resolve(command.trace))
             blockCount = configuration.trace!.blocks.count
         }
         let generator = try WorkloadGenerator(configuration)

@@ -16,15 +16,18 @@ struct CompactCommand: ParsableCommand {
     @Option(help: "The block archive directory.")
     var archive: String
 
-    @Option(help: "Blocks per merged range.")
+    @Option(parsing: .unconditional, help: "Blocks per merged range.")
     var rangeBlocks: Int = 1_000
 
     func validate() throws {
         guard rangeBlocks >= 1 else { throw ValidationError("--range-blocks must be at least 1, got \(rangeBlocks)") }
+        try ArgumentLimits.checkBlockSize(rangeBlocks, option: "--range-blocks (blocks held at once, counted as transactions)")
     }
 
     func run() throws {
-        let blockArchive = try BlockArchive(directory: archive, writable: true)
+        try checkArchivePath(archive, mayCreate: false)
+        let blockArchive = try BlockArchive(directory: archive, writable: true, create: false)
+        if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }
         let written = try blockArchive.compact(rangeSize: rangeBlocks)
         let ranges = written.map { "\($0.lowerBound)...\($0.upperBound)" }.joined(separator: ", ")
         print(written.isEmpty ? "No new complete range of \(rangeBlocks) blocks to merge" : "Merged ranges \(ranges)")

@@ -22,7 +22,10 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         if let archive {
-            let statistics = try BlockArchive(directory: archive, writable: false).statistics()
+            try checkArchivePath(archive, mayCreate: false)
+            let blockArchive = try BlockArchive(directory: archive, writable: false)
+            if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }
+            let statistics = try blockArchive.statistics()
             if json {
                 print(try jsonLine(ArchiveSummary(statistics)))
             } else {
@@ -33,8 +36,7 @@ struct InspectCommand: ParsableCommand {
                     """)
             }
         } else if let db {
-            guard FileManager.default.fileExists(atPath: db) else { throw CommandError(description: "no database in \(db)") }
-            let store = try openStore(at: db)
+            let store = try openStore(at: db, access: .readOnly)
             guard let head = try store.head() else { throw CommandError(description: "the store in \(db) is empty") }
             let keys = try store.keyCount()
             if json {

@@ -9,12 +9,12 @@ struct Progress {
     mutating func update(_ text: @autoclosure () -> String) {
         guard enabled, Date().timeIntervalSince(lastDraw) > 0.1 else { return }
         lastDraw = Date()
-        FileHandle.standardError.write(Data("\r\u{1B}[2K\(text())".utf8))
+        writeToStandardError("\r\u{1B}[2K\(text())")
     }
 
     /// Clears the line.
     func finish() {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+        writeToStandardError("\r\u{1B}[2K")
     }
 }

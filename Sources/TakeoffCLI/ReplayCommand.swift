@@ -33,10 +33,14 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "The last block to replay (default: the archive's last block).")
     var to: UInt64?
 
-    @Option(help: "Worker threads for execute mode.")
+    @Option(parsing: .unconditional, help: "Worker threads for execute mode.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Apply mode: blocks merged into one commit.")
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Blocks committed together, in both modes (apply mode merges their change sets). A window commits as one "
+                + "unit: `takeoff unwind` can go back to its edges only; --window 1 keeps every block unwindable."))
     var window: Int = 64
 
     @Flag(help: "Apply mode: ignore the archive's merged range files (takeoff compact).")
@@ -50,13 +54,15 @@ struct ReplayCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...1024).contains(threads) else { throw ValidationError("--threads must be within 1...1024, got \(threads)") }
-        guard window >= 1 else { throw ValidationError("--window must be at least 1, got \(window)") }
+        guard (1...100_000).contains(window) else { throw ValidationError("--window must be within 1...100000, got \(window)") }
         if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
     }
 
     func run() throws {
+        try checkArchivePath(archive, mayCreate: false)
         let blockArchive = try BlockArchive(directory: archive, writable: false)
-        let store = try openStore(at: db)
+        if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }
+        let store = try openStore(at: db, access: .create)
         let replayer = Replayer(
             archive: blockArchive, store: store, mode: mode == .execute ? .execute : .apply, threads: threads, window: window,
             verifySignatures: verifySignatures, useMergedRanges: !noMergedRanges)
@@ -74,10 +80,11 @@ struct ReplayCommand: ParsableCommand {
                 progress.update(line)
             } else if Date().timeIntervalSince(lastLine) >= 5 {
                 lastLine = Date()
-                FileHandle.standardError.write(Data("takeoff replay: \(line)\n".utf8))
+                writeToStandardError("takeoff replay: \(line)\n")
             }
         }
         progress.finish()
+        for note in report.notes { printDiagnostic(note) }
         if json {
             print(try jsonLine(report))
         } else if report.fromBlock == nil {

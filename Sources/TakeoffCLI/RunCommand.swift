@@ -23,32 +23,35 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The traffic: \(WorkloadKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload: WorkloadKind = .uniform
 
-    @Option(help: "Genesis accounts (ignored by the mainnet workload).")
+    @Option(parsing: .unconditional, help: "Genesis accounts (ignored by the mainnet workload).")
     var accounts: Int = 10_000
 
-    @Option(help: "Blocks to run.")
+    @Option(parsing: .unconditional, help: "Blocks to run.")
     var blocks: Int = 10
 
-    @Option(help: "Transactions per block (the mainnet workload keeps each mainnet block's size).")
+    @Option(parsing: .unconditional, help: "Transactions per block (the mainnet workload keeps each mainnet block's size).")
     var blockSize: Int = 1_000
 
     @Option(help: "The workload seed.")
     var seed: UInt64 = 1
 
-    @Option(help: "Extra SHA-256 rounds per transaction, to model heavier transaction logic.")
+    @Option(parsing: .unconditional, help: "Extra SHA-256 rounds per transaction, to model heavier transaction logic.")
     var workPerTx: Int = 0
 
     @Option(help: "The executor: parallel or sequential.")
     var executor: ExecutorKind = .parallel
 
-    @Option(help: "Worker threads for the parallel executor (default: the active processor count).")
+    @Option(parsing: .unconditional, help: "Worker threads for the parallel executor (default: the active processor count).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "The mainnet trace (CSV, or zstd-compressed CSV).")
-    var trace: String = "Fixtures/ethereum-mainnet/mainnet-85-blocks.csv.zst"
+    @Option(help: "The mainnet trace, CSV or zstd-compressed CSV (default: the repository's Fixtures/ethereum-mainnet).")
+    var trace: String?
 
     @Option(help: "Append every committed block to the block archive in this directory (created if missing).")
     var archive: String?
+
+    @Option(parsing: .unconditional, help: "Bytes per archive segment file before a new one starts.")
+    var segmentSize: Int = 64 << 20
 
     @Flag(help: "Generate unsigned transactions and skip signature checks (benchmarks over many accounts).")
     var unsigned = false
@@ -62,13 +65,18 @@ struct RunCommand: ParsableCommand {
         guard accounts >= 2 else { throw ValidationError("--accounts must be at least 2, got \(accounts)") }
         guard workPerTx >= 0 else { throw ValidationError("--work-per-tx must not be negative, got \(workPerTx)") }
         guard (1...1024).contains(threads) else { throw ValidationError("--threads must be within 1...1024, got \(threads)") }
+        guard (1...(1 << 40)).contains(segmentSize) else { throw ValidationError("--segment-size must be within 1...2^40 bytes, got \(segmentSize)") }
+        if workload != .mainnet { try ArgumentLimits.checkAccounts(accounts) }
+        try ArgumentLimits.checkBlockSize(blockSize)
+        try ArgumentLimits.checkWork(workPerTx, transactions: Double(blocks) * Double(blockSize), threads: executor == .parallel ? threads : 1)
     }
 
     func run() throws {
-        let traceData = workload == .mainnet ? try MainnetTrace(contentsOf: trace) : nil
+        let traceData = workload == .mainnet ? try MainnetTrace(contentsOf: try TraceLocation.resolve(trace)) : nil
         let generator = try WorkloadGenerator(
             WorkloadConfiguration(kind: workload, accounts: accounts, seed: seed, signed: !unsigned, trace: traceData))
-        let store = try openStore(at: db)
+        if let archive { try checkArchivePath(archive, mayCreate: true) }
+        let store = try openStore(at: db, access: .create)
         let options = ExecutionOptions(verifySignatures: !unsigned, workRoundsPerTransaction: workPerTx)
         let blockExecutor: any BlockExecutor =
             switch executor {
@@ -76,8 +84,8 @@ struct RunCommand: ParsableCommand {
             case .sequential: SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
             }
 
-        let blockArchive = try archive.map { try BlockArchive(directory: $0, writable: true) }
-        if let note = blockArchive?.recoveryNote { FileHandle.standardError.write(Data("takeoff: archive repaired: \(note)\n".utf8)) }
+        let blockArchive = try archive.map { try BlockArchive(directory: $0, writable: true, segmentSizeLimit: UInt64(segmentSize)) }
+        if let note = blockArchive?.recoveryNote { printDiagnostic("archive \(archive!): \(note)") }
         if try store.head() == nil {
             let genesis = Genesis(entries: generator.genesis())
             if let blockArchive, blockArchive.head != nil {
@@ -97,11 +105,18 @@ struct RunCommand: ParsableCommand {
             guard case .account(let account)? = try? store.value(for: .account(address)) else { return 0 }
             return account.nonce
         }
+        let startBlock = try store.head()!.block
+        if let available = generator.blockCount, startBlock + UInt64(blocks) > UInt64(available) {
+            throw CommandError(
+                description: "the mainnet trace has \(available) blocks and the store is at block \(startBlock): "
+                    + "at most \(max(0, Int(available) - Int(startBlock))) more can run")
+        }
         var progress = Progress()
         var summary = RunSummary(workload: workload.rawValue, executor: executor.rawValue, threads: executor == .parallel ? threads : 1)
-        for _ in 0..<blocks {
+        for number in startBlock + 1...startBlock + UInt64(blocks) {
             let generationStart = Date()
-            let transactions = generator.nextBlock(size: blockSize)
+            // Block N's transactions depend on the seed and N only: a split or interrupted run equals one run.
+            let transactions = generator.block(number: number, size: blockSize)
             summary.generationSeconds += Date().timeIntervalSince(generationStart)
 
             let start = Date()
@@ -127,7 +142,8 @@ struct RunCommand: ParsableCommand {
 }
 
 /// Brings the store up to the archive's head when a crash struck between archiving a block and committing
-/// it (rebuilding it from genesis when it is new); refuses an archive that is behind the store.
+/// it (rebuilding it from genesis when it is new); refuses an archive that is behind the store, and blocks
+/// that an unwind undid on purpose.
 private func catchUp(_ store: StateStore, with archive: BlockArchive) throws {
     // An empty archive may start at any block: it then begins with the next one.
     guard let archived = archive.head else { return }
@@ -137,9 +153,15 @@ private func catchUp(_ store: StateStore, with archive: BlockArchive) throws {
             throw CommandError(description: "the archive in \(archive.directory) ends at block \(archived) but the store is at block \(head.block)")
         }
         if archived == head.block { return }
+        if let unwound = try store.unwindRecord() {
+            throw CommandError(
+                description: "the store was unwound from block \(unwound.from) to block \(unwound.to) and the archive in \(archive.directory) "
+                    + "still holds blocks \(head.block + 1)...\(archived); cut them with `takeoff unwind --db \(store.path) --archive "
+                    + "\(archive.directory) --to \(head.block)`, or replay them with `takeoff replay`")
+        }
     }
-    let report = try Replayer(archive: archive, store: store, mode: .apply).run()
-    FileHandle.standardError.write(Data("takeoff: applied archived blocks \(report.fromBlock ?? 0)...\(report.toBlock ?? 0) missing from the store\n".utf8))
+    let report = try Replayer(archive: archive, store: store, mode: .apply, window: 1).run()
+    printDiagnostic("applied archived blocks \(report.fromBlock ?? 0)...\(report.toBlock ?? 0) missing from the store")
 }
 
 extension WorkloadKind: ExpressibleByArgument {}

@@ -14,12 +14,11 @@ struct SnapshotCommand: ParsableCommand {
         @Option(help: "The state store directory.")
         var db: String
 
-        @Option(help: "The snapshot file to write.")
+        @Option(help: "The snapshot file to write: a new file, or an existing regular file to replace (never a directory).")
         var out: String
 
         func run() throws {
-            guard FileManager.default.fileExists(atPath: db) else { throw CommandError(description: "no database in \(db)") }
-            let (head, entries) = try Snapshot.export(from: try openStore(at: db), to: out)
+            let (head, entries) = try Snapshot.export(from: try openStore(at: db, access: .readOnly), to: out)
             print("Exported block \(head.block) (\(entries) entries, state commitment \(head.commitment.digest.hex)) to \(out)")
         }
     }
@@ -34,7 +33,11 @@ struct SnapshotCommand: ParsableCommand {
         var db: String
 
         func run() throws {
-            let store = try openStore(at: db)
+            guard FileManager.default.isReadableFile(atPath: `in`) else { throw CommandError(description: "cannot read the snapshot \(`in`)") }
+            let store = try openStore(at: db, access: .create)
+            if let head = try store.head() {
+                throw CommandError(description: "the store in \(db) is not empty (head block \(head.block)): a snapshot loads into a new store only")
+            }
             let head = try Snapshot.importSnapshot(from: `in`, into: store)
             print("Imported block \(head.block) into \(db), state commitment \(head.commitment.digest.hex)")
         }

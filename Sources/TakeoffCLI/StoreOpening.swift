@@ -6,23 +6,52 @@ struct CommandError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Opens the state store in `path`, creating the directory when it does not exist yet.
-/// - Throws: ``CommandError`` when `path` is a file or cannot be created, and the store's own errors (a
-///   read-only or unusable directory) otherwise.
-func openStore(at path: String, syncOnCommit: Bool = true) throws -> StateStore {
+/// How a command uses a state store directory.
+enum StoreAccess {
+    /// Write to it, creating the directory and the store when missing (`run`, `replay`, `snapshot import`).
+    case create
+    /// Write to an existing store only (`unwind`).
+    case existing
+    /// Read an existing store, creating and locking nothing (`inspect`, `snapshot export`).
+    case readOnly
+}
+
+/// Opens the state store in `path`.
+/// - Throws: ``CommandError`` when `path` is a file, holds no store (unless `access` is `.create`), cannot be
+///   created, or is in use by another writer; the store's own errors otherwise.
+func openStore(at path: String, access: StoreAccess, syncOnCommit: Bool = true) throws -> StateStore {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
         guard isDirectory.boolValue else { throw CommandError(description: "--db \(path) is a file, not a directory") }
-    } else {
+    } else if access == .create {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
             throw CommandError(description: "cannot create the database directory \(path): \(error.localizedDescription)")
         }
+    } else {
+        throw CommandError(description: "no state store in \(path): the directory does not exist")
+    }
+    if access == .existing && !FileManager.default.fileExists(atPath: path + "/data.mdb") {
+        throw CommandError(description: "no state store in \(path)")
     }
     do {
-        return try StateStore(directory: path, syncOnCommit: syncOnCommit)
+        return try StateStore(directory: path, syncOnCommit: syncOnCommit, readOnly: access == .readOnly)
+    } catch let error as StateStoreError {
+        throw CommandError(description: "\(error)")
     } catch {
         throw CommandError(description: "cannot open the database in \(path): \(error)")
+    }
+}
+
+/// Checks that `path`, given as an archive directory, is a directory or absent (when `mayCreate`), before
+/// anything else is opened or created.
+/// - Throws: ``CommandError`` naming the path.
+func checkArchivePath(_ path: String, mayCreate: Bool) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+        guard isDirectory.boolValue else { throw CommandError(description: "--archive \(path) is a file, not a directory") }
+    } else if !mayCreate {
+        throw CommandError(description: "no archive in \(path): the directory does not exist")
     }
 }

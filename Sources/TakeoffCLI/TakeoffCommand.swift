@@ -10,8 +10,16 @@ struct TakeoffCommand: ParsableCommand {
         subcommands: [RunCommand.self, ReplayCommand.self, UnwindCommand.self, SnapshotCommand.self, InspectCommand.self, CompactCommand.self, BenchCommand.self])
 
     /// Parses and runs, printing errors on one line (`takeoff: <message>`) with a non-zero exit, and help in
-    /// full.
+    /// full. Output that could not be written (standard output on a full disk) is an error too.
     static func main() {
+        // A closed pipe on either stream must end in an error message and exit code, not a signal.
+        signal(SIGPIPE, SIG_IGN)
+        // A parent may have started us with these blocked; `kill` and Ctrl-C must still stop a run (every
+        // commit is atomic and the archive is synced first, so stopping at any moment loses nothing).
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        for stop in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&stopSignals, stop) }
+        sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -20,10 +28,15 @@ struct TakeoffCommand: ParsableCommand {
             if code == .success {
                 print(fullMessage(for: error))
             } else {
-                let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-                FileHandle.standardError.write(Data("takeoff: \(message)\n".utf8))
+                printDiagnostic(message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)")
+                _ = standardOutputIsIntact()
+                Foundation.exit(code.rawValue)
             }
-            Foundation.exit(code.rawValue)
         }
+        guard standardOutputIsIntact() else {
+            printDiagnostic("cannot write to standard output: \(String(cString: strerror(errno)))")
+            Foundation.exit(74)  // EX_IOERR
+        }
+        Foundation.exit(0)
     }
 }

@@ -2,10 +2,15 @@ import ArgumentParser
 import Foundation
 import Takeoff
 
-/// `takeoff unwind`: roll the state back to an earlier block.
+/// `takeoff unwind`: roll the state back to an earlier block, and optionally cut the archive back with it.
 struct UnwindCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "unwind", abstract: "Roll the state store back to the state right after block N.")
+        commandName: "unwind", abstract: "Roll the state store back to the state right after block N.",
+        discussion: """
+            The store remembers that it was unwound: a later `takeoff run --archive` refuses to re-apply the undone \
+            blocks from the archive. With --archive, the archive is cut back to block N as well (its later blocks and \
+            merged ranges are removed), and runs carry on from block N.
+            """)
 
     @Option(help: "The state store directory.")
     var db: String
@@ -13,19 +18,35 @@ struct UnwindCommand: ParsableCommand {
     @Option(help: "The block to roll back to.")
     var to: UInt64
 
+    @Option(help: "Also remove the archive's blocks after block N (they are gone for good).")
+    var archive: String?
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: db) else { throw CommandError(description: "no database in \(db)") }
-        let store = try openStore(at: db)
+        if let archive { try checkArchivePath(archive, mayCreate: false) }
+        let store = try openStore(at: db, access: .existing)
         guard let before = try store.head() else { throw CommandError(description: "the store in \(db) is empty") }
         guard to <= before.block else { throw CommandError(description: "the store is at block \(before.block), before block \(to)") }
+        // Open (and lock) the archive before touching the store, so that neither is changed when it cannot be.
+        let blockArchive = try archive.map { try BlockArchive(directory: $0, writable: true, create: false) }
+        if let blockArchive, let first = blockArchive.firstBlock, to < first {
+            throw CommandError(description: "the archive in \(archive!) starts at block \(first), after block \(to)")
+        }
         let head = try store.unwind(to: to)
+        if let blockArchive {
+            try blockArchive.cut(after: head.block)
+            try store.clearUnwindRecord()
+        }
+        let archiveHead = blockArchive?.head
         if json {
-            print(try jsonLine(["headBlock": "\(head.block)", "stateCommitment": head.commitment.digest.hex, "unwoundFrom": "\(before.block)"]))
+            var object = ["headBlock": "\(head.block)", "stateCommitment": head.commitment.digest.hex, "unwoundFrom": "\(before.block)"]
+            if let archiveHead { object["archiveHeadBlock"] = "\(archiveHead)" }
+            print(try jsonLine(object))
         } else {
             print("Unwound \(db) from block \(before.block) to block \(head.block), state commitment \(head.commitment.digest.hex)")
+            if let archiveHead { print("Cut the archive \(archive!) back to block \(archiveHead)") }
         }
     }
 }

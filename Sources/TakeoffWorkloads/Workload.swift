@@ -1,3 +1,4 @@
+import Crypto
 import Dispatch
 import Takeoff
 
@@ -86,7 +87,6 @@ public final class WorkloadGenerator {
     private var zipf: ZipfDistribution?
     private var chainHead = 0
     private var mainnet: MainnetMapping?
-    private var mainnetBlockIndex = 0
     private var blockNumber: UInt64 = 0
 
     /// Prepares a generator.
@@ -143,19 +143,45 @@ public final class WorkloadGenerator {
         BlockContext(number: number, timestamp: 1_700_000_000 + number * 12, feeCollector: feeCollector)
     }
 
+    /// The number of blocks the workload has, or nil when it has no end (`mainnet`: the trace's blocks; past
+    /// them ``block(number:size:)`` starts the trace over).
+    public var blockCount: Int? { mainnet?.blocks.count }
+
     /// The next block's transactions: `size` of them (`mainnet`: the next trace block, whatever its size).
+    /// Blocks are numbered from 1 by the calls, as ``block(number:size:)`` numbers them.
     public func nextBlock(size: Int) -> [Transaction] {
         blockNumber += 1
+        return block(number: blockNumber, size: size)
+    }
+
+    /// Block `number`'s transactions: `size` of them (`mainnet`: trace block `number`, whatever its size).
+    ///
+    /// What is drawn depends on the seed and the block number alone, and nonces continue from
+    /// ``startingNonce`` and the blocks generated before, so a run split in two (or interrupted and
+    /// continued over the same store) generates the same blocks as one run.
+    public func block(number: UInt64, size: Int) -> [Transaction] {
+        blockNumber = number
+        random = SeededGenerator(seed: Self.blockSeed(configuration.seed, number))
         var unsigned: [(Transaction, Int)] = []
         if let mainnet {
-            let block = mainnet.blocks[mainnetBlockIndex % mainnet.blocks.count]
-            mainnetBlockIndex += 1
+            let block = mainnet.blocks[Int((number - 1) % UInt64(mainnet.blocks.count))]
             for row in block { unsigned.append(makeTransaction(sender: row.sender, payload: row.payload, gasLimit: row.gasLimit)) }
         } else {
+            // The chain continues from where the blocks before this one left it.
+            chainHead = Int(((number - 1) % UInt64(configuration.accounts)) * UInt64(size) % UInt64(configuration.accounts))
             unsigned.reserveCapacity(size)
             for _ in 0..<size { unsigned.append(nextGenerated()) }
         }
         return sign(unsigned)
+    }
+
+    /// The seed of block `number`'s draws: a hash of the workload seed and the number, so that blocks'
+    /// streams are unrelated.
+    static func blockSeed(_ seed: UInt64, _ number: UInt64) -> UInt64 {
+        var writer = ByteWriter(capacity: 16)
+        writer.write(seed)
+        writer.write(number)
+        return Array(SHA256.hash(data: writer.bytes)).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     private func nextGenerated() -> (Transaction, Int) {

@@ -41,18 +41,38 @@ import Testing
     }
 
     @Test func aRunCatchesTheStoreUpWithItsArchive() throws {
-        let run = try Self.archivedRun(blocks: 4)
+        let run = try Self.archivedRun(blocks: 2)
         defer { try? FileManager.default.removeItem(atPath: run.root) }
-        // The store lost its last two blocks (as if killed between archiving and committing).
-        _ = try TakeoffProcess.run(["unwind", "--db", run.db, "--to", "2"])
-        let resumed = try TakeoffProcess.run([
-            "run", "--db", run.db, "--archive", run.archive, "--workload", "mix", "--accounts", "200", "--blocks", "1",
-            "--block-size", "60", "--unsigned", "--json",
-        ])
+        // The store lost its last two blocks, as if killed between archiving and committing them: a copy of it
+        // at block 2 stands in for it once the run has archived blocks 3 and 4.
+        let copy = run.root + "/db-at-2"
+        try FileManager.default.copyItem(atPath: run.db, toPath: copy)
+        let arguments = ["run", "--archive", run.archive, "--workload", "mix", "--accounts", "200", "--block-size", "60", "--unsigned", "--json"]
+        #expect(try TakeoffProcess.run(arguments + ["--db", run.db, "--blocks", "2"]).status == 0)
+        let resumed = try TakeoffProcess.run(arguments + ["--db", copy, "--blocks", "1"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("applied archived blocks 3...4"))
         let head = try #require(try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any])
         #expect(head["headBlock"] as? Int == 5)
+    }
+
+    @Test func anUnwindIsNotUndoneByTheArchive() throws {
+        let run = try Self.archivedRun(blocks: 4)
+        defer { try? FileManager.default.removeItem(atPath: run.root) }
+        let arguments = ["run", "--db", run.db, "--archive", run.archive, "--workload", "mix", "--accounts", "200", "--block-size", "60", "--unsigned", "--blocks", "1", "--json"]
+        #expect(try TakeoffProcess.run(["unwind", "--db", run.db, "--to", "2"]).status == 0)
+        let refused = try TakeoffProcess.run(arguments)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("unwound from block 4 to block 2") && refused.stderr.contains("--archive"), "\(refused.stderr)")
+        let store = try Self.json(TakeoffProcess.run(["inspect", "--db", run.db, "--json"]))
+        #expect(store["headBlock"] as? Int == 2)
+        // Cutting the archive too lets runs carry on from block 2.
+        let cut = try Self.json(TakeoffProcess.run(["unwind", "--db", run.db, "--to", "2", "--archive", run.archive, "--json"]))
+        #expect(cut["archiveHeadBlock"] as? String == "2")
+        let resumed = try Self.json(TakeoffProcess.run(arguments))
+        #expect(resumed["headBlock"] as? Int == 3)
+        let archive = try Self.json(TakeoffProcess.run(["inspect", "--archive", run.archive, "--json"]))
+        #expect(archive["headBlock"] as? Int == 3)
     }
 
     @Test func aLostStoreIsRebuiltFromTheArchiveByTheNextRun() throws {

@@ -14,7 +14,7 @@ final class ArchiveFile {
     init(path: String, writable: Bool, create: Bool) throws(ArchiveError) {
         var flags = writable ? O_RDWR : O_RDONLY
         if create { flags |= O_CREAT }
-        let descriptor = Glibc.open(path, flags | O_CLOEXEC, 0o644)
+        let descriptor = open(path, flags | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw ArchiveError.io(path: path, operation: "open", errno: errno) }
         self.path = path
         self.descriptor = descriptor

@@ -74,7 +74,7 @@ public struct MergedRange: Hashable, Sendable {
 extension BlockArchive {
     private var rangesDirectory: String { (directory as NSString).appendingPathComponent("ranges") }
 
-    private func rangePath(_ first: UInt64, _ last: UInt64) -> String {
+    func rangePath(_ first: UInt64, _ last: UInt64) -> String {
         (rangesDirectory as NSString).appendingPathComponent("range-\(first)-\(last).tkr")
     }
 
@@ -85,7 +85,7 @@ extension BlockArchive {
     @discardableResult
     public func compact(rangeSize: Int) throws -> [ClosedRange<UInt64>] {
         guard rangeSize >= 1, let head else { return [] }
-        try FileManager.default.createDirectory(atPath: rangesDirectory, withIntermediateDirectories: true)
+        do { try createDirectories(rangesDirectory) } catch { throw ArchiveError(error) }
         let existing = Set(mergedRanges())
         var written: [ClosedRange<UInt64>] = []
         var first = max(firstBlock ?? 1, 1)
@@ -95,12 +95,9 @@ extension BlockArchive {
             if existing.contains(range) { continue }
             let merged = MergedRange(try range.map { try read($0) })
             let path = rangePath(range.lowerBound, range.upperBound)
-            let temporary = path + ".partial"
-            let file = try ArchiveFile(path: temporary, writable: true, create: true)
-            try file.truncate(to: 0)
-            try file.write(try merged.fileBytes(), at: 0)
-            try file.sync()
-            guard rename(temporary, path) == 0 else { throw ArchiveError.io(path: path, operation: "rename", errno: errno) }
+            do { try AtomicFileWriter.write(try merged.fileBytes(), to: path) } catch let error as FileError {
+                throw ArchiveError(error)
+            }
             written.append(range)
         }
         return written

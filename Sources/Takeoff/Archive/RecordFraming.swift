@@ -15,6 +15,14 @@ enum RecordFraming {
     /// The largest decompressed block the reader accepts: a forged length cannot make it allocate more.
     static let maximumContentLength = 1 << 30
 
+    /// The first bytes of every record header of this format: skippable magic, payload size, `TKBL`, version.
+    static let headerPrefix: [UInt8] = {
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: skippableMagic.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(headerPayloadSize).littleEndian) { bytes.append(contentsOf: $0) }
+        return bytes + recordMagic + [formatVersion]
+    }()
+
     struct Header: Equatable {
         var block: UInt64
         var frameLength: Int

@@ -23,6 +23,8 @@ public struct ReplayReport: Sendable, Encodable {
     public var stateCommitment = ""
     /// Blocks already in the store when the replay started, skipped.
     public var skippedBlocks = 0
+    /// What the replay worked around, e.g. a damaged merged range file it replaced with the blocks themselves.
+    public var notes: [String] = []
 
     /// Transactions per second.
     public var tps = 0.0
@@ -34,7 +36,7 @@ public struct ReplayReport: Sendable, Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case fromBlock, toBlock, blocks, transactions, seconds, tps, verifiedBlocks, headBlock, stateCommitment, skippedBlocks
+        case fromBlock, toBlock, blocks, transactions, seconds, tps, verifiedBlocks, headBlock, stateCommitment, skippedBlocks, notes
     }
 
     /// Encodes every field, `fromBlock` and `toBlock` as null when nothing was replayed (scripts can rely on
@@ -51,6 +53,7 @@ public struct ReplayReport: Sendable, Encodable {
         try container.encode(headBlock, forKey: .headBlock)
         try container.encode(stateCommitment, forKey: .stateCommitment)
         try container.encode(skippedBlocks, forKey: .skippedBlocks)
+        try container.encode(notes, forKey: .notes)
     }
 }
 
@@ -110,7 +113,7 @@ public struct Replayer {
         var next = head.block + 1
         while next <= end {
             if let range = ranges.first(where: { $0.lowerBound == next && $0.upperBound <= end }),
-                let (newHead, transactions) = try applyMergedRange(range, over: head)
+                let (newHead, transactions) = try applyMergedRange(range, over: head, notes: &report.notes)
             {
                 if report.fromBlock == nil { report.fromBlock = next }
                 report.toBlock = range.upperBound
@@ -257,8 +260,13 @@ public struct Replayer {
     /// Applies a merged range file in one commit, after checking its headers link to the head, to each
     /// other and to the archive's own last block. Returns nil when its commitment does not match, so that the
     /// caller applies the blocks themselves and stops exactly at the bad one.
-    private func applyMergedRange(_ range: ClosedRange<UInt64>, over head: StoreHead) throws -> (StoreHead, Int)? {
-        let merged = try archive.readMergedRange(range)
+    private func applyMergedRange(_ range: ClosedRange<UInt64>, over head: StoreHead, notes: inout [String]) throws -> (StoreHead, Int)? {
+        let merged: MergedRange
+        do { merged = try archive.readMergedRange(range) } catch let error as ArchiveError {
+            // A range file is only a shortcut: the segments hold the same blocks.
+            notes.append("merged range \(range.lowerBound)...\(range.upperBound) is unusable (\(error)); applied its blocks instead")
+            return nil
+        }
         var parentHash = head.blockHash
         for header in merged.headers {
             guard header.parentHash == parentHash else {

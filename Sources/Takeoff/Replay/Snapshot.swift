@@ -32,6 +32,10 @@ public enum Snapshot {
     /// - Throws: ``StateStoreError``, or ``SnapshotError/io(path:reason:)`` when the file cannot be written.
     @discardableResult
     public static func export(from store: StateStore, to path: String) throws -> (head: StoreHead, entries: Int) {
+        // Refuse a directory (or any non-regular file) before doing the work.
+        do { try AtomicFileWriter.checkReplaceable(path) } catch {
+            throw SnapshotError.io(path: path, reason: error.reason ?? FileError.explain(error.code))
+        }
         var writer = ByteWriter(capacity: 1 << 20)
         var count = 0
         let head = try store.withSnapshot { snapshot in
@@ -54,19 +58,9 @@ public enum Snapshot {
         }
         writer.write(Hash32.sha256(writer.bytes))
         let compressed = try Zstd.compress(writer.bytes)
-        let temporary = path + ".partial"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(compressed)) else {
-            throw SnapshotError.io(path: path, reason: "cannot write \(temporary)")
-        }
-        do {
-            // Durable and atomic: sync the new file, then rename it over the target.
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-            try handle.synchronize()
-            try handle.close()
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
-        } catch {
-            throw SnapshotError.io(path: path, reason: "\(error.localizedDescription)")
+        // Durable and atomic, and never over anything but a regular file: see AtomicFileWriter.
+        do { try AtomicFileWriter.write(compressed, to: path) } catch {
+            throw SnapshotError.io(path: path, reason: error.path == path ? error.reason ?? FileError.explain(error.code) : "\(error)")
         }
         return (head, count)
     }
@@ -77,6 +71,7 @@ public enum Snapshot {
     ///   ``StateStoreError/alreadyInitialized(path:head:)`` for a store that is not empty.
     @discardableResult
     public static func importSnapshot(from path: String, into store: StateStore) throws -> StoreHead {
+        if let existing = try store.head() { throw StateStoreError.alreadyInitialized(path: store.path, head: existing.block) }
         guard let data = FileManager.default.contents(atPath: path) else { throw SnapshotError.io(path: path, reason: "cannot read it") }
         let bytes: [UInt8]
         do { bytes = try Zstd.decompress([UInt8](data)) } catch {
@@ -85,6 +80,7 @@ public enum Snapshot {
         guard bytes.count >= 32, Hash32.sha256(bytes[..<(bytes.count - 32)]) == (try? Hash32(bytes: bytes.suffix(32))) else {
             throw SnapshotError.checksumMismatch(path: path)
         }
+        let decoded: (StoreHead, [(StateKey, StateValue)])
         do throws(CodecError) {
             var reader = ByteReader(Array(bytes[..<(bytes.count - 32)]))
             guard try reader.readBytes(count: magic.count, "snapshot magic") == magic else {
@@ -109,24 +105,23 @@ public enum Snapshot {
             entries.reserveCapacity(Int(count))
             for _ in 0..<count { entries.append((try StateKey.decode(from: &reader), try StateValue.decode(from: &reader))) }
             try reader.expectEnd(of: "snapshot")
-            let head = StoreHead(block: block, blockHash: hash, commitment: commitment)
-            try loadChecked(entries, head: head, into: store, path: path)
-            return head
+            decoded = (StoreHead(block: block, blockHash: hash, commitment: commitment), entries)
         } catch {
             throw SnapshotError.corrupt(path: path, reason: "\(error)")
         }
+        try loadChecked(decoded.1, head: decoded.0, into: store, path: path)
+        return decoded.0
     }
 
-    private static func loadChecked(_ entries: [(StateKey, StateValue)], head: StoreHead, into store: StateStore, path: String) throws(CodecError) {
+    /// Loads the decoded entries; what is wrong with them is the file's fault, what is wrong with the store
+    /// (not empty, a full disk) is not, and keeps its own error.
+    private static func loadChecked(_ entries: [(StateKey, StateValue)], head: StoreHead, into store: StateStore, path: String) throws {
         do {
             try store.load(entries, head: head)
-        } catch let error as StateStoreError {
-            if case .commitmentMismatch = error {
-                throw CodecError.invalidValue(what: "snapshot", reason: "its entries do not add up to its commitment")
-            }
-            throw CodecError.invalidValue(what: "snapshot", reason: "\(error)")
-        } catch {
-            throw CodecError.invalidValue(what: "snapshot", reason: "\(error)")
+        } catch StateStoreError.commitmentMismatch {
+            throw SnapshotError.corrupt(path: path, reason: "its entries do not add up to its commitment")
+        } catch StateStoreError.unsortedEntries(let key) {
+            throw SnapshotError.corrupt(path: path, reason: "entries out of key order at \(key)")
         }
     }
 }

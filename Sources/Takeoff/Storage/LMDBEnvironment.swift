@@ -24,6 +24,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
     private let mapLock = ReadersWriterLock()
     private let currentMapSize: Atomic<Int>
     private let tablesByName: Mutex<[String: LMDBTable]> = Mutex([:])
+    /// Whether the environment was opened read-only (`MDB_RDONLY`): no write transaction, no table created.
+    public let isReadOnly: Bool
 
     /// Opens (creating the data files if needed) the environment in `path`, which must exist.
     /// - Parameters:
@@ -32,9 +34,12 @@ public final class LMDBEnvironment: @unchecked Sendable {
     ///   - maxTables: how many named tables the environment may hold.
     ///   - syncOnCommit: when false (`MDB_NOSYNC`), commits are not flushed to disk, for benchmarks and
     ///     scratch stores; a crash may then lose recent commits (never corrupt older ones).
+    ///   - readOnly: open with `MDB_RDONLY`: the data file must exist, and nothing is written.
     /// - Throws: ``LMDBError`` naming the path, e.g. `ENOENT` for a missing directory, `EACCES` for a
     ///   read-only one.
-    public init(path: String, mapSize: Int = 64 << 20, maxTables: UInt32 = 16, syncOnCommit: Bool = true) throws(LMDBError) {
+    public init(
+        path: String, mapSize: Int = 64 << 20, maxTables: UInt32 = 16, syncOnCommit: Bool = true, readOnly: Bool = false
+    ) throws(LMDBError) {
         var environment: OpaquePointer?
         try lmdbCheck(mdb_env_create(&environment), "mdb_env_create")
         guard let environment else { throw LMDBError(code: ENOMEM, operation: "mdb_env_create") }
@@ -43,6 +48,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
             try lmdbCheck(mdb_env_set_mapsize(environment, mapSize), "mdb_env_set_mapsize")
             var flags = UInt32(MDB_NOTLS)
             if !syncOnCommit { flags |= UInt32(MDB_NOSYNC) }
+            if readOnly { flags |= UInt32(MDB_RDONLY) }
             try lmdbCheck(mdb_env_open(environment, path, flags, 0o644), "mdb_env_open(\(path))")
         } catch {
             mdb_env_close(environment)
@@ -52,6 +58,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
         mdb_env_info(environment, &info)
         handle = environment
         self.path = path
+        isReadOnly = readOnly
         currentMapSize = Atomic(max(mapSize, info.me_mapsize))
     }
 
@@ -60,17 +67,37 @@ public final class LMDBEnvironment: @unchecked Sendable {
     /// The current map size in bytes.
     public var mapSize: Int { currentMapSize.load(ordering: .relaxed) }
 
-    /// Opens (creating it if needed) the table `name`.
-    /// - Throws: ``LMDBError`` when LMDB refuses (too many tables, say).
+    /// Opens (creating it if needed, unless read-only) the table `name`.
+    /// - Throws: ``LMDBError`` when LMDB refuses (too many tables, say), `MDB_NOTFOUND` for a table that a
+    ///   read-only environment does not have.
     public func table(_ name: String) throws -> LMDBTable {
         if let table = tablesByName.withLock({ $0[name] }) { return table }
-        let table = try withWriteTransaction { transaction in
+        let table = isReadOnly
+            ? try openTableReadOnly(name)
+            : try withWriteTransaction { transaction in
             var handle: MDB_dbi = 0
             try lmdbCheck(mdb_dbi_open(transaction.handle, name, UInt32(MDB_CREATE), &handle), "mdb_dbi_open(\(name))")
             return LMDBTable(name: name, handle: handle)
         }
         tablesByName.withLock { $0[name] = table }
         return table
+    }
+
+    /// Opens an existing table in a read-only environment. The read transaction is committed, not aborted:
+    /// aborting it would close the handle again.
+    private func openTableReadOnly(_ name: String) throws(LMDBError) -> LMDBTable {
+        mapLock.lockShared()
+        defer { mapLock.unlock() }
+        var transaction: OpaquePointer?
+        try lmdbCheck(mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction), "mdb_txn_begin(\(path), read-only)")
+        var table: MDB_dbi = 0
+        let code = mdb_dbi_open(transaction, name, 0, &table)
+        guard code == 0 else {
+            mdb_txn_abort(transaction)
+            throw LMDBError(code: code, operation: "mdb_dbi_open(\(name))")
+        }
+        try lmdbCheck(mdb_txn_commit(transaction), "mdb_txn_commit(\(path), read-only)")
+        return LMDBTable(name: name, handle: table)
     }
 
     /// Runs `body` in a read transaction over the latest committed state, then ends it.
@@ -139,7 +166,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
                     try growMap()
                     continue
                 }
-                try lmdbCheck(code, "mdb_txn_commit(\(path))")
+                if code != 0 { throw LMDBError.failedWrite(code: code, operation: "mdb_txn_commit(\(path))", path: path) }
                 return value
             }
         }

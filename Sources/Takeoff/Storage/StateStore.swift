@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The persistent state: every (key, value) pair, the head block and the state commitment, in one LMDB
 /// environment.
@@ -13,6 +18,9 @@ import Foundation
 ///
 /// A block's changes, its number, the new commitment and its history entry are written in one write
 /// transaction, so after a crash the store holds either the block entirely or not at all.
+///
+/// A store opened for writing holds the directory's writer lock for its life (a second writer gets
+/// ``StateStoreError/locked(_:)``); one opened read-only takes no lock, creates nothing and never waits.
 public final class StateStore: Sendable {
     /// The LMDB environment underneath.
     public let environment: LMDBEnvironment
@@ -21,23 +29,46 @@ public final class StateStore: Sendable {
     private let historyTable: LMDBTable
     /// Whether commits record their previous values for ``unwind(to:)``.
     public let keepsHistory: Bool
+    /// Whether the store was opened read-only.
+    public var isReadOnly: Bool { environment.isReadOnly }
+    private let writerLock: WriterLock?
 
     private static let headKey = Array("head".utf8)
     private static let headHashKey = Array("headHash".utf8)
     private static let commitmentKey = Array("commitment".utf8)
+    private static let unwoundKey = Array("unwound".utf8)
 
-    /// Opens the store in `directory`, an existing directory (created by LMDB's files if empty).
+    /// Opens the store in `directory`, an existing directory (a new store's files are created in it when it
+    /// has none, unless `readOnly`).
     /// - Parameters:
     ///   - directory: where the LMDB files live.
     ///   - syncOnCommit: flush every commit to disk (the default); off for scratch stores and benchmarks.
     ///   - initialMapSize: the starting map size; it grows by doubling when full.
-    /// - Throws: ``LMDBError`` naming the directory when it is missing, unreadable or not writable.
     ///   - keepHistory: record each commit's previous values so that it can be unwound.
-    public init(directory: String, syncOnCommit: Bool = true, initialMapSize: Int = 256 << 20, keepHistory: Bool = true) throws {
-        environment = try LMDBEnvironment(path: directory, mapSize: initialMapSize, syncOnCommit: syncOnCommit)
-        stateTable = try environment.table("state")
-        metaTable = try environment.table("meta")
-        historyTable = try environment.table("history")
+    ///   - readOnly: open an existing store for reading only: no lock, nothing created or written.
+    /// - Throws: ``StateStoreError/notFound(path:)`` when `readOnly` and `directory` holds no store;
+    ///   ``StateStoreError/locked(_:)`` when another writer has the store; ``LMDBError`` naming the directory
+    ///   when it is missing, unreadable or not writable.
+    public init(
+        directory: String, syncOnCommit: Bool = true, initialMapSize: Int = 256 << 20, keepHistory: Bool = true,
+        readOnly: Bool = false
+    ) throws {
+        if readOnly {
+            guard access(directory + "/data.mdb", F_OK) == 0 else { throw StateStoreError.notFound(path: directory) }
+            writerLock = nil
+        } else {
+            do { writerLock = try WriterLock(directory: directory) } catch let error as WriterLockError {
+                throw StateStoreError.locked(error)
+            }
+        }
+        environment = try LMDBEnvironment(path: directory, mapSize: initialMapSize, syncOnCommit: syncOnCommit, readOnly: readOnly)
+        do {
+            stateTable = try environment.table("state")
+            metaTable = try environment.table("meta")
+            historyTable = try environment.table("history")
+        } catch let error as LMDBError where readOnly && error.code == LMDBError.notFoundCode {
+            throw StateStoreError.notFound(path: directory)
+        }
         keepsHistory = keepHistory
     }
 
@@ -167,6 +198,7 @@ public final class StateStore: Sendable {
     @discardableResult
     public func unwind(to block: UInt64) throws -> StoreHead {
         guard var head = try head() else { throw StateStoreError.notInitialized(path: path) }
+        let unwoundFrom = max(head.block, try unwindRecord()?.from ?? 0)
         while head.block > block {
             head = try environment.withWriteTransaction { transaction in
                 guard let current = try readHead(transaction) else { throw StateStoreError.notInitialized(path: path) }
@@ -185,10 +217,37 @@ public final class StateStore: Sendable {
                 try transaction.delete(in: historyTable, key: Self.blockKey(current.block))
                 let previous = StoreHead(block: first - 1, blockHash: parentHash, commitment: commitment)
                 try writeHead(previous, in: transaction)
+                var record = ByteWriter(capacity: 16)
+                record.write(unwoundFrom)
+                record.write(previous.block)
+                try transaction.put(in: metaTable, key: Self.unwoundKey, value: record.bytes)
                 return previous
             }
         }
         return head
+    }
+
+    /// The last ``unwind(to:)``: the head it started from (the highest, over several unwinds) and the block it
+    /// went back to, or nil when the store was never unwound (or the record was cleared). An archive beside
+    /// the store still holds the undone blocks: whoever brings a store up to its archive must not re-apply
+    /// them without being asked.
+    /// - Throws: ``LMDBError``, ``StateStoreError/corrupt(path:what:reason:)``.
+    public func unwindRecord() throws -> (from: UInt64, to: UInt64)? {
+        try environment.withReadTransaction { transaction in
+            guard let bytes = try transaction.value(in: metaTable, forKey: Self.unwoundKey) else { return nil }
+            do throws(CodecError) {
+                var reader = ByteReader(bytes)
+                return (try reader.readUInt64("unwound from"), try reader.readUInt64("unwound to"))
+            } catch {
+                throw StateStoreError.corrupt(path: path, what: "unwind record", reason: error)
+            }
+        }
+    }
+
+    /// Forgets the unwind record, once the blocks it undid are gone from the archive too.
+    /// - Throws: ``LMDBError``.
+    public func clearUnwindRecord() throws {
+        try environment.withWriteTransaction { transaction in _ = try transaction.delete(in: metaTable, key: Self.unwoundKey) }
     }
 
     /// Writes changes after checking every previous value.

@@ -18,6 +18,10 @@ public enum StateStoreError: Error, Hashable, Sendable, CustomStringConvertible 
     case historyUnavailable(block: UInt64, reason: String)
     /// Stored bytes could not be decoded.
     case corrupt(path: String, what: String, reason: CodecError)
+    /// The directory holds no state store (opening read-only creates none).
+    case notFound(path: String)
+    /// Another process holds the store's writer lock.
+    case locked(WriterLockError)
 
     public var description: String {
         switch self {
@@ -34,6 +38,8 @@ public enum StateStoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case .unsortedEntries(let key): "entries out of key order at \(key)"
         case .historyUnavailable(let block, let reason): "cannot unwind to block \(block): \(reason)"
         case .corrupt(let path, let what, let reason): "state store \(path): corrupt \(what): \(reason)"
+        case .notFound(let path): "no state store in \(path)"
+        case .locked(let error): "state store \(error)"
         }
     }
 }

@@ -57,7 +57,8 @@ final class ParallelBlockRun: @unchecked Sendable {
         // A transaction touches a handful of keys: sender, recipient, fee collector, a few more.
         memory = MultiVersionMemory(expectedKeys: transactions.count * 4)
         slots = (0..<transactions.count).map { _ in TransactionSlot() }
-        incarnationCap = max(transactions.count * maximumIncarnationsPerTransaction, 16)
+        let (cap, overflow) = transactions.count.multipliedReportingOverflow(by: max(maximumIncarnationsPerTransaction, 0))
+        incarnationCap = overflow ? .max : max(cap, 16)
     }
 
     /// Why the run stopped early, if it did.

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Finds the mainnet trace that ships with the repository when no `--trace` is given, wherever the command
+/// is run from.
+enum TraceLocation {
+    /// The trace's path inside the repository.
+    static let relativePath = "Fixtures/ethereum-mainnet/mainnet-85-blocks.csv.zst"
+
+    /// `given` when set; otherwise the first of: the working directory, and the directories above the
+    /// executable (a build puts it in `.build/<configuration>/` inside the repository).
+    /// - Throws: ``CommandError`` saying where it looked and what to pass.
+    static func resolve(_ given: String?) throws -> String {
+        if let given {
+            guard FileManager.default.isReadableFile(atPath: given) else {
+                throw CommandError(description: "cannot read the mainnet trace \(given)")
+            }
+            return given
+        }
+        var candidates = [FileManager.default.currentDirectoryPath + "/" + relativePath]
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(directory.appendingPathComponent(relativePath).path)
+            directory.deleteLastPathComponent()
+        }
+        if let found = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) { return found }
+        throw CommandError(
+            description: "the mainnet trace was not found (looked for \(relativePath) in the working directory and above the "
+                + "executable); pass --trace with the path of mainnet-85-blocks.csv.zst from the repository")
+    }
+}
