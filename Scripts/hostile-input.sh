@@ -142,6 +142,8 @@ damaged_case() {
     done
     invoke inspect --archive "$work/case/archive"
     classify "$name / inspect"
+    invoke verify --archive "$work/case/archive"
+    classify "$name / verify"
     [ "$(checksum "$work/case/archive")" = "$before" ] || loss "$name: a reader changed the archive"
     local readable
     readable=$(good_prefix "$work/case/archive")

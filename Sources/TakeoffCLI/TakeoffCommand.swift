@@ -7,7 +7,7 @@ struct TakeoffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "takeoff",
         abstract: "Execute blocks of account transactions and commit them to an LMDB state store.",
-        subcommands: [RunCommand.self, ReplayCommand.self, UnwindCommand.self, SnapshotCommand.self, InspectCommand.self, CompactCommand.self, BenchCommand.self])
+        subcommands: [RunCommand.self, ReplayCommand.self, VerifyCommand.self, UnwindCommand.self, SnapshotCommand.self, InspectCommand.self, CompactCommand.self, BenchCommand.self])
 
     /// Parses and runs, printing errors on one line (`takeoff: <message>`) with a non-zero exit, and help in
     /// full. Output that could not be written (standard output on a full disk) is an error too.

@@ -106,6 +106,26 @@ import Testing
         #expect(rest["stateCommitment"] as? String == run.commitment)
     }
 
+    @Test func verifyChecksAStoreAndAnArchiveReadOnly() throws {
+        let run = try Self.archivedRun(blocks: 3)
+        defer { try? FileManager.default.removeItem(atPath: run.root) }
+        let store = try Self.json(TakeoffProcess.run(["verify", "--db", run.db, "--json"]))
+        #expect(store["headBlock"] as? Int == 3)
+        #expect(store["stateCommitment"] as? String == run.commitment)
+        #expect((store["keys"] as? Int ?? 0) > 200)
+        let archive = try Self.json(TakeoffProcess.run(["verify", "--archive", run.archive, "--json"]))
+        #expect(archive["blocks"] as? Int == 4 && archive["commitmentsChecked"] as? Int == 4)
+        let segment = run.archive + "/segment-00000001.tko"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: segment)))
+        bytes[bytes.count - 20] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        let damaged = try TakeoffProcess.run(["verify", "--archive", run.archive])
+        #expect(damaged.status != 0)
+        #expect(damaged.stderr.contains("block 3") && damaged.stderr.contains("byte offset") && damaged.stderr.split(separator: "\n").count == 1)
+        #expect(try TakeoffProcess.run(["verify", "--db", run.root + "/none"]).status != 0)
+        #expect(!FileManager.default.fileExists(atPath: run.root + "/none"))
+    }
+
     @Test func damagedInputEndsWithOneLineAndANonZeroExit() throws {
         let run = try Self.archivedRun(blocks: 3)
         defer { try? FileManager.default.removeItem(atPath: run.root) }

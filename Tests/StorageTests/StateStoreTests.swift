@@ -90,3 +90,21 @@ import Testing
         #expect(try store.recomputeCommitment() == head.commitment)
     }
 }
+
+@Suite struct StoreFormatTests {
+    @Test func aStoreOfAnotherFormatIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        var store: StateStore? = try StateStore(directory: directory.path)
+        try store!.initializeGenesis([(.account(Address(space: 1, index: 1)), .account(Account(balance: 5)))])
+        store = nil
+        #expect(try StateStore(directory: directory.path, readOnly: true).head()?.block == 0)
+        // Rewrite the format record as an older build would have left it (none at all).
+        let environment = try LMDBEnvironment(path: directory.path)
+        let meta = try environment.table("meta")
+        try environment.withWriteTransaction { _ = try $0.delete(in: meta, key: Array("format".utf8)) }
+        #expect(performing: { try StateStore(directory: directory.path) }, throws: { error in
+            guard case .unsupportedFormat(_, let found, let supported)? = error as? StateStoreError else { return false }
+            return found == nil && supported == Int(StateStore.formatVersion)
+        })
+    }
+}

@@ -215,6 +215,17 @@ public final class BlockArchive: @unchecked Sendable {
     /// The last block in the archive, or nil when it is empty.
     public var head: UInt64? { lock.withLock { segments.last(where: { !$0.entries.isEmpty })?.entries.last?.block } }
 
+    /// The segment file and byte offset of block `number`'s record, or nil when it is not in the archive.
+    public func location(of number: UInt64) -> (segment: String, offset: UInt64)? {
+        lock.withLock {
+            for segment in segments {
+                guard let first = segment.entries.first, let last = segment.entries.last else { continue }
+                if number >= first.block && number <= last.block { return (segment.name, segment.entries[Int(number - first.block)].offset) }
+            }
+            return nil
+        }
+    }
+
     /// Reads and checks block `number`.
     /// - Throws: ``ArchiveError/blockNotFound(_:head:)``, ``ArchiveError/truncated(segment:block:offset:)``,
     ///   ``ArchiveError/corrupt(segment:block:offset:reason:)`` or ``ArchiveError/outOfOrder(segment:expected:found:offset:)``.

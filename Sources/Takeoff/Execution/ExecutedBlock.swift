@@ -42,11 +42,9 @@ public struct ExecutedBlock: Sendable {
     ) {
         var commitment = parent.commitment
         commitment.apply(changeSet)
-        var receiptBytes = ByteWriter(capacity: receipts.count * 40)
-        for receipt in receipts { receipt.encode(to: &receiptBytes) }
         let header = BlockHeader(
             context: context, parentHash: parent.blockHash, transactionCount: UInt32(transactions.count),
-            transactionsDigest: Block.transactionsDigest(transactions), receiptsDigest: Hash32.sha256(receiptBytes.bytes),
+            transactionsDigest: Block.transactionsDigest(transactions), receiptsDigest: Block.receiptsDigest(receipts),
             changeSetDigest: changeSet.digest, stateCommitment: commitment.digest)
         self.block = Block(header: header, transactions: transactions)
         self.receipts = receipts

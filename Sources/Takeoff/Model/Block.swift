@@ -55,6 +55,13 @@ public struct BlockHeader: Hashable, Sendable {
     /// SHA-256 of the encoding: the next block's parent hash.
     public var hash: Hash32 { Hash32.sha256(encoded) }
 
+    /// SHA-256 over the receipts' encodings, in order: ``BlockHeader/receiptsDigest``.
+    public static func receiptsDigest(_ receipts: [Receipt]) -> Hash32 {
+        var writer = ByteWriter(capacity: receipts.count * 40)
+        for receipt in receipts { receipt.encode(to: &writer) }
+        return Hash32.sha256(writer.bytes)
+    }
+
     /// Appends the canonical encoding.
     public func encode(to writer: inout ByteWriter) {
         writer.write(Self.formatVersion)
@@ -123,6 +130,13 @@ public struct Block: Hashable, Sendable {
     public static func transactionsDigest(_ transactions: [Transaction]) -> Hash32 {
         var writer = ByteWriter(capacity: transactions.count * 200)
         for transaction in transactions { transaction.encode(to: &writer) }
+        return Hash32.sha256(writer.bytes)
+    }
+
+    /// SHA-256 over the receipts' encodings, in order: ``BlockHeader/receiptsDigest``.
+    public static func receiptsDigest(_ receipts: [Receipt]) -> Hash32 {
+        var writer = ByteWriter(capacity: receipts.count * 40)
+        for receipt in receipts { receipt.encode(to: &writer) }
         return Hash32.sha256(writer.bytes)
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -37,6 +38,9 @@ public final class StateStore: Sendable {
     private static let headHashKey = Array("headHash".utf8)
     private static let commitmentKey = Array("commitment".utf8)
     private static let unwoundKey = Array("unwound".utf8)
+    private static let formatKey = Array("format".utf8)
+    /// The store's format: tables, encodings and state commitment. A store of another format is refused.
+    public static let formatVersion: UInt8 = 1
 
     /// Opens the store in `directory`, an existing directory (a new store's files are created in it when it
     /// has none, unless `readOnly`).
@@ -70,6 +74,18 @@ public final class StateStore: Sendable {
             throw StateStoreError.notFound(path: directory)
         }
         keepsHistory = keepHistory
+        try checkFormat()
+    }
+
+    /// Refuses a store written in another format (an older commitment, say): its commitments would not match.
+    private func checkFormat() throws {
+        try environment.withReadTransaction { transaction in
+            guard try readHead(transaction) != nil else { return }
+            let format = try transaction.value(in: metaTable, forKey: Self.formatKey)
+            guard format == [Self.formatVersion] else {
+                throw StateStoreError.unsupportedFormat(path: path, found: format?.first.map(Int.init), supported: Int(Self.formatVersion))
+            }
+        }
     }
 
     /// The directory of the store.
@@ -129,6 +145,7 @@ public final class StateStore: Sendable {
                 // Keys arrive sorted into an empty table, so MDB_APPEND skips the B-tree searches.
                 try transaction.put(in: stateTable, key: key.encoded, value: value.encoded, append: true)
             }
+            try transaction.put(in: metaTable, key: Self.formatKey, value: [Self.formatVersion])
             try writeHead(head, in: transaction)
         }
     }
@@ -337,6 +354,70 @@ public final class StateStore: Sendable {
             guard let value = try decodeValue(Array(valueBytes), key: key) else { return true }
             try body(key, value)
             return true
+        }
+    }
+
+    /// What ``verify(progress:)`` checked.
+    public struct Verification: Sendable, Encodable {
+        /// The head block whose commitment was checked.
+        public var headBlock: UInt64 = 0
+        /// The state's keys, and the bytes of their keys and values.
+        public var keys = 0
+        public var bytes = 0
+        /// History entries that decoded.
+        public var historyEntries = 0
+        /// The recomputed (and matching) commitment's digest.
+        public var stateCommitment = ""
+        public var seconds = 0.0
+    }
+
+    /// Recomputes the commitment from every stored pair and compares it with the head's, and checks that
+    /// every history entry decodes, all in one consistent read. Read-only.
+    /// - Parameter progress: called every 65,536 keys with what was checked so far.
+    /// - Throws: ``StateStoreError/commitmentMismatch(block:header:computed:)`` when the state does not add up
+    ///   to the head's commitment, ``StateStoreError/corrupt(path:what:reason:)`` for undecodable entries,
+    ///   ``StateStoreError/notInitialized(path:)`` for an empty store.
+    public func verify(progress: (Verification) -> Void = { _ in }) throws -> Verification {
+        let clock = DispatchTime.now().uptimeNanoseconds
+        var report = Verification()
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9 }
+        return try environment.withReadTransaction { transaction in
+            guard let head = try readHead(transaction) else { throw StateStoreError.notInitialized(path: path) }
+            report.headBlock = head.block
+            var commitment = StateCommitment.empty
+            var batch: [StateChange] = []
+            batch.reserveCapacity(1 << 16)
+            try transaction.forEach(in: stateTable) { keyBytes, valueBytes in
+                let key: StateKey
+                do throws(CodecError) { key = try StateKey(encoded: Array(keyBytes)) } catch {
+                    throw StateStoreError.corrupt(path: path, what: "state key", reason: error)
+                }
+                guard let value = try decodeValue(Array(valueBytes), key: key) else { return true }
+                batch.append(StateChange(key: key, oldValue: nil, newValue: value))
+                report.keys += 1
+                report.bytes += keyBytes.count + valueBytes.count
+                if batch.count == 1 << 16 {
+                    // Hashed on every core, batch by batch: memory stays bounded whatever the state's size.
+                    commitment.apply(changes: batch)
+                    batch.removeAll(keepingCapacity: true)
+                    report.seconds = elapsed()
+                    progress(report)
+                }
+                return true
+            }
+            commitment.apply(changes: batch)
+            guard commitment == head.commitment else {
+                throw StateStoreError.commitmentMismatch(block: head.block, header: head.commitment.digest, computed: commitment.digest)
+            }
+            try transaction.forEach(in: historyTable) { key, value in
+                let block = key.count == 8 ? key.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } : 0
+                _ = try decodeHistory(Array(value), block: block)
+                report.historyEntries += 1
+                return true
+            }
+            report.stateCommitment = commitment.digest.hex
+            report.seconds = elapsed()
+            return report
         }
     }
 

@@ -22,6 +22,8 @@ public enum StateStoreError: Error, Hashable, Sendable, CustomStringConvertible 
     case notFound(path: String)
     /// Another process holds the store's writer lock.
     case locked(WriterLockError)
+    /// The store was written in another format (nil: one from before formats were recorded).
+    case unsupportedFormat(path: String, found: Int?, supported: Int)
 
     public var description: String {
         switch self {
@@ -40,6 +42,8 @@ public enum StateStoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case .corrupt(let path, let what, let reason): "state store \(path): corrupt \(what): \(reason)"
         case .notFound(let path): "no state store in \(path)"
         case .locked(let error): "state store \(error)"
+        case .unsupportedFormat(let path, let found, let supported):
+            "state store \(path) is in format \(found.map(String.init) ?? "0 (unversioned)"); this build reads format \(supported) only: rebuild it with `takeoff replay`"
         }
     }
 }
