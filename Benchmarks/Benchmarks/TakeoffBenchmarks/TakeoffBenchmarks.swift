@@ -17,6 +17,15 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(commitment)
     }
 
+    // A batch of 1,000 insertions in one call (one core: batches under 4,096 changes are not split), the
+    // way a block's change set is committed; scaled per pair.
+    let changes = pairs.map { StateChange(key: $0.0, oldValue: nil, newValue: $0.1) }
+    Benchmark("State commitment: a batch of 1,000 pairs, per pair", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        var commitment = StateCommitment.empty
+        for _ in 0..<(benchmark.scaledIterations.count / changes.count) { commitment.apply(changes: changes) }
+        blackHole(commitment)
+    }
+
     let transaction = Transaction(
         sender: Address(space: 1, index: 1), nonce: 7, fee: 21_000, gasLimit: 21_000,
         payload: .transfer(to: Address(space: 1, index: 2), amount: 1_000))

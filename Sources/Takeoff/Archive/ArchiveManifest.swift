@@ -11,7 +11,7 @@ import Foundation
 ///
 /// ```
 /// takeoff archive manifest
-/// format 1
+/// format 2
 /// segment 1 first 0 last 30
 /// segment 2 first 31
 /// sha256 <SHA-256 of the lines above, hex>
@@ -28,8 +28,9 @@ struct ArchiveManifest: Equatable {
     }
 
     static let fileName = "manifest"
-    /// The archive format: record framing, block encoding and commitment. A different one is refused.
-    static let formatVersion = 1
+    /// The archive format: record framing, block encoding and commitment (2: the 80-lane commitment). A
+    /// different one is refused.
+    static let formatVersion = 2
     private static let title = "takeoff archive manifest"
 
     /// The segments, in order.

@@ -25,7 +25,8 @@ public enum SnapshotError: Error, Hashable, Sendable, CustomStringConvertible {
 /// lanes, entry count, then each key and value, then SHA-256 of everything before it.
 public enum Snapshot {
     static let magic = Array("TKSNAP".utf8)
-    static let formatVersion: UInt8 = 1
+    /// 2: the 80-lane state commitment.
+    static let formatVersion: UInt8 = 2
 
     /// Writes the store's current state to `path`.
     /// - Returns: the head the snapshot holds and its number of entries.

@@ -39,8 +39,9 @@ public final class StateStore: Sendable {
     private static let commitmentKey = Array("commitment".utf8)
     private static let unwoundKey = Array("unwound".utf8)
     private static let formatKey = Array("format".utf8)
-    /// The store's format: tables, encodings and state commitment. A store of another format is refused.
-    public static let formatVersion: UInt8 = 1
+    /// The store's format: tables, encodings and state commitment (2: the 80-lane commitment). A store of
+    /// another format is refused.
+    public static let formatVersion: UInt8 = 2
 
     /// Opens the store in `directory`, an existing directory (a new store's files are created in it when it
     /// has none, unless `readOnly`).
