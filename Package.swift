@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Takeoff", targets: ["Takeoff"]),
         .library(name: "TakeoffWorkloads", targets: ["TakeoffWorkloads"]),
         .executable(name: "takeoff", targets: ["TakeoffCLI"]),
+        .executable(name: "takeoff-fuzz", targets: ["TakeoffFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,6 +37,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "TakeoffFuzz", dependencies: ["Takeoff"]),
         .testTarget(name: "ModelTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
         .testTarget(
             name: "StorageTests",

@@ -69,3 +69,11 @@ import TakeoffWorkloads
         #expect(throws: CodecError.self) { try StateValue(encoded: valueWriter.bytes) }
     }
 }
+
+/// The fuzz targets on their corpus and 10,000 mutated inputs each: no trap, no failed round trip.
+@Suite struct FuzzTargetTests {
+    @Test(arguments: ["codec", "archive"])
+    func tenThousandMutatedInputsEndInAValueOrAnError(target: String) {
+        #expect(FuzzDriver.run(target, runs: 10_000, seed: 20_261_121) >= 10_000)
+    }
+}

@@ -138,16 +138,16 @@ public struct StateCommitment: Hashable, Sendable {
         added.reserveCapacity(changes.count * 32)
         removed.reserveCapacity(changes.count * 32)
         var writer = ByteWriter(capacity: 256)
+        func hash(_ key: StateKey, _ value: StateValue, into seeds: inout [UInt8]) {
+            writer.bytes.removeAll(keepingCapacity: true)
+            writer.write(raw: Self.domain)
+            key.encode(to: &writer)
+            value.encode(to: &writer)
+            SHA256.hash(data: writer.bytes).withUnsafeBytes { seeds.append(contentsOf: $0) }
+        }
         for change in changes {
-            for (value, isAdded) in [(change.oldValue, false), (change.newValue, true)] {
-                guard let value else { continue }
-                writer.bytes.removeAll(keepingCapacity: true)
-                writer.write(raw: Self.domain)
-                change.key.encode(to: &writer)
-                value.encode(to: &writer)
-                let digest = SHA256.hash(data: writer.bytes)
-                if isAdded { added.append(contentsOf: digest) } else { removed.append(contentsOf: digest) }
-            }
+            if let oldValue = change.oldValue { hash(change.key, oldValue, into: &removed) }
+            if let newValue = change.newValue { hash(change.key, newValue, into: &added) }
         }
         accumulate(seeds: added, count: added.count / 32, subtracting: false)
         accumulate(seeds: removed, count: removed.count / 32, subtracting: true)
