@@ -124,6 +124,102 @@ AVX512 static void accumulate_avx512(const uint8_t *seeds, size_t count, size_t 
 // Set only by tests and benchmarks before they hash.
 static int forced_portable = 0;
 
+#ifdef TAKEOFF_HAVE_AVX512_KERNEL
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
+    0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
+    0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+    0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08,
+    0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+    0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+static const uint32_t sha256_initial[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                           0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+
+/// One SHA-256 compression of 16 independent states (lane k of each vector is message k's).
+AVX512 static void sha256_compress16(__m512i state[8], const uint32_t words[16][16]) {
+    __m512i w[64];
+    for (int t = 0; t < 16; t++) w[t] = _mm512_loadu_si512((const void *)words[t]);
+    for (int t = 16; t < 64; t++) {
+        __m512i s0 = _mm512_xor_si512(_mm512_xor_si512(_mm512_ror_epi32(w[t - 15], 7), _mm512_ror_epi32(w[t - 15], 18)),
+                                      _mm512_srli_epi32(w[t - 15], 3));
+        __m512i s1 = _mm512_xor_si512(_mm512_xor_si512(_mm512_ror_epi32(w[t - 2], 17), _mm512_ror_epi32(w[t - 2], 19)),
+                                      _mm512_srli_epi32(w[t - 2], 10));
+        w[t] = _mm512_add_epi32(_mm512_add_epi32(w[t - 16], s0), _mm512_add_epi32(w[t - 7], s1));
+    }
+    __m512i a = state[0], b = state[1], c = state[2], d = state[3], e = state[4], f = state[5], g = state[6], h = state[7];
+    for (int t = 0; t < 64; t++) {
+        __m512i big1 = _mm512_xor_si512(_mm512_xor_si512(_mm512_ror_epi32(e, 6), _mm512_ror_epi32(e, 11)), _mm512_ror_epi32(e, 25));
+        __m512i choose = _mm512_ternarylogic_epi32(e, f, g, 0xCA);
+        __m512i t1 = _mm512_add_epi32(_mm512_add_epi32(h, big1),
+                                      _mm512_add_epi32(choose, _mm512_add_epi32(_mm512_set1_epi32((int)sha256_k[t]), w[t])));
+        __m512i big0 = _mm512_xor_si512(_mm512_xor_si512(_mm512_ror_epi32(a, 2), _mm512_ror_epi32(a, 13)), _mm512_ror_epi32(a, 22));
+        __m512i t2 = _mm512_add_epi32(big0, _mm512_ternarylogic_epi32(a, b, c, 0xE8));
+        h = g; g = f; f = e; e = _mm512_add_epi32(d, t1);
+        d = c; c = b; b = a; a = _mm512_add_epi32(t1, t2);
+    }
+    __m512i result[8] = {a, b, c, d, e, f, g, h};
+    for (int i = 0; i < 8; i++) state[i] = _mm512_add_epi32(state[i], result[i]);
+}
+
+AVX512 static void sha256_x16_avx512(const uint8_t *messages, const uint32_t starts[16], const uint32_t lengths[16], uint8_t *digests) {
+    // Padded messages, transposed: words[block][word][lane].
+    uint32_t words[2][16][16];
+    __mmask16 two_blocks = 0;
+    for (int k = 0; k < 16; k++) {
+        uint8_t buffer[128];
+        memset(buffer, 0, sizeof buffer);
+        uint32_t length = lengths[k];
+        memcpy(buffer, messages + starts[k], length);
+        buffer[length] = 0x80;
+        int count = length <= 55 ? 1 : 2;
+        if (count == 2) two_blocks |= (__mmask16)(1u << k);
+        uint64_t bits = (uint64_t)length * 8;
+        for (int i = 0; i < 8; i++) buffer[64 * count - 1 - i] = (uint8_t)(bits >> (8 * i));
+        for (int block = 0; block < 2; block++) {
+            for (int t = 0; t < 16; t++) {
+                uint32_t word;
+                memcpy(&word, buffer + 64 * block + 4 * t, 4);
+                words[block][t][k] = __builtin_bswap32(word);
+            }
+        }
+    }
+    __m512i state[8];
+    for (int i = 0; i < 8; i++) state[i] = _mm512_set1_epi32((int)sha256_initial[i]);
+    sha256_compress16(state, words[0]);
+    if (two_blocks) {
+        __m512i second[8];
+        memcpy(second, state, sizeof second);
+        sha256_compress16(second, words[1]);
+        for (int i = 0; i < 8; i++) state[i] = _mm512_mask_blend_epi32(two_blocks, state[i], second[i]);
+    }
+    uint32_t out[8][16];
+    for (int i = 0; i < 8; i++) _mm512_storeu_si512((void *)out[i], state[i]);
+    for (int k = 0; k < 16; k++) {
+        for (int i = 0; i < 8; i++) {
+            uint32_t word = __builtin_bswap32(out[i][k]);
+            memcpy(digests + 32 * k + 4 * i, &word, 4);
+        }
+    }
+}
+#endif
+
+int takeoff_sha256_x16_available(void) {
+#ifdef TAKEOFF_HAVE_AVX512_KERNEL
+    return !forced_portable && __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
+void takeoff_sha256_x16(const uint8_t *messages, const uint32_t starts[16], const uint32_t lengths[16], uint8_t *digests) {
+#ifdef TAKEOFF_HAVE_AVX512_KERNEL
+    sha256_x16_avx512(messages, starts, lengths, digests);
+#else
+    (void)messages; (void)starts; (void)lengths; (void)digests;
+#endif
+}
+
 void takeoff_lattice_force_portable(int portable) { forced_portable = portable; }
 
 static int use_avx512(void) {

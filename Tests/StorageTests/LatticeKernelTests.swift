@@ -66,6 +66,39 @@ func keyWords(_ bytes: [UInt8]) -> [UInt32] {
         #expect(results[0] == results[1])
     }
 
+    /// Sixteen SHA-256 digests at once, for every length up to the two-block limit (the one- and two-block
+    /// paddings and the boundary at 55/56 bytes), are swift-crypto's.
+    @Test func theVectorSHA256IsSwiftCryptos() throws {
+        try #require(takeoff_sha256_x16_available() != 0, "this machine has no AVX-512; the portable path is the library")
+        var random = SystemRandomNumberGenerator()
+        for round in 0..<8 {
+            let lengths = (0..<16).map { lane in UInt32((round * 16 + lane) % (Int(TAKEOFF_SHA256_X16_MAXIMUM_LENGTH) + 1)) }
+            var starts: [UInt32] = []
+            var messages: [UInt8] = []
+            for length in lengths {
+                starts.append(UInt32(messages.count))
+                messages += (0..<Int(length)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            }
+            var digests = [UInt8](repeating: 0, count: 16 * 32)
+            takeoff_sha256_x16(messages, starts, lengths, &digests)
+            for lane in 0..<16 {
+                let message = Array(messages[Int(starts[lane])..<Int(starts[lane] + lengths[lane])])
+                #expect(Array(digests[lane * 32..<lane * 32 + 32]) == Array(SHA256.hash(data: message)), "length \(lengths[lane])")
+            }
+        }
+    }
+
+    /// The seeds of a batch of pairs, vectorized or not, are the same.
+    @Test func aBatchsSeedsDoNotDependOnThePath() {
+        var messages = StateCommitment.PairMessages(capacity: 100)
+        for index in 0..<100 {
+            // Values from empty to longer than two SHA-256 blocks, so that both paths are taken in one batch.
+            let value: StateValue = index % 3 == 0 ? .bytes([UInt8](repeating: UInt8(index), count: index)) : .account(Account(balance: UInt128(index), nonce: 3))
+            messages.append(.account(Address(space: 1, index: UInt64(index))), value)
+        }
+        #expect(messages.seeds(vectorized: true) == messages.seeds(vectorized: false))
+    }
+
     /// A pair's lanes are its seed's ChaCha20 keystream (blocks 0 to 9, nonce zero), as documented.
     @Test func aPairsLanesAreItsSeedsKeystream() {
         let key = StateKey.account(Address(space: 3, index: 4))

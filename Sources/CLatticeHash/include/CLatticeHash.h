@@ -13,6 +13,17 @@ void takeoff_chacha20_block(const uint32_t key[8], uint32_t counter, const uint3
 /// across the SIMD lanes when the processor has AVX-512; the result is the same on every path.
 void takeoff_lattice_accumulate(const uint8_t *seeds, size_t count, size_t blocks, int subtract, uint64_t *lanes);
 
+/// The longest message `takeoff_sha256_x16` takes: two SHA-256 blocks with the padding.
+#define TAKEOFF_SHA256_X16_MAXIMUM_LENGTH 119
+
+/// Whether `takeoff_sha256_x16` may be called on this processor (AVX-512, and not forced portable).
+int takeoff_sha256_x16_available(void);
+
+/// SHA-256 of 16 messages at once across AVX-512 lanes: message i is `messages[starts[i] ..< starts[i] +
+/// lengths[i]]`, at most `TAKEOFF_SHA256_X16_MAXIMUM_LENGTH` bytes; digest i goes to `digests + 32 * i`.
+/// Call only when `takeoff_sha256_x16_available()`.
+void takeoff_sha256_x16(const uint8_t *messages, const uint32_t starts[16], const uint32_t lengths[16], uint8_t *digests);
+
 /// Which kernel `takeoff_lattice_accumulate` uses on this processor: "avx512" or "portable".
 const char *takeoff_lattice_kernel(void);
 
