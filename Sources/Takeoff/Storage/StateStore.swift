@@ -230,7 +230,7 @@ public final class StateStore: Sendable {
                 }
                 let inverse = changeSet.changes.map { StateChange(key: $0.key, oldValue: $0.newValue, newValue: $0.oldValue) }
                 var commitment = current.commitment
-                for change in inverse { commitment.apply(change) }
+                commitment.apply(changes: inverse)
                 try apply(inverse, block: current.block, in: transaction)
                 try transaction.delete(in: historyTable, key: Self.blockKey(current.block))
                 let previous = StoreHead(block: first - 1, blockHash: parentHash, commitment: commitment)
@@ -385,28 +385,12 @@ public final class StateStore: Sendable {
         return try environment.withReadTransaction { transaction in
             guard let head = try readHead(transaction) else { throw StateStoreError.notInitialized(path: path) }
             report.headBlock = head.block
-            var commitment = StateCommitment.empty
-            var batch: [StateChange] = []
-            batch.reserveCapacity(1 << 16)
-            try transaction.forEach(in: stateTable) { keyBytes, valueBytes in
-                let key: StateKey
-                do throws(CodecError) { key = try StateKey(encoded: Array(keyBytes)) } catch {
-                    throw StateStoreError.corrupt(path: path, what: "state key", reason: error)
-                }
-                guard let value = try decodeValue(Array(valueBytes), key: key) else { return true }
-                batch.append(StateChange(key: key, oldValue: nil, newValue: value))
-                report.keys += 1
-                report.bytes += keyBytes.count + valueBytes.count
-                if batch.count == 1 << 16 {
-                    // Hashed on every core, batch by batch: memory stays bounded whatever the state's size.
-                    commitment.apply(changes: batch)
-                    batch.removeAll(keepingCapacity: true)
-                    report.seconds = elapsed()
-                    progress(report)
-                }
-                return true
+            let commitment = try recompute(in: transaction) { keys, bytes in
+                report.keys = keys
+                report.bytes = bytes
+                report.seconds = elapsed()
+                progress(report)
             }
-            commitment.apply(changes: batch)
             guard commitment == head.commitment else {
                 throw StateStoreError.commitmentMismatch(block: head.block, header: head.commitment.digest, computed: commitment.digest)
             }
@@ -425,8 +409,35 @@ public final class StateStore: Sendable {
     /// The commitment recomputed from every stored pair: checks the incremental one.
     /// - Throws: as ``forEachEntry(_:)``.
     public func recomputeCommitment() throws -> StateCommitment {
+        try environment.withReadTransaction { try recompute(in: $0) { _, _ in } }
+    }
+
+    /// Hashes every stored pair into a commitment, 65,536 pairs at a time (on every core, with bounded
+    /// memory whatever the state's size), reporting the keys and bytes done after each batch.
+    private func recompute(in transaction: LMDBReadTransaction, progress: (_ keys: Int, _ bytes: Int) -> Void) throws -> StateCommitment {
         var commitment = StateCommitment.empty
-        try forEachEntry { key, value in commitment.insert(key, value) }
+        var batch: [StateChange] = []
+        batch.reserveCapacity(1 << 16)
+        var keys = 0
+        var bytes = 0
+        try transaction.forEach(in: stateTable) { keyBytes, valueBytes in
+            let key: StateKey
+            do throws(CodecError) { key = try StateKey(encoded: Array(keyBytes)) } catch {
+                throw StateStoreError.corrupt(path: path, what: "state key", reason: error)
+            }
+            guard let value = try decodeValue(Array(valueBytes), key: key) else { return true }
+            batch.append(StateChange(key: key, oldValue: nil, newValue: value))
+            keys += 1
+            bytes += keyBytes.count + valueBytes.count
+            if batch.count == 1 << 16 {
+                commitment.apply(changes: batch)
+                batch.removeAll(keepingCapacity: true)
+                progress(keys, bytes)
+            }
+            return true
+        }
+        commitment.apply(changes: batch)
+        progress(keys, bytes)
         return commitment
     }
 
