@@ -161,18 +161,9 @@ import Testing
         let common = ["--db", root + "/db", "--archive", root + "/archive", "--accounts", "300", "--block-size", "200", "--unsigned"]
         let first = try TakeoffProcess.runJSON(common + ["--blocks", "2"])
         #expect(first["headBlock"] as? Int == 2)
-        let limited = Process()
-        limited.executableURL = URL(fileURLWithPath: "/bin/bash")
-        let command = ([TakeoffProcess.executable.path, "run"] + common + ["--blocks", "200"]).joined(separator: " ")
-        // Ignore SIGXFSZ so that the write fails with an error instead of killing the process.
-        limited.arguments = ["-c", "trap '' XFSZ; ulimit -f 400; exec \(command)"]
-        let errors = Pipe()
-        limited.standardError = errors
-        limited.standardOutput = Pipe()
-        try limited.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        limited.waitUntilExit()
-        #expect(limited.terminationStatus != 0)
+        let limited = try TakeoffProcess.runWithFileSizeLimit(kilobytes: 400, ["run"] + common + ["--blocks", "200"])
+        let message = limited.stderr
+        #expect(limited.status != 0)
         #expect(message.split(separator: "\n").count == 1, "\(message)")
         // Whichever file hit the limit first (the archive segment: EFBIG, LMDB's data file: EIO), the
         // message names it.

@@ -32,6 +32,26 @@ struct TakeoffProcess {
             stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Runs takeoff under a file-size limit of `kilobytes` (`ulimit -f`), SIGXFSZ ignored so that a write past
+    /// it fails with an error instead of killing the process: a stand-in for a full disk.
+    static func runWithFileSizeLimit(kilobytes: Int, _ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let command = ([executable.path] + arguments).joined(separator: " ")
+        process.arguments = ["-c", "trap '' XFSZ; ulimit -f \(kilobytes); exec \(command)"]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
     /// Runs `takeoff run --json` and returns the parsed object.
     static func runJSON(_ arguments: [String]) throws -> [String: Any] {
         let result = try run(["run", "--json"] + arguments)

@@ -202,17 +202,9 @@ import Testing
     @Test func aDiskFullInTheStoreSaysSo() throws {
         let root = scratchPath("efbig")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        let command = ([TakeoffProcess.executable.path, "run", "--db", root, "--blocks", "50"] + Self.runArguments).joined(separator: " ")
-        process.arguments = ["-c", "trap '' XFSZ; ulimit -f 300; exec \(command)"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = Pipe()
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
+        let result = try TakeoffProcess.runWithFileSizeLimit(kilobytes: 300, ["run", "--db", root, "--blocks", "50"] + Self.runArguments)
+        let message = result.stderr
+        #expect(result.status != 0)
         #expect(message.contains("file-size limit") || message.contains("disk is full"), "\(message)")
     }
 }

@@ -217,10 +217,15 @@ public final class BlockArchive: @unchecked Sendable {
 
     /// The segment file and byte offset of block `number`'s record, or nil when it is not in the archive.
     public func location(of number: UInt64) -> (segment: String, offset: UInt64)? {
+        locate(number).map { ($0.segment.name, $0.offset) }
+    }
+
+    /// The segment holding block `number` and its record's offset.
+    private func locate(_ number: UInt64) -> (segment: ArchiveSegment, offset: UInt64)? {
         lock.withLock {
             for segment in segments {
                 guard let first = segment.entries.first, let last = segment.entries.last else { continue }
-                if number >= first.block && number <= last.block { return (segment.name, segment.entries[Int(number - first.block)].offset) }
+                if number >= first.block && number <= last.block { return (segment, segment.entries[Int(number - first.block)].offset) }
             }
             return nil
         }
@@ -230,15 +235,7 @@ public final class BlockArchive: @unchecked Sendable {
     /// - Throws: ``ArchiveError/blockNotFound(_:head:)``, ``ArchiveError/truncated(segment:block:offset:)``,
     ///   ``ArchiveError/corrupt(segment:block:offset:reason:)`` or ``ArchiveError/outOfOrder(segment:expected:found:offset:)``.
     public func read(_ number: UInt64) throws(ArchiveError) -> ArchivedBlock {
-        let located: (ArchiveSegment, UInt64)? = lock.withLock {
-            for segment in segments {
-                guard let first = segment.entries.first, let last = segment.entries.last else { continue }
-                if number >= first.block && number <= last.block {
-                    return (segment, segment.entries[Int(number - first.block)].offset)
-                }
-            }
-            return nil
-        }
+        let located = locate(number)
         guard let (segment, offset) = located else { throw ArchiveError.blockNotFound(number, head: head) }
         return try readRecord(segment, at: offset, block: number, size: try segment.data.size())
     }
