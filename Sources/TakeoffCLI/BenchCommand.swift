@@ -120,7 +120,7 @@ struct BenchWorkload {
             blockCount = configuration.trace!.blocks.count
         }
         let generator = try WorkloadGenerator(configuration)
-        genesis = InMemoryState(Dictionary(generator.genesis(), uniquingKeysWith: { first, _ in first }))
+        genesis = InMemoryState(pairs: generator.genesis())
         genesisCommitment = genesis.commitment
         blocks = (1...blockCount).map { number in
             (generator.context(number: UInt64(number)), generator.nextBlock(size: command.blockSize))

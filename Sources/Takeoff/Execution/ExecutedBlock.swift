@@ -67,6 +67,17 @@ public protocol BlockExecutor: Sendable {
     ) throws(ExecutionError) -> ExecutedBlock
 }
 
+/// An executor that can also take a block's recorded access sets (as a replay has them) as hints about
+/// its dependencies.
+public protocol AccessHintedExecutor: BlockExecutor {
+    /// Executes the block like ``BlockExecutor/execute(_:context:parent:state:)``, estimating its
+    /// dependencies from `accessHints` (one per transaction; ignored when the count differs).
+    func execute(
+        _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader,
+        accessHints: [AccessSet]?
+    ) throws(ExecutionError) -> ExecutedBlock
+}
+
 /// Why a block could not be executed at all.
 public enum ExecutionError: Error, CustomStringConvertible {
     /// Reading the state failed at transaction `index`.

@@ -1,11 +1,11 @@
 /// The reference executor: runs a block's transactions one after another over a block-wide overlay of
 /// the state. Every other executor is tested against it, so it stays plain.
-public struct SequentialExecutor: BlockExecutor {
+public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
     /// Runs each transaction.
-    public let processor: TransactionProcessor
+    public let processor: TransactionProcessor<Logic>
 
     /// Creates a sequential executor for `logic`.
-    public init(logic: some TransactionLogic, options: ExecutionOptions = ExecutionOptions()) {
+    public init(logic: Logic, options: ExecutionOptions = ExecutionOptions()) {
         processor = TransactionProcessor(logic: logic, options: options)
     }
 
@@ -32,16 +32,18 @@ public struct SequentialExecutor: BlockExecutor {
     func run(
         _ transactions: [Transaction], signatures: [Bool], context: BlockContext, state: any StateReader
     ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet]) {
-        let overlay = BlockOverlay(base: state)
+        // About three keys a transaction (sender, recipient, fee collector): sized so the table never grows.
+        let overlay = BlockOverlay(base: state, expectedKeys: transactions.count * 3)
         var receipts: [Receipt] = []
         receipts.reserveCapacity(transactions.count)
         var accessSets: [AccessSet] = []
         accessSets.reserveCapacity(transactions.count)
-        for (index, transaction) in transactions.enumerated() {
-            var buffer = TransactionState(source: .sequential(overlay))
+        var buffer = TransactionState(source: .sequential(overlay))
+        for index in transactions.indices {
+            buffer.reset(source: .sequential(overlay))
             do {
                 let receipt = try processor.process(
-                    transaction, signatureIsValid: signatures[index], in: context, state: &buffer)
+                    transactions[index], signatureIsValid: signatures[index], in: context, state: &buffer)
                 try overlay.apply(keys: buffer.keys, writes: buffer.writes)
                 receipts.append(receipt)
                 accessSets.append(buffer.accessSet)
@@ -60,9 +62,9 @@ public struct SequentialExecutor: BlockExecutor {
 
 /// The state during a sequential block: every value the block has read or written so far, over the base.
 ///
-/// A class, so that each transaction's buffer shares it instead of copying its dictionary. One dictionary
-/// holds both the value before the block and the latest value of each touched key, so a key is hashed once
-/// per access.
+/// A class, so that each transaction's buffer shares it instead of copying its table. One table holds both
+/// the value before the block and the latest value of each touched key, so a key is looked up once per
+/// access, on its precomputed hash.
 final class BlockOverlay {
     struct Entry {
         /// The value before the block.
@@ -72,14 +74,17 @@ final class BlockOverlay {
     }
 
     let base: any StateReader
-    private var entries: [StateKey: Entry] = [:]
+    private var entries: StateTable<Entry>
 
-    init(base: any StateReader) { self.base = base }
+    init(base: any StateReader, expectedKeys: Int) {
+        self.base = base
+        entries = StateTable(minimumCapacity: expectedKeys)
+    }
 
     func read(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue? {
-        if let entry = entries[key] { return entry.current }
+        if let slot = entries.slot(of: key) { return entries[slot: slot].current }
         let value = try load(key)
-        entries[key] = Entry(original: value, current: value)
+        entries.insertNew(key, Entry(original: value, current: value))
         return value
     }
 
@@ -91,17 +96,17 @@ final class BlockOverlay {
     /// the key sees them, exactly as it would once the parallel executor materializes them.
     func apply(keys: [StateKey], writes: [BufferedWrite]) throws(ExecutionInterrupted) {
         for (key, write) in zip(keys, writes) {
-            if let index = entries.index(forKey: key) {
+            if let slot = entries.slot(of: key) {
                 switch write {
-                case .value(let value): entries.values[index].current = value
-                case .credit(let amount): entries.values[index].current = entries.values[index].current.credited(amount, key: key)
+                case .value(let value): entries[slot: slot].current = value
+                case .credit(let amount): entries[slot: slot].current = entries[slot: slot].current.credited(amount, key: key)
                 }
             } else {
                 // A blind write or credit: the value before the block is still needed for the change set.
                 let original = try load(key)
                 switch write {
-                case .value(let value): entries[key] = Entry(original: original, current: value)
-                case .credit(let amount): entries[key] = Entry(original: original, current: original.credited(amount, key: key))
+                case .value(let value): entries.insertNew(key, Entry(original: original, current: value))
+                case .credit(let amount): entries.insertNew(key, Entry(original: original, current: original.credited(amount, key: key)))
                 }
             }
         }
@@ -109,6 +114,11 @@ final class BlockOverlay {
 
     /// The block's changes.
     var changeSet: ChangeSet {
-        ChangeSet(unsorted: entries.map { StateChange(key: $0.key, oldValue: $0.value.original, newValue: $0.value.current) })
+        var changes: [StateChange] = []
+        changes.reserveCapacity(entries.count)
+        entries.forEach { key, entry in
+            if entry.original != entry.current { changes.append(StateChange(key: key, oldValue: entry.original, newValue: entry.current)) }
+        }
+        return ChangeSet(unsortedDistinct: changes)
     }
 }

@@ -6,14 +6,17 @@
 /// 3. The fee leaves the sender and is credited (a commutative delta) to the block's fee collector; the
 ///    sender's nonce goes up by one.
 /// 4. The payload runs; when it fails, its writes are dropped and the fee and nonce stay.
-public struct TransactionProcessor: Sendable {
+///
+/// Generic over the logic, so that the executors' inner loops call it directly (and inline it) instead of
+/// going through an existential.
+public struct TransactionProcessor<Logic: TransactionLogic>: Sendable {
     /// The chain's logic.
-    public let logic: any TransactionLogic
+    public let logic: Logic
     /// Engine settings.
     public let options: ExecutionOptions
 
     /// Creates a processor.
-    public init(logic: some TransactionLogic, options: ExecutionOptions) {
+    public init(logic: Logic, options: ExecutionOptions) {
         self.logic = logic
         self.options = options
     }

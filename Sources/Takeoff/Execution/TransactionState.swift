@@ -21,8 +21,10 @@ public enum BufferedWrite: Hashable, Sendable {
 ///
 /// Writes are buffered here and published when the transaction ends; the engine drops the writes of a
 /// failed payload. Transactions touch a handful of keys, so the buffer is two parallel arrays searched
-/// linearly: cheaper than hashing at the sizes that occur. A savepoint is the arrays' length plus an undo
-/// log of the entries overwritten since, so rolling back copies nothing that did not change.
+/// linearly (a key comparison is one word when the keys differ): cheaper than hashing at the sizes that
+/// occur. A savepoint is the arrays' length plus an undo log of the entries overwritten since, so rolling
+/// back copies nothing that did not change. An executor keeps one buffer per worker and clears it between
+/// transactions, so the arrays are allocated once per block, not once per transaction.
 ///
 /// One concrete type, not a protocol, so that the engine's hot path and every chain's logic compile to
 /// direct calls whichever module they live in.
@@ -32,10 +34,10 @@ public struct TransactionState {
         /// The sequential executor's block overlay.
         case sequential(BlockOverlay)
         /// The parallel executor's multi-version memory, as seen by transaction `index`.
-        case parallel(ParallelBlockRun, index: Int)
+        case parallel(VersionedState, index: Int)
     }
 
-    let source: Source
+    private(set) var source: Source
     /// The keys written so far, in first-write order.
     private(set) var keys: [StateKey] = []
     /// The write for each key in ``keys``.
@@ -45,14 +47,26 @@ public struct TransactionState {
     private(set) var reads: [ReadRecord] = []
     /// Sequential execution: every key read from the block overlay, for the access set.
     private(set) var readKeys: [StateKey] = []
-    /// Entries overwritten since the savepoint, oldest first (empty, and unallocated, when there is none).
+    /// Entries overwritten since the savepoint, oldest first.
     private var undo: [(index: Int, write: BufferedWrite)] = []
     private var recordingUndo = false
 
     init(source: Source) {
         self.source = source
-        keys.reserveCapacity(4)
-        writes.reserveCapacity(4)
+        keys.reserveCapacity(8)
+        writes.reserveCapacity(8)
+        readKeys.reserveCapacity(8)
+    }
+
+    /// Empties the buffer for the next transaction (or the next incarnation of one), keeping its storage.
+    mutating func reset(source: Source) {
+        self.source = source
+        keys.removeAll(keepingCapacity: true)
+        writes.removeAll(keepingCapacity: true)
+        reads.removeAll(keepingCapacity: true)
+        readKeys.removeAll(keepingCapacity: true)
+        undo.removeAll(keepingCapacity: true)
+        recordingUndo = false
     }
 
     /// The current value of `key`, or `nil` when it is absent.
@@ -104,8 +118,8 @@ public struct TransactionState {
         case .sequential(let overlay):
             readKeys.append(key)
             return try overlay.read(key)
-        case .parallel(let run, let index):
-            let record = try run.read(key, before: index)
+        case .parallel(let memory, let index):
+            let record = try memory.read(key, before: index)
             reads.append(record)
             return record.value
         }
@@ -120,10 +134,14 @@ public struct TransactionState {
     /// nothing): its access set. (The parallel executor builds it from its own records instead.)
     var accessSet: AccessSet {
         var written: [StateKey] = []
+        written.reserveCapacity(keys.count)
         for (key, write) in zip(keys, writes) {
             if case .value = write { written.append(key) }
         }
-        return AccessSet(reads: readKeys, writes: written)
+        var read: [StateKey] = []
+        read.reserveCapacity(readKeys.count)
+        read.append(contentsOf: readKeys)  // a copy of its own: the buffer's array is reused
+        return AccessSet(reads: read, writes: written)
     }
 
     // MARK: - Savepoints
@@ -136,7 +154,7 @@ public struct TransactionState {
     /// Starts recording what must be undone to come back here. One savepoint at a time.
     mutating func makeSavepoint() -> Savepoint {
         recordingUndo = true
-        undo.removeAll(keepingCapacity: true)
+        if !undo.isEmpty { undo.removeAll(keepingCapacity: true) }
         return Savepoint(count: keys.count)
     }
 
@@ -156,7 +174,7 @@ extension Optional where Wrapped == StateValue {
     public func credited(_ amount: UInt128, key: StateKey) -> StateValue? {
         switch self {
         case .none:
-            if case .account = key { return .account(Account(balance: amount)) }
+            if key.kind == .account { return .account(Account(balance: amount)) }
             return .amount(amount)
         case .account(var account):
             account.balance = account.balance.saturatingAdding(amount)

@@ -1,46 +1,143 @@
 /// The name of one entry in the state: the unit of reads, writes and conflicts.
 ///
-/// Keys order exactly as their encodings compare bytewise (tag first, then the fields big-endian), so a
-/// sorted change set is also sorted for LMDB.
-public enum StateKey: Hashable, Comparable, Sendable, CustomStringConvertible {
-    /// An account: balance and nonce.
-    case account(Address)
-    /// The balance of `holder` in the token issued at `token`.
-    case tokenBalance(token: Address, holder: Address)
-    /// Slot `slot` of the contract at `contract`: pools, counters, compute contracts and token metadata.
-    case contractSlot(contract: Address, slot: UInt64)
-    /// A chain team's own key: `namespace` separates their key families, `id` is theirs to fill (hash a
-    /// longer key into it).
-    case custom(namespace: UInt16, id: Hash32)
+/// A fixed-size value: a kind tag, up to 40 bytes of fields packed big-endian into five words, and a 64-bit
+/// hash computed once when the key is made. The executors' tables probe on that hash directly, so a lookup
+/// never runs a general-purpose hasher, copies nothing on the heap and costs no reference counting. Keys
+/// order exactly as their encodings compare bytewise (tag first, then the fields big-endian), so a sorted
+/// change set is also sorted for LMDB, and comparing two keys is a handful of integer comparisons.
+///
+/// Chain teams fit their own keys into ``custom(namespace:id:)``: a 16-bit namespace for the key family and
+/// a 32-byte id (hash a longer key into it).
+public struct StateKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The key families.
+    public enum Kind: UInt8, Sendable, CaseIterable {
+        /// An account: balance and nonce.
+        case account = 1
+        /// A holder's balance in a token.
+        case tokenBalance = 2
+        /// A numbered slot of a contract.
+        case contractSlot = 3
+        /// A chain team's own key.
+        case custom = 4
+
+        /// The bytes of fields after the tag in the encoding.
+        @inlinable
+        public var fieldByteCount: Int {
+            switch self {
+            case .account: Address.byteCount
+            case .tokenBalance: 2 * Address.byteCount
+            case .contractSlot: Address.byteCount + 8
+            case .custom: 2 + Hash32.byteCount
+            }
+        }
+    }
+
+    /// Mixes the fields; stored so that tables never recompute it. Declared first so that equality, which
+    /// compares fields in order, rejects most unequal keys on one word.
+    public let precomputedHash: UInt64
+    /// The fields, big-endian, zero-padded to 40 bytes.
+    @usableFromInline let w0: UInt64
+    @usableFromInline let w1: UInt64
+    @usableFromInline let w2: UInt64
+    @usableFromInline let w3: UInt64
+    @usableFromInline let w4: UInt64
+    /// The key family.
+    public let kind: Kind
 
     /// The largest encoding of any key, for stack buffers.
     public static let maximumEncodedSize = 1 + 2 * Address.byteCount
 
-    @usableFromInline var tag: UInt8 {
-        switch self {
-        case .account: 1
-        case .tokenBalance: 2
-        case .contractSlot: 3
-        case .custom: 4
-        }
+    @inlinable
+    init(kind: Kind, _ w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64 = 0, _ w4: UInt64 = 0) {
+        self.kind = kind
+        self.w0 = w0
+        self.w1 = w1
+        self.w2 = w2
+        self.w3 = w3
+        self.w4 = w4
+        precomputedHash = Self.mix(kind.rawValue, w0, w1, w2, w3, w4)
     }
 
-    /// Appends the canonical encoding.
+    /// Multiply-xorshift over the words (not a cryptographic hash: the tables only need spread, and a key's
+    /// fields are already addresses and digests). The last step folds the high bits down, because the tables
+    /// index by the low bits.
+    @inlinable
+    static func mix(_ tag: UInt8, _ w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64, _ w4: UInt64) -> UInt64 {
+        @inline(__always) func step(_ state: UInt64, _ word: UInt64) -> UInt64 {
+            let value = (state ^ word) &* 0x9E37_79B9_7F4A_7C15
+            return value ^ (value >> 29)
+        }
+        let folded = step(step(step(step(step(UInt64(tag), w0), w1), w2), w3), w4)
+        return folded ^ (folded >> 32)
+    }
+
+    /// An account: balance and nonce.
+    @inlinable
+    public static func account(_ address: Address) -> StateKey {
+        StateKey(kind: .account, address.high, address.middle, UInt64(address.low) << 32)
+    }
+
+    /// The balance of `holder` in the token issued at `token`.
+    @inlinable
+    public static func tokenBalance(token: Address, holder: Address) -> StateKey {
+        StateKey(
+            kind: .tokenBalance, token.high, token.middle, UInt64(token.low) << 32 | holder.high >> 32,
+            holder.high << 32 | holder.middle >> 32, holder.middle << 32 | UInt64(holder.low))
+    }
+
+    /// Slot `slot` of the contract at `contract`: pools, counters, compute contracts and token metadata.
+    @inlinable
+    public static func contractSlot(contract: Address, slot: UInt64) -> StateKey {
+        StateKey(kind: .contractSlot, contract.high, contract.middle, UInt64(contract.low) << 32 | slot >> 32, slot << 32)
+    }
+
+    /// A chain team's own key: `namespace` separates their key families, `id` is theirs to fill (hash a
+    /// longer key into it).
+    @inlinable
+    public static func custom(namespace: UInt16, id: Hash32) -> StateKey {
+        StateKey(
+            kind: .custom, UInt64(namespace) << 48 | id.w0 >> 16, id.w0 << 48 | id.w1 >> 16, id.w1 << 48 | id.w2 >> 16,
+            id.w2 << 48 | id.w3 >> 16, id.w3 << 48)
+    }
+
+    // MARK: - Fields
+
+    /// The address of an account key, nil for other kinds.
+    public var account: Address? {
+        kind == .account ? Address(high: w0, middle: w1, low: UInt32(truncatingIfNeeded: w2 >> 32)) : nil
+    }
+
+    /// The token and holder of a token balance key, nil for other kinds.
+    public var tokenBalance: (token: Address, holder: Address)? {
+        guard kind == .tokenBalance else { return nil }
+        let token = Address(high: w0, middle: w1, low: UInt32(truncatingIfNeeded: w2 >> 32))
+        let holder = Address(
+            high: w2 << 32 | w3 >> 32, middle: w3 << 32 | w4 >> 32, low: UInt32(truncatingIfNeeded: w4))
+        return (token, holder)
+    }
+
+    /// The contract and slot of a contract slot key, nil for other kinds.
+    public var contractSlot: (contract: Address, slot: UInt64)? {
+        guard kind == .contractSlot else { return nil }
+        return (Address(high: w0, middle: w1, low: UInt32(truncatingIfNeeded: w2 >> 32)), w2 << 32 | w3 >> 32)
+    }
+
+    /// The namespace and id of a custom key, nil for other kinds.
+    public var custom: (namespace: UInt16, id: Hash32)? {
+        guard kind == .custom else { return nil }
+        let id = Hash32(w0: w0 << 16 | w1 >> 48, w1: w1 << 16 | w2 >> 48, w2: w2 << 16 | w3 >> 48, w3: w3 << 16 | w4 >> 48)
+        return (UInt16(truncatingIfNeeded: w0 >> 48), id)
+    }
+
+    // MARK: - Encoding
+
+    /// Appends the canonical encoding: the tag, then the fields big-endian.
     @inlinable
     public func encode(to writer: inout ByteWriter) {
-        writer.write(tag)
-        switch self {
-        case .account(let address):
-            writer.write(address)
-        case .tokenBalance(let token, let holder):
-            writer.write(token)
-            writer.write(holder)
-        case .contractSlot(let contract, let slot):
-            writer.write(contract)
-            writer.write(slot)
-        case .custom(let namespace, let id):
-            writer.write(namespace)
-            writer.write(id)
+        writer.write(kind.rawValue)
+        let count = kind.fieldByteCount
+        withUnsafeBytes(of: (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian, w4.bigEndian)) { fields in
+            writer.write(raw: UnsafeRawBufferPointer(rebasing: fields[..<count]))
         }
     }
 
@@ -71,51 +168,37 @@ public enum StateKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         try reader.expectEnd(of: "state key")
     }
 
-    /// Feeds the hasher one word that mixes every field: keys are hashed on every state access, and one
-    /// `combine` costs a fraction of the four or five the synthesized conformance makes.
+    // MARK: - Hashing and order
+
+    /// Feeds the hasher the precomputed hash: one word, however long the key.
     @inlinable
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(mixedWord)
+        hasher.combine(precomputedHash)
     }
 
-    /// The fields folded into one word with multiply-xorshift steps (not a cryptographic hash: Hasher's
-    /// seeded SipHash runs on top of it).
     @inlinable
-    package var mixedWord: UInt64 {
-        @inline(__always) func mix(_ state: UInt64, _ word: UInt64) -> UInt64 {
-            var value = (state ^ word) &* 0x9E37_79B9_7F4A_7C15
-            value ^= value >> 29
-            return value
-        }
-        switch self {
-        case .account(let address):
-            return mix(mix(mix(1, address.high), address.middle), UInt64(address.low))
-        case .tokenBalance(let token, let holder):
-            let tokenWord = mix(mix(mix(2, token.high), token.middle), UInt64(token.low))
-            return mix(mix(mix(tokenWord, holder.high), holder.middle), UInt64(holder.low))
-        case .contractSlot(let contract, let slot):
-            return mix(mix(mix(mix(3, contract.high), contract.middle), UInt64(contract.low)), slot)
-        case .custom(let namespace, let id):
-            return mix(mix(mix(mix(mix(4, UInt64(namespace)), id.w0), id.w1), id.w2), id.w3)
-        }
+    public static func == (lhs: StateKey, rhs: StateKey) -> Bool {
+        lhs.precomputedHash == rhs.precomputedHash && lhs.w0 == rhs.w0 && lhs.w1 == rhs.w1 && lhs.w2 == rhs.w2
+            && lhs.w3 == rhs.w3 && lhs.w4 == rhs.w4 && lhs.kind == rhs.kind
     }
 
+    /// Bytewise order of the encodings: the tag, then the fields (equal-kind keys have equal lengths, so the
+    /// zero padding never decides).
+    @inlinable
     public static func < (lhs: StateKey, rhs: StateKey) -> Bool {
-        switch (lhs, rhs) {
-        case (.account(let a), .account(let b)): a < b
-        case (.tokenBalance(let t1, let h1), .tokenBalance(let t2, let h2)): (t1, h1) < (t2, h2)
-        case (.contractSlot(let c1, let s1), .contractSlot(let c2, let s2)): (c1, s1) < (c2, s2)
-        case (.custom(let n1, let i1), .custom(let n2, let i2)): (n1, i1) < (n2, i2)
-        default: lhs.tag < rhs.tag
-        }
+        if lhs.kind != rhs.kind { return lhs.kind.rawValue < rhs.kind.rawValue }
+        if lhs.w0 != rhs.w0 { return lhs.w0 < rhs.w0 }
+        if lhs.w1 != rhs.w1 { return lhs.w1 < rhs.w1 }
+        if lhs.w2 != rhs.w2 { return lhs.w2 < rhs.w2 }
+        if lhs.w3 != rhs.w3 { return lhs.w3 < rhs.w3 }
+        return lhs.w4 < rhs.w4
     }
 
     public var description: String {
-        switch self {
-        case .account(let address): "account(\(address))"
-        case .tokenBalance(let token, let holder): "tokenBalance(token: \(token), holder: \(holder))"
-        case .contractSlot(let contract, let slot): "contractSlot(\(contract), \(slot))"
-        case .custom(let namespace, let id): "custom(\(namespace), \(id))"
-        }
+        if let address = account { return "account(\(address))" }
+        if let (token, holder) = tokenBalance { return "tokenBalance(token: \(token), holder: \(holder))" }
+        if let (contract, slot) = contractSlot { return "contractSlot(\(contract), \(slot))" }
+        let (namespace, id) = custom!
+        return "custom(\(namespace), \(id))"
     }
 }

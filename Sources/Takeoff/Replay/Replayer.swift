@@ -69,7 +69,7 @@ public struct Replayer {
     public let mode: ReplayMode
     /// Execute mode: the executor (signature checks off by default: archived blocks were checked when they
     /// were first executed). The archived access sets serve as its dependency hints.
-    public let executor: ParallelExecutor
+    public let executor: any AccessHintedExecutor
     /// Blocks merged into one commit: apply mode merges their change sets before checking the commitment;
     /// execute mode still checks every block but commits them together, which saves the store rewriting
     /// the same pages block after block (a crash loses nothing: the archive has the blocks).

@@ -29,6 +29,13 @@ public struct ChangeSet: Hashable, Sendable {
         changes = unsorted.filter { $0.oldValue != $0.newValue }.sorted { $0.key < $1.key }
     }
 
+    /// A change set from distinct keys whose old and new values differ, in any order: only the sort is left.
+    /// Keys are fixed-size values, so the sort compares words, not encodings.
+    init(unsortedDistinct changes: [StateChange]) {
+        self.changes = changes
+        self.changes.sort { $0.key < $1.key }
+    }
+
     /// An empty change set.
     public init() { changes = [] }
 

@@ -8,13 +8,19 @@ public protocol StateReader {
     func value(for key: StateKey) throws -> StateValue?
 }
 
-/// A state held in a dictionary: for tests, tools and chain teams that keep state elsewhere.
+/// A state held in memory: for benchmarks, tests, tools and chain teams that keep state elsewhere.
 public struct InMemoryState: StateReader, Sendable {
-    /// The entries.
-    public var entries: [StateKey: StateValue]
+    /// The entries, in an open-addressing table that looks keys up by their precomputed hash.
+    public var entries: StateTable<StateValue>
 
     /// Creates a state holding `entries`.
-    public init(_ entries: [StateKey: StateValue] = [:]) { self.entries = entries }
+    public init(_ entries: [StateKey: StateValue] = [:]) { self.entries = StateTable(entries.lazy.map { ($0.key, $0.value) }) }
+
+    /// Creates a state holding `pairs`; a key that appears twice keeps its first value.
+    public init(pairs: some Sequence<(StateKey, StateValue)>) {
+        entries = StateTable(minimumCapacity: pairs.underestimatedCount)
+        for (key, value) in pairs { _ = entries.findOrInsert(key) { value } }
+    }
 
     public func value(for key: StateKey) -> StateValue? { entries[key] }
 

@@ -153,7 +153,7 @@ final class MultiVersionMemory: @unchecked Sendable {
     /// The versions of `key`, created empty on first use.
     func versions(of key: StateKey) -> KeyVersions {
         let mask = capacity - 1
-        var index = Int(truncatingIfNeeded: key.mixedWord) & mask
+        var index = Int(truncatingIfNeeded: key.precomputedHash) & mask
         for _ in 0..<min(capacity, 64) {
             if let existing = slots[index].load() {
                 if existing.key == key { return existing }

@@ -6,15 +6,17 @@ import Synchronization
 ///
 /// Workers never block: a transaction that needs an earlier one's result is parked in the scheduler and
 /// the worker takes another task.
-final class ParallelBlockRun: @unchecked Sendable {
+final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     // @unchecked: `state` must allow concurrent reads (StateReader's contract for parallel executors); every
     // other mutable field is an atomic or behind a mutex.
     let transactions: [Transaction]
     let signatures: [Bool]
     let context: BlockContext
-    let processor: TransactionProcessor
+    let processor: TransactionProcessor<Logic>
     let state: any StateReader
     let memory: MultiVersionMemory
+    /// What transactions read through: the memory over the state before the block.
+    let versionedState: VersionedState
     let scheduler: Scheduler
     private let slots: [TransactionSlot]
     private let incarnationCap: Int
@@ -45,7 +47,7 @@ final class ParallelBlockRun: @unchecked Sendable {
     }
 
     init(
-        transactions: [Transaction], signatures: [Bool], context: BlockContext, processor: TransactionProcessor,
+        transactions: [Transaction], signatures: [Bool], context: BlockContext, processor: TransactionProcessor<Logic>,
         state: any StateReader, maximumIncarnationsPerTransaction: Int
     ) {
         self.transactions = transactions
@@ -56,6 +58,7 @@ final class ParallelBlockRun: @unchecked Sendable {
         scheduler = Scheduler(count: transactions.count)
         // A transaction touches a handful of keys: sender, recipient, fee collector, a few more.
         memory = MultiVersionMemory(expectedKeys: transactions.count * 4)
+        versionedState = VersionedState(memory: memory, base: state)
         slots = (0..<transactions.count).map { _ in TransactionSlot() }
         let (cap, overflow) = transactions.count.multipliedReportingOverflow(by: max(maximumIncarnationsPerTransaction, 0))
         incarnationCap = overflow ? .max : max(cap, 16)
@@ -69,10 +72,12 @@ final class ParallelBlockRun: @unchecked Sendable {
     /// The loop every worker thread runs until the block is done or halted.
     func work() {
         var task: SchedulerTask?
+        // One buffer per worker, cleared for each incarnation: its arrays are allocated once.
+        var buffer = TransactionState(source: .parallel(versionedState, index: 0))
         while !scheduler.isDone {
             if task == nil { task = scheduler.nextTask() }
             switch task {
-            case .execute(let version): task = execute(version)
+            case .execute(let version): task = execute(version, buffer: &buffer)
             case .validate(let version): task = validate(version)
             case nil: sched_yield()  // nothing to hand out right now: let the workers holding tasks run
             }
@@ -84,14 +89,14 @@ final class ParallelBlockRun: @unchecked Sendable {
         scheduler.halt()
     }
 
-    private func execute(_ version: Version) -> SchedulerTask? {
+    private func execute(_ version: Version, buffer: inout TransactionState) -> SchedulerTask? {
         let index = version.index
         while true {
             if incarnations.add(1, ordering: .relaxed).newValue > incarnationCap {
                 halt(.fallback("re-execution cap reached (\(incarnationCap) executions)"))
                 return nil
             }
-            var buffer = TransactionState(source: .parallel(self, index: index))
+            buffer.reset(source: .parallel(versionedState, index: index))
             let receipt: Receipt
             do {
                 receipt = try processor.process(
@@ -159,21 +164,6 @@ final class ParallelBlockRun: @unchecked Sendable {
             for versions in slots[index].contents.withLock({ $0.written }) { versions.markEstimate(by: index) }
         }
         return scheduler.finishValidation(version, aborted: aborted)
-    }
-
-    /// Reads `key` as transaction `index` sees it, loading the value from before the block on first use.
-    func read(_ key: StateKey, before index: Int) throws(ExecutionInterrupted) -> ReadRecord {
-        let versions = memory.versions(of: key)
-        while true {
-            switch versions.read(before: index) {
-            case .value(let value):
-                return ReadRecord(versions: versions, value: value)
-            case .dependency(let blocking):
-                throw .dependency(onTransaction: blocking)
-            case .needsBase:
-                do { versions.setBase(try state.value(for: key)) } catch { throw .storageFailure(error) }
-            }
-        }
     }
 
     // MARK: - Results

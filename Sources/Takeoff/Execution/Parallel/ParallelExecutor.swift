@@ -50,21 +50,21 @@ public struct FallbackPolicy: Hashable, Sendable {
 /// `ParallelBlockRun` (the worker loop, recording and validation), this file (paths and fallback).
 ///
 /// Workers are dedicated threads; nothing runs on the Swift concurrency pool.
-public struct ParallelExecutor: BlockExecutor {
+public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
     /// Runs each transaction (shared with the sequential fallback).
-    public let processor: TransactionProcessor
+    public let processor: TransactionProcessor<Logic>
     /// Worker threads per block.
     public let threads: Int
     /// When to run sequentially instead.
     public let policy: FallbackPolicy
-    private let sequential: SequentialExecutor
+    private let sequential: SequentialExecutor<Logic>
     private let history = PathHistory()
 
     /// Creates a parallel executor.
     /// - Parameters:
     ///   - threads: worker threads; by default the number of active processors.
     public init(
-        logic: some TransactionLogic, options: ExecutionOptions = ExecutionOptions(),
+        logic: Logic, options: ExecutionOptions = ExecutionOptions(),
         threads: Int = ProcessInfo.processInfo.activeProcessorCount, policy: FallbackPolicy = FallbackPolicy()
     ) {
         processor = TransactionProcessor(logic: logic, options: options)
