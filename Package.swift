@@ -26,6 +26,12 @@ let package = Package(
                 "CZstd",
                 "CLatticeHash",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: [
+                // The executors are generic over a chain's logic; whole-module cross-module optimization lets the
+                // compiler specialize them in the module that names the logic (the command line, a chain's own
+                // module) instead of running them through generic metadata.
+                .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))
             ]
         ),
         .target(name: "TakeoffWorkloads", dependencies: ["Takeoff"]),

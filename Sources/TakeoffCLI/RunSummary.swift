@@ -70,11 +70,7 @@ struct MetricTotals: Encodable {
         case .parallel: parallelBlocks += 1
         case .sequential: sequentialBlocks += 1
         }
-        if !metrics.reason.isEmpty {
-            // Reasons carry per-block numbers; count them by their general part.
-            let general = metrics.reason.split(separator: "(").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? metrics.reason
-            sequentialReasons[general, default: 0] += 1
-        }
+        if let reason = metrics.fallbackReason { sequentialReasons[reason.category, default: 0] += 1 }
         incarnations += metrics.incarnations
         aborts += metrics.aborts
         validations += metrics.validations

@@ -2,9 +2,16 @@ import Testing
 import Takeoff
 
 /// Checks a parallel executor against the sequential reference on one block: receipts, change set, header
-/// (and so commitment) must be identical.
+/// (and so commitment) must be identical, and the parallel path must really have run the block (a block that
+/// fell back to sequential would prove nothing about the parallel executor).
 struct DifferentialHarness {
     static let threadCounts = [1, 2, 4, 8]
+    /// Never falls back, not even at the re-execution cap: every block runs on the worker threads.
+    static let parallelOnly: FallbackPolicy = {
+        var policy = FallbackPolicy.alwaysParallel
+        policy.maximumIncarnationsPerTransaction = .max
+        return policy
+    }()
     let logic = BuiltinTransactionLogic()
     let options = ExecutionOptions(verifySignatures: false)
 
@@ -13,7 +20,7 @@ struct DifferentialHarness {
     @discardableResult
     func check(
         _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: InMemoryState, label: String,
-        policy: FallbackPolicy = .alwaysParallel, threadCounts: [Int] = threadCounts
+        policy: FallbackPolicy = parallelOnly, threadCounts: [Int] = threadCounts
     ) throws -> ExecutedBlock {
         let reference = try SequentialExecutor(logic: logic, options: options)
             .execute(transactions, context: context, parent: parent, state: state)
@@ -23,6 +30,10 @@ struct DifferentialHarness {
             let same = parallel.receipts == reference.receipts && parallel.changeSet == reference.changeSet
                 && parallel.header == reference.header && parallel.accessSets == reference.accessSets
             #expect(same, "\(label), \(threads) threads, \(transactions.count) transactions: parallel differs from sequential")
+            #expect(
+                parallel.metrics.path == .parallel && parallel.metrics.threads == threads
+                    && parallel.metrics.incarnations >= transactions.count,
+                "\(label), \(threads) threads: the block did not run on the parallel path (\(parallel.metrics.reason))")
             if !same { break }
         }
         return reference

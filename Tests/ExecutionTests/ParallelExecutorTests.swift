@@ -77,19 +77,40 @@ import TakeoffWorkloads
 
     @Test func theAdaptivePolicyPrefersTheFasterPathAndProbesTheOther() {
         let history = PathHistory()
-        #expect(history.reasonToRunSequentially() == nil)  // nothing known: try parallel
-        history.record(.parallel, seconds: 2, work: 21_000_000)
-        #expect(history.reasonToRunSequentially() == "measuring the sequential path")
-        history.record(.sequential, seconds: 1, work: 21_000_000)
-        var parallelRuns = 0
-        for _ in 0..<(2 * PathHistory.probeInterval) where history.reasonToRunSequentially() == nil { parallelRuns += 1 }
-        #expect(parallelRuns == 2, "parallel is slower: only the probes run it")
+        let cheap = PathHistory.Profile(transactions: 10_000, meanGas: 21_000, parallelism: 5_000)
+        #expect(history.choose(for: cheap).path == .parallel)  // nothing known: try parallel
+        history.record(.parallel, profile: cheap, seconds: 2, transactions: 10_000)
+        #expect(history.choose(for: cheap) == (.sequential, .measuringSequential))
+        history.record(.sequential, profile: cheap, seconds: 1, transactions: 10_000)
+        // Parallel is slower: it runs only as a probe, and probes back off while they confirm the choice.
+        var parallelRuns: [Int] = []
+        for block in 0..<64 where history.choose(for: cheap).path == .parallel {
+            parallelRuns.append(block)
+            history.record(.parallel, profile: cheap, seconds: 2, transactions: 10_000)
+        }
+        #expect(parallelRuns == [3, 11, 27, 59], "probes every 4, 8, 16, 32 blocks: \(parallelRuns)")
+        // Another kind of block (heavy transactions) is judged on its own measurements.
+        let heavy = PathHistory.Profile(transactions: 10_000, meanGas: 200_000, parallelism: 5_000)
+        #expect(heavy != cheap)
+        #expect(history.choose(for: heavy).path == .parallel)
+
+        // A probe that finds the other path now faster overturns the choice at once.
         let faster = PathHistory()
-        faster.record(.parallel, seconds: 1, work: 21_000_000)
-        faster.record(.sequential, seconds: 2, work: 21_000_000)
-        var sequentialRuns = 0
-        for _ in 0..<(2 * PathHistory.probeInterval) where faster.reasonToRunSequentially() != nil { sequentialRuns += 1 }
-        #expect(sequentialRuns == 2, "parallel is faster: only the probes run sequentially")
+        faster.record(.parallel, profile: cheap, seconds: 1, transactions: 10_000)
+        faster.record(.sequential, profile: cheap, seconds: 2, transactions: 10_000)
+        var probedAt: Int?
+        for block in 0..<8 where probedAt == nil {
+            let choice = faster.choose(for: cheap)
+            if choice.path == .sequential {
+                probedAt = block
+                #expect(choice.reason == .probingSequential)
+                faster.record(.sequential, profile: cheap, seconds: 0.2, transactions: 10_000)  // traffic changed
+            } else {
+                faster.record(.parallel, profile: cheap, seconds: 1, transactions: 10_000)
+            }
+        }
+        #expect(probedAt == 3)
+        if case .parallelSlower = faster.choose(for: cheap).reason {} else { Issue.record("sequential should now be preferred") }
     }
 
     @Test func theReexecutionCapFallsBackWithTheSameResult() throws {

@@ -10,9 +10,10 @@ public struct ExecutionMetrics: Hashable, Sendable, Codable {
 
     /// The path that ran.
     public var path: Path = .sequential
-    /// Why the executor chose or fell back to that path, e.g. `"small block"`; empty when nothing needed
-    /// explaining.
-    public var reason: String = ""
+    /// Why the executor ran the block sequentially, when it did and was not told to.
+    public var fallbackReason: FallbackReason?
+    /// ``fallbackReason`` in words; empty when nothing needed explaining.
+    public var reason: String { fallbackReason?.description ?? "" }
     /// The worker threads used.
     public var threads: Int = 1
     /// Executions started, counting re-executions (equals the transaction count when nothing re-ran).

@@ -26,14 +26,19 @@ public struct ChangeSet: Hashable, Sendable {
     /// Creates a change set from changes in any order; keys must be distinct, and entries whose old and new
     /// values are equal are dropped.
     public init<Changes: Sequence<StateChange>>(unsorted: Changes) {
-        changes = unsorted.filter { $0.oldValue != $0.newValue }.sorted { $0.key < $1.key }
+        self.init(unsortedDistinct: unsorted.filter { $0.oldValue != $0.newValue })
     }
 
     /// A change set from distinct keys whose old and new values differ, in any order: only the sort is left.
-    /// Keys are fixed-size values, so the sort compares words, not encodings.
+    ///
+    /// The sort moves (key, position) pairs, plain words compared as integers, and the changes, which carry
+    /// values that may hold references, are then gathered once in order.
     init(unsortedDistinct changes: [StateChange]) {
-        self.changes = changes
-        self.changes.sort { $0.key < $1.key }
+        var order = [(key: StateKey, position: Int32)]()
+        order.reserveCapacity(changes.count)
+        for (position, change) in changes.enumerated() { order.append((change.key, Int32(truncatingIfNeeded: position))) }
+        order.withUnsafeMutableBufferPointer { $0.sort { $0.key < $1.key } }
+        self.changes = order.map { changes[Int($0.position)] }
     }
 
     /// An empty change set.

@@ -45,7 +45,18 @@ final class KeyVersions: Sendable {
 
     /// Reads the key as transaction `index` sees it.
     func read(before index: Int) -> VersionedRead {
+        state.withLock { state in Self.read(before: index, in: state, key: key) }
+    }
+
+    /// Records the key's value before the block, if no one has, and reads it as transaction `index` sees it.
+    func setBase(_ value: StateValue?, thenReadBefore index: Int) -> VersionedRead {
         state.withLock { state in
+            if case .none = state.base { state.base = .some(value) }
+            return Self.read(before: index, in: state, key: key)
+        }
+    }
+
+    private static func read(before index: Int, in state: State, key: StateKey) -> VersionedRead {
             var position = Self.position(of: index, in: state.versions)
             var credit: UInt128 = 0
             var credited = false
@@ -63,7 +74,6 @@ final class KeyVersions: Sendable {
             }
             guard case .some(let base) = state.base else { return .needsBase }
             return .value(credited ? base.credited(credit, key: key) : base)
-        }
     }
 
     /// Records the key's value before the block (the first loader wins; all load the same value).
@@ -78,6 +88,15 @@ final class KeyVersions: Sendable {
 
     /// Whether any transaction wrote the key.
     var isWritten: Bool { state.withLock { !$0.versions.isEmpty } }
+
+    /// Once the block is done: the key's value before the block (`.none` if never loaded) and after all
+    /// `count` transactions, or nil when no transaction wrote it. One lock for all three questions.
+    func settled(count: Int) -> (base: StateValue??, final: VersionedRead)? {
+        state.withLock { state in
+            guard !state.versions.isEmpty else { return nil }
+            return (state.base, Self.read(before: count, in: state, key: key))
+        }
+    }
 
     /// Sets transaction `index`'s entry.
     func write(_ entry: VersionEntry, by index: Int) {
@@ -170,6 +189,15 @@ final class MultiVersionMemory: @unchecked Sendable {
             return created
         }
     }
+
+    /// The number of table slots, for walking the keys in chunks with ``versions(atSlot:)``.
+    var slotCount: Int { capacity }
+
+    /// The key in table slot `slot`, if one was claimed.
+    func versions(atSlot slot: Int) -> KeyVersions? { slots[slot].load() }
+
+    /// The keys that did not fit in the table.
+    var overflowVersions: [KeyVersions] { overflow.withLock { Array($0.values) } }
 
     /// Every key touched, in no particular order.
     var allVersions: [KeyVersions] {

@@ -31,7 +31,7 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     enum Stop: @unchecked Sendable {
         // @unchecked: the underlying error is only read after the workers have joined.
         case failure(ExecutionError)
-        case fallback(String)
+        case fallback(FallbackReason)
     }
 
     /// The latest incarnation's results for one transaction.
@@ -60,6 +60,7 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         memory = MultiVersionMemory(expectedKeys: transactions.count * 4)
         versionedState = VersionedState(memory: memory, base: state)
         slots = (0..<transactions.count).map { _ in TransactionSlot() }
+        finalization = Finalization(count: transactions.count)
         let (cap, overflow) = transactions.count.multipliedReportingOverflow(by: max(maximumIncarnationsPerTransaction, 0))
         incarnationCap = overflow ? .max : max(cap, 16)
     }
@@ -82,6 +83,7 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
             case nil: sched_yield()  // nothing to hand out right now: let the workers holding tasks run
             }
         }
+        if stopReason == nil { finalize() }
     }
 
     private func halt(_ reason: Stop) {
@@ -93,7 +95,7 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         let index = version.index
         while true {
             if incarnations.add(1, ordering: .relaxed).newValue > incarnationCap {
-                halt(.fallback("re-execution cap reached (\(incarnationCap) executions)"))
+                halt(.fallback(.reexecutionCap(executions: incarnationCap)))
                 return nil
             }
             buffer.reset(source: .parallel(versionedState, index: index))
@@ -168,38 +170,106 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
 
     // MARK: - Results
 
-    /// The receipts of the final incarnations.
-    func receipts() -> [Receipt] {
-        slots.map { slot in slot.contents.withLock { $0.receipt! } }
+    /// What the workers assemble once every transaction is validated: the work is cut into chunks that
+    /// workers claim from a shared cursor, so that building the results is as parallel as executing.
+    private let finalization: Finalization
+
+    private final class Finalization: @unchecked Sendable {
+        // @unchecked: each receipt and access set index is written by the one worker that claimed its chunk,
+        // and read only after the workers have joined; the rest is behind mutexes or atomic.
+        let cursor = Atomic<Int>(0)
+        let changes = Mutex<[StateChange]>([])
+        let failure = Mutex<ExecutionError?>(nil)
+        /// Flat buffers rather than arrays: workers write disjoint indices at once, which an array's
+        /// copy-on-write accessors do not allow.
+        let receipts: UnsafeMutableBufferPointer<Receipt?>
+        let accessSets: UnsafeMutableBufferPointer<AccessSet?>
+
+        init(count: Int) {
+            receipts = .allocate(capacity: count)
+            receipts.initialize(repeating: nil)
+            accessSets = .allocate(capacity: count)
+            accessSets.initialize(repeating: nil)
+        }
+
+        deinit {
+            receipts.deinitialize()
+            receipts.deallocate()
+            accessSets.deinitialize()
+            accessSets.deallocate()
+        }
     }
 
-    /// The access sets of the final incarnations, built once the block is done rather than per incarnation.
-    func accessSets() -> [AccessSet] {
-        slots.map { slot in
-            slot.contents.withLock { contents in
+    static var keyChunk: Int { 4_096 }
+    static var transactionChunk: Int { 1_024 }
+
+    /// Claims chunks of keys, then of transactions, until none is left: run by every worker once the
+    /// scheduler is done.
+    private func finalize() {
+        let keyChunks = (memory.slotCount + Self.keyChunk - 1) / Self.keyChunk
+        let transactionChunks = (transactions.count + Self.transactionChunk - 1) / Self.transactionChunk
+        while true {
+            let chunk = finalization.cursor.add(1, ordering: .relaxed).oldValue
+            if chunk < keyChunks {
+                let start = chunk * Self.keyChunk
+                finalizeKeys(start..<min(start + Self.keyChunk, memory.slotCount), includeOverflow: chunk == 0)
+            } else if chunk < keyChunks + transactionChunks {
+                let start = (chunk - keyChunks) * Self.transactionChunk
+                finalizeTransactions(start..<min(start + Self.transactionChunk, transactions.count))
+            } else {
+                return
+            }
+        }
+    }
+
+    private func finalizeKeys(_ slotRange: Range<Int>, includeOverflow: Bool) {
+        var changes: [StateChange] = []
+        func add(_ versions: KeyVersions) throws(ExecutionError) {
+            guard var settled = versions.settled(count: transactions.count) else { return }
+            if case .none = settled.base {
+                // Only blind writes and credits touched this key: its value before the block was never needed.
+                let loaded: StateValue?
+                do { loaded = try state.value(for: versions.key) } catch {
+                    throw .storageFailure(transactionIndex: transactions.count, underlying: error)
+                }
+                settled = (.some(loaded), versions.setBase(loaded, thenReadBefore: transactions.count))
+            }
+            guard case .value(let final) = settled.final, case .some(let original) = settled.base
+            else { preconditionFailure("a finished block has no estimates, and every written key's base is loaded") }
+            if original != final { changes.append(StateChange(key: versions.key, oldValue: original, newValue: final)) }
+        }
+        do {
+            for slot in slotRange { if let versions = memory.versions(atSlot: slot) { try add(versions) } }
+            if includeOverflow { for versions in memory.overflowVersions { try add(versions) } }
+        } catch {
+            finalization.failure.withLock { if $0 == nil { $0 = error } }
+        }
+        finalization.changes.withLock { $0.append(contentsOf: changes) }
+    }
+
+    private func finalizeTransactions(_ range: Range<Int>) {
+        for index in range {
+            slots[index].contents.withLock { contents in
+                finalization.receipts[index] = contents.receipt!
                 var writes: [StateKey] = []
+                writes.reserveCapacity(contents.written.count)
                 for (versions, write) in zip(contents.written, contents.writes) {
                     if case .value = write { writes.append(versions.key) }
                 }
-                return AccessSet(reads: contents.reads.map(\.versions.key), writes: writes)
+                var reads: [StateKey] = []
+                reads.reserveCapacity(contents.reads.count)
+                for read in contents.reads { reads.append(read.versions.key) }
+                finalization.accessSets[index] = AccessSet(reads: reads, writes: writes)
             }
         }
     }
 
-    /// The block's change set: each written key's final value over its value before the block.
-    func changeSet() throws(ExecutionError) -> ChangeSet {
-        var changes: [StateChange] = []
-        for versions in memory.allVersions where versions.isWritten {
-            if case .none = versions.base {
-                // Only blind writes and credits touched this key: its value before the block was never needed.
-                do { versions.setBase(try state.value(for: versions.key)) } catch {
-                    throw .storageFailure(transactionIndex: transactions.count, underlying: error)
-                }
-            }
-            guard case .value(let final) = versions.read(before: transactions.count), case .some(let original) = versions.base
-            else { preconditionFailure("a finished block has no estimates, and every written key's base is loaded") }
-            changes.append(StateChange(key: versions.key, oldValue: original, newValue: final))
-        }
-        return ChangeSet(unsorted: changes)
+    /// The receipts, change set and access sets of the final incarnations (after ``work()`` returned on
+    /// every worker of a run that was not stopped).
+    func results() throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet]) {
+        if let failure = finalization.failure.withLock({ $0 }) { throw failure }
+        let receipts = finalization.receipts.map { $0! }
+        let accessSets = finalization.accessSets.map { $0! }
+        return (receipts, ChangeSet(unsortedDistinct: finalization.changes.withLock { $0 }), accessSets)
     }
 }

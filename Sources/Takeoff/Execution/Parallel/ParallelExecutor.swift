@@ -14,9 +14,10 @@ public struct FallbackPolicy: Hashable, Sendable {
     /// Whether one worker thread means running sequentially (it always pays; tests turn it off to run the
     /// parallel machinery on one thread).
     public var sequentialOnOneThread: Bool
-    /// Whether to learn from recent blocks: when parallel runs turn out slower per transaction than
-    /// sequential ones (cheap transactions on few cores), run sequentially, probing the parallel path again
-    /// every 8 blocks.
+    /// Whether to learn from recent blocks: when parallel runs of blocks like the next one (same size, gas
+    /// and estimated parallelism, to a power of two) turned out slower per transaction than sequential runs
+    /// (cheap transactions on few cores), run it sequentially, probing the other path now and then (see
+    /// `PathHistory`).
     public var adaptive: Bool
     /// How many transactions from the start of a block the up-front dependency estimate looks at.
     public var analysisSampleSize: Int
@@ -94,17 +95,22 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
 
         let state: any StateReader = state
         var outcome: (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet])?
-        // Blocks that run sequentially for what they are (small, chains) teach nothing about the paths' costs.
-        var measured = true
         let hints = accessHints?.count == transactions.count ? accessHints : nil
-        if let reason = reasonToRunSequentially(transactions, hints: hints) {
-            metrics.reason = reason
-            measured = false
-        } else if policy.adaptive, let reason = history.reasonToRunSequentially() {
-            metrics.reason = reason
+        let analysis = analyze(transactions, hints: hints)
+        // Blocks that run sequentially for what they are (small, chains) teach nothing about the paths' costs.
+        var profile: PathHistory.Profile?
+        if let reason = analysis.reasonToRunSequentially {
+            metrics.fallbackReason = reason
         } else {
-            outcome = try runInParallel(transactions, signatures: signatures, context: context, state: state, metrics: &metrics)
-            measured = outcome != nil
+            let meanGas = transactions.isEmpty ? 0 : Double(transactions.reduce(0) { $0 &+ $1.gasLimit }) / Double(transactions.count)
+            profile = PathHistory.Profile(transactions: transactions.count, meanGas: meanGas, parallelism: analysis.parallelism)
+            let choice = policy.adaptive ? history.choose(for: profile!) : (path: .parallel, reason: nil)
+            if choice.path == .parallel {
+                outcome = try runInParallel(transactions, signatures: signatures, context: context, state: state, metrics: &metrics)
+                if outcome == nil { profile = nil }  // a run cut short measures nothing
+            } else {
+                metrics.fallbackReason = choice.reason
+            }
         }
         if outcome == nil {
             metrics.path = .sequential
@@ -112,9 +118,8 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
             outcome = try sequential.run(transactions, signatures: signatures, context: context, state: state)
         }
         metrics.executionSeconds = stopwatch.lap()
-        if measured {
-            let work = outcome!.receipts.reduce(0.0) { $0 + Double(max($1.gasUsed, BuiltinTransactionLogic.Gas.transfer)) }
-            history.record(metrics.path, seconds: metrics.executionSeconds, work: work)
+        if let profile {
+            history.record(metrics.path, profile: profile, seconds: metrics.executionSeconds, transactions: transactions.count)
         }
         var executed = ExecutedBlock(
             context: context, parent: parent, transactions: transactions, receipts: outcome!.receipts,
@@ -124,21 +129,33 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
         return executed
     }
 
-    /// Why the block should not run in parallel at all, or nil.
-    func reasonToRunSequentially(_ transactions: [Transaction], hints: [AccessSet]? = nil) -> String? {
-        if threads == 1 && policy.sequentialOnOneThread { return "one thread" }
+    /// What the executor can tell about a block before running it.
+    struct BlockAnalysis {
+        /// Why the block should not run in parallel at all, or nil.
+        var reasonToRunSequentially: FallbackReason?
+        /// Sampled transactions divided by the longest conflict chain among them; nil when unknown.
+        var parallelism: Double?
+    }
+
+    /// Checks the block's size and estimates its parallelism from the logic's conflict keys or `hints`.
+    func analyze(_ transactions: [Transaction], hints: [AccessSet]? = nil) -> BlockAnalysis {
+        if threads == 1 && policy.sequentialOnOneThread { return BlockAnalysis(reasonToRunSequentially: .oneThread) }
         if transactions.count < policy.minimumBlockSize {
-            return "small block (\(transactions.count) < \(policy.minimumBlockSize) transactions)"
+            return BlockAnalysis(reasonToRunSequentially: .smallBlock(transactions: transactions.count, minimum: policy.minimumBlockSize))
         }
         let sample = transactions.prefix(policy.analysisSampleSize)
         let depth = hints.map { criticalPathLength(writes: $0.prefix(sample.count).map(\.writes)) } ?? criticalPathLength(sample)
-        if let depth {
-            let parallelism = Double(sample.count) / Double(depth)
-            if parallelism < policy.minimumEstimatedParallelism {
-                return "dependency chain (longest \(depth) of the first \(sample.count) transactions)"
-            }
+        guard let depth, !sample.isEmpty else { return BlockAnalysis() }
+        let parallelism = Double(sample.count) / Double(depth)
+        if parallelism < policy.minimumEstimatedParallelism {
+            return BlockAnalysis(reasonToRunSequentially: .dependencyChain(longest: depth, sampled: sample.count), parallelism: parallelism)
         }
-        return nil
+        return BlockAnalysis(parallelism: parallelism)
+    }
+
+    /// Why the block should not run in parallel at all, or nil.
+    func reasonToRunSequentially(_ transactions: [Transaction], hints: [AccessSet]? = nil) -> FallbackReason? {
+        analyze(transactions, hints: hints).reasonToRunSequentially
     }
 
     /// The longest chain of transactions in which each writes a key an earlier one in the chain writes, from
@@ -187,10 +204,13 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
         case .failure(let error)?:
             throw error
         case .fallback(let reason)?:
-            metrics.reason = reason
+            metrics.fallbackReason = reason
             return nil
         case nil:
-            return (run.receipts(), try run.changeSet(), run.accessSets())
+            let results = try run.results()
+            // Tens of thousands of small objects: freed on another thread, off the block's critical path.
+            DispatchQueue.global(qos: .utility).async { withExtendedLifetime(run) {} }
+            return results
         }
     }
 }

@@ -16,15 +16,16 @@ final class VersionedState: @unchecked Sendable {
     /// Reads `key` as transaction `index` sees it, loading the value from before the block on first use.
     func read(_ key: StateKey, before index: Int) throws(ExecutionInterrupted) -> ReadRecord {
         let versions = memory.versions(of: key)
-        while true {
-            switch versions.read(before: index) {
-            case .value(let value):
-                return ReadRecord(versions: versions, value: value)
-            case .dependency(let blocking):
-                throw .dependency(onTransaction: blocking)
-            case .needsBase:
-                do { versions.setBase(try base.value(for: key)) } catch { throw .storageFailure(error) }
-            }
+        var result = versions.read(before: index)
+        if case .needsBase = result {
+            let loaded: StateValue?
+            do { loaded = try base.value(for: key) } catch { throw .storageFailure(error) }
+            result = versions.setBase(loaded, thenReadBefore: index)
+        }
+        switch result {
+        case .value(let value): return ReadRecord(versions: versions, value: value)
+        case .dependency(let blocking): throw .dependency(onTransaction: blocking)
+        case .needsBase: preconditionFailure("the base was just set")
         }
     }
 }
