@@ -19,12 +19,15 @@ let package = Package(
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
         // The state commitment's vectorized kernel (ChaCha20 across SIMD lanes); no library offers it.
         .target(name: "CLatticeHash"),
+        // Prefetch hints for the executors' table lookups.
+        .target(name: "CMemoryHints"),
         .target(
             name: "Takeoff",
             dependencies: [
                 "CLMDB",
                 "CZstd",
                 "CLatticeHash",
+                "CMemoryHints",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: [

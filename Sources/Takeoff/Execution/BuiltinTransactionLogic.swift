@@ -92,6 +92,16 @@ public struct BuiltinTransactionLogic: TransactionLogic {
         }
     }
 
+    public func forEachLikelyRead(of transaction: Transaction, _ body: (StateKey) -> Void) {
+        switch transaction.payload {
+        case .transfer(let to, _): body(.account(to))
+        case .tokenTransfer(let token, let to, _):
+            body(.tokenBalance(token: token, holder: transaction.sender))
+            body(.tokenBalance(token: token, holder: to))
+        default: conflictKeys(of: transaction)?.forEach(body)
+        }
+    }
+
     /// Checks the gas limit before doing anything, then runs `body`.
     private static func run(
         gas: UInt64, limit: UInt64, _ body: () throws(ExecutionInterrupted) -> ReceiptStatus

@@ -44,6 +44,9 @@ public protocol TransactionLogic: Sendable {
 
     /// Keys `transaction`'s payload will probably write; see the default implementation.
     func conflictKeys(of transaction: Transaction) -> [StateKey]?
+
+    /// Calls `body` with keys `transaction`'s payload will probably read; see the default implementation.
+    func forEachLikelyRead(of transaction: Transaction, _ body: (StateKey) -> Void)
 }
 
 extension TransactionLogic {
@@ -51,4 +54,12 @@ extension TransactionLogic {
     /// credits: the parallel executor uses them to spot blocks that are chains of dependencies before it
     /// starts. Return nil (the default) when you cannot tell; a wrong answer costs speed, never correctness.
     public func conflictKeys(of transaction: Transaction) -> [StateKey]? { nil }
+
+    /// Keys `transaction`'s payload will probably read (the sender's account is read by the engine and need
+    /// not be named): the executors ask the state to prefetch them a few transactions ahead. The default
+    /// names the ``conflictKeys(of:)``; a logic on the hot path names them without allocating. A wrong
+    /// answer costs a wasted prefetch, never correctness.
+    public func forEachLikelyRead(of transaction: Transaction, _ body: (StateKey) -> Void) {
+        conflictKeys(of: transaction)?.forEach(body)
+    }
 }

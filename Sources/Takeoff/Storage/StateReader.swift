@@ -6,6 +6,15 @@ public protocol StateReader {
     /// The value stored under `key`, or `nil` when the key is absent.
     /// - Throws: a storage error (LMDB, a corrupt value); never for a missing key.
     func value(for key: StateKey) throws -> StateValue?
+
+    /// A hint that `key` will be read soon: a state that can start loading it (into cache, from disk) does,
+    /// so that executors overlap the misses of the next transactions with the work of the current one.
+    func prefetch(_ key: StateKey)
+}
+
+extension StateReader {
+    /// Does nothing: for states whose reads cost the same whenever they happen.
+    public func prefetch(_ key: StateKey) {}
 }
 
 /// A state held in memory: for benchmarks, tests, tools and chain teams that keep state elsewhere.
@@ -23,6 +32,8 @@ public struct InMemoryState: StateReader, Sendable {
     }
 
     public func value(for key: StateKey) -> StateValue? { entries[key] }
+
+    public func prefetch(_ key: StateKey) { entries.prefetch(key) }
 
     /// Applies a block's changes.
     public mutating func apply(_ changeSet: ChangeSet) {

@@ -1,3 +1,5 @@
+import CMemoryHints
+
 /// A hash table from ``StateKey`` to `Value` over flat storage: open addressing with linear probing on the
 /// key's precomputed hash.
 ///
@@ -83,6 +85,16 @@ public struct StateTable<Value> {
             if control == tag && storage.keys[slot] == key { return slot }
             slot = (slot + 1) & storage.mask
         }
+    }
+
+    /// Starts loading the memory a lookup of `key` will touch first, so that a lookup a little later finds
+    /// it in cache: how a caller that knows its next keys overlaps their cache misses.
+    public func prefetch(_ key: StateKey) {
+        let storage = storage
+        let slot = Int(truncatingIfNeeded: key.precomputedHash) & storage.mask
+        takeoff_prefetch(storage.control + slot)
+        takeoff_prefetch(storage.keys + slot)
+        takeoff_prefetch(storage.values + slot)
     }
 
     /// The value under `key`, or nil.
