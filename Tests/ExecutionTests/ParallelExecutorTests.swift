@@ -88,7 +88,7 @@ import TakeoffWorkloads
             parallelRuns.append(block)
             history.record(.parallel, profile: cheap, seconds: 2, transactions: 10_000)
         }
-        #expect(parallelRuns == [3, 11, 27, 59], "probes every 4, 8, 16, 32 blocks: \(parallelRuns)")
+        #expect(parallelRuns == [7, 23, 55], "probes every 8, 16, 32 blocks: \(parallelRuns)")
         // Another kind of block (heavy transactions) is judged on its own measurements.
         let heavy = PathHistory.Profile(transactions: 10_000, meanGas: 200_000, parallelism: 5_000)
         #expect(heavy != cheap)
@@ -109,8 +109,23 @@ import TakeoffWorkloads
                 faster.record(.parallel, profile: cheap, seconds: 1, transactions: 10_000)
             }
         }
-        #expect(probedAt == 3)
+        #expect(probedAt == 7)
         if case .parallelSlower = faster.choose(for: cheap).reason {} else { Issue.record("sequential should now be preferred") }
+    }
+
+    @Test func aNewKindOfBlockSkipsTheSequentialMeasurementWhenParallelClearlyWins() {
+        let history = PathHistory()
+        let known = PathHistory.Profile(transactions: 1_000, meanGas: 100_000, parallelism: 500)
+        history.record(.sequential, profile: known, seconds: 1, transactions: 1_000, gas: 1e8)  // 10 ns per gas
+        let new = PathHistory.Profile(transactions: 100, meanGas: 100_000, parallelism: 50)
+        #expect(history.choose(for: new, transactions: 100, gas: 1e7).path == .parallel)
+        history.record(.parallel, profile: new, seconds: 0.02, transactions: 100, gas: 1e7)  // 0.2 ms a transaction against 1 ms predicted
+        #expect(history.choose(for: new, transactions: 100, gas: 1e7).path == .parallel)
+        // Close to the prediction: measured rather than assumed.
+        let close = PathHistory.Profile(transactions: 100, meanGas: 100_000, parallelism: 2)
+        _ = history.choose(for: close, transactions: 100, gas: 1e7)
+        history.record(.parallel, profile: close, seconds: 0.09, transactions: 100, gas: 1e7)
+        #expect(history.choose(for: close, transactions: 100, gas: 1e7) == (.sequential, .measuringSequential))
     }
 
     @Test func theReexecutionCapFallsBackWithTheSameResult() throws {

@@ -97,14 +97,16 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
         var outcome: (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet])?
         let hints = accessHints?.count == transactions.count ? accessHints : nil
         let analysis = analyze(transactions, hints: hints)
+        let declaredGas = transactions.reduce(0.0) { $0 + Double($1.gasLimit) }
         // Blocks that run sequentially for what they are (small, chains) teach nothing about the paths' costs.
         var profile: PathHistory.Profile?
         if let reason = analysis.reasonToRunSequentially {
             metrics.fallbackReason = reason
         } else {
-            let meanGas = transactions.isEmpty ? 0 : Double(transactions.reduce(0) { $0 &+ $1.gasLimit }) / Double(transactions.count)
-            profile = PathHistory.Profile(transactions: transactions.count, meanGas: meanGas, parallelism: analysis.parallelism)
-            let choice = policy.adaptive ? history.choose(for: profile!) : (path: .parallel, reason: nil)
+            profile = PathHistory.Profile(
+                transactions: transactions.count, meanGas: declaredGas / Double(transactions.count), parallelism: analysis.parallelism)
+            let choice = policy.adaptive
+                ? history.choose(for: profile!, transactions: transactions.count, gas: declaredGas) : (path: .parallel, reason: nil)
             if choice.path == .parallel {
                 outcome = try runInParallel(transactions, signatures: signatures, context: context, state: state, metrics: &metrics)
                 if outcome == nil { profile = nil }  // a run cut short measures nothing
@@ -119,7 +121,8 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
         }
         metrics.executionSeconds = stopwatch.lap()
         if let profile {
-            history.record(metrics.path, profile: profile, seconds: metrics.executionSeconds, transactions: transactions.count)
+            history.record(
+                metrics.path, profile: profile, seconds: metrics.executionSeconds, transactions: transactions.count, gas: declaredGas)
         }
         var executed = ExecutedBlock(
             context: context, parent: parent, transactions: transactions, receipts: outcome!.receipts,
@@ -162,28 +165,37 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
     /// the logic's conflict keys and each sender's account, over the first `analysisSampleSize`
     /// transactions; nil when the logic cannot tell.
     func criticalPathLength(_ transactions: ArraySlice<Transaction>) -> Int? {
-        var writes: [[StateKey]] = []
-        writes.reserveCapacity(transactions.count)
+        var chains = ChainLengths(expectedKeys: transactions.count * 3)
         for transaction in transactions {
             guard let keys = processor.logic.conflictKeys(of: transaction) else { return nil }
-            writes.append(keys + [.account(transaction.sender)])
+            chains.add(transactionWriting: keys, and: .account(transaction.sender))
         }
-        return criticalPathLength(writes: writes)
+        return chains.longest
     }
 
     /// The longest chain of transactions in which each writes a key an earlier one in the chain writes.
     func criticalPathLength(writes: [[StateKey]]) -> Int {
-        var depthByKey: [StateKey: Int] = [:]
-        depthByKey.reserveCapacity(writes.count * 2)
-        var longest = 0
-        for keys in writes {
+        var chains = ChainLengths(expectedKeys: writes.count * 3)
+        for keys in writes { chains.add(transactionWriting: keys) }
+        return chains.longest
+    }
+
+    /// The length of the longest chain ending at each key, as transactions are added in block order.
+    struct ChainLengths {
+        private var depthByKey: StateTable<Int>
+        private(set) var longest = 0
+
+        init(expectedKeys: Int) { depthByKey = StateTable(minimumCapacity: expectedKeys) }
+
+        mutating func add(transactionWriting keys: [StateKey], and extra: StateKey? = nil) {
             var depth = 0
             for key in keys { depth = max(depth, depthByKey[key] ?? 0) }
+            if let extra { depth = max(depth, depthByKey[extra] ?? 0) }
             depth += 1
-            for key in keys { depthByKey[key] = depth }
+            for key in keys { depthByKey.updateValue(depth, forKey: key) }
+            if let extra { depthByKey.updateValue(depth, forKey: extra) }
             longest = max(longest, depth)
         }
-        return longest
     }
 
     /// Runs the block on the worker threads; nil when the run fell back (the reason is in `metrics`).

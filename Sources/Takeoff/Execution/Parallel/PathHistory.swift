@@ -9,8 +9,13 @@ import Synchronization
 /// power of two), and each path's cost per transaction is kept per profile, so that the next block's cost
 /// on either path is predicted from blocks of its own kind, not from a cost per gas averaged over
 /// different traffic. The executor runs the path predicted cheaper and, now and then, the other one again,
-/// because traffic changes: every 4 blocks of a profile at first, backing off to every 256 while the probes
-/// keep confirming the choice, and back to 4 as soon as one overturns it.
+/// because traffic changes: every 8 blocks of a profile at first, backing off to every 256 while the probes
+/// keep confirming the choice, and back to 8 as soon as one overturns it.
+///
+/// A profile seen for the first time runs in parallel; before measuring its sequential cost, the history
+/// predicts it from the sequential cost per unit of declared gas over all profiles, and skips the
+/// measurement when the parallel run was clearly cheaper than that prediction (real traffic rarely repeats
+/// a profile often enough to measure every one both ways).
 final class PathHistory: Sendable {
     /// The kind of block a measurement applies to.
     struct Profile: Hashable, Sendable {
@@ -24,11 +29,11 @@ final class PathHistory: Sendable {
             func log2Class(_ value: Double) -> Int { value >= 1 ? Int(value.rounded(.down)).bitWidth - Int(value.rounded(.down)).leadingZeroBitCount : 0 }
             sizeClass = log2Class(Double(transactions))
             gasClass = log2Class(meanGas)
-            parallelismClass = parallelism.map { log2Class($0 * 4) } ?? -1
+            parallelismClass = parallelism.map { log2Class($0) } ?? -1
         }
     }
 
-    static let firstProbeInterval = 4
+    static let firstProbeInterval = 8
     static let longestProbeInterval = 256
     /// The other path must be this much cheaper to take over: blocks of one profile still differ.
     static let hysteresis = 1.05
@@ -44,16 +49,39 @@ final class PathHistory: Sendable {
         var probing = false
     }
 
-    private let profiles = Mutex<[Profile: Costs]>([:])
+    /// A prediction must be beaten by this factor for a profile to skip measuring its sequential cost.
+    static let predictionMargin = 1.25
+
+    private struct State {
+        var profiles: [Profile: Costs] = [:]
+        /// Smoothed sequential seconds per unit of declared gas, over all profiles.
+        var sequentialCostPerGas: Double?
+    }
+
+    private let state = Mutex(State())
 
     /// The path to run a block of `profile` on, and why when it is the sequential one.
-    func choose(for profile: Profile) -> (path: ExecutionMetrics.Path, reason: FallbackReason?) {
-        profiles.withLock { profiles in
-            var costs = profiles[profile] ?? Costs()
-            defer { profiles[profile] = costs }
+    /// - Parameters:
+    ///   - transactions: the block's transaction count.
+    ///   - gas: the gas its transactions declare.
+    func choose(for profile: Profile, transactions: Int = 1, gas: Double = 0) -> (path: ExecutionMetrics.Path, reason: FallbackReason?) {
+        state.withLock { state in
+            var costs = state.profiles[profile] ?? Costs()
+            defer { state.profiles[profile] = costs }
             costs.probing = false
-            guard costs.parallel != nil else { return (.parallel, nil) }
-            guard costs.sequential != nil else { return (.sequential, .measuringSequential) }
+            guard let parallel = costs.parallel else { return (.parallel, nil) }
+            if costs.sequential == nil {
+                let predicted = state.sequentialCostPerGas.map { $0 * gas / Double(max(transactions, 1)) }
+                guard let predicted, parallel * Self.predictionMargin < predicted else {
+                    return (.sequential, .measuringSequential)
+                }
+                costs.blocksSinceProbe += 1
+                if costs.blocksSinceProbe >= costs.probeInterval {
+                    costs.blocksSinceProbe = 0
+                    return (.sequential, .measuringSequential)
+                }
+                return (.parallel, nil)
+            }
             costs.blocksSinceProbe += 1
             if costs.blocksSinceProbe >= costs.probeInterval {
                 costs.blocksSinceProbe = 0
@@ -66,13 +94,17 @@ final class PathHistory: Sendable {
         }
     }
 
-    /// Records that a block of `profile` with `transactions` transactions took `seconds` on `path`.
-    func record(_ path: ExecutionMetrics.Path, profile: Profile, seconds: Double, transactions: Int) {
+    /// Records that a block of `profile` with `transactions` transactions declaring `gas` took `seconds`
+    /// on `path`.
+    func record(_ path: ExecutionMetrics.Path, profile: Profile, seconds: Double, transactions: Int, gas: Double = 0) {
         guard transactions > 0 else { return }
         let cost = seconds / Double(transactions)
-        profiles.withLock { profiles in
-            var costs = profiles[profile] ?? Costs()
-            defer { profiles[profile] = costs }
+        state.withLock { state in
+            if path == .sequential, gas > 0 {
+                state.sequentialCostPerGas = state.sequentialCostPerGas.map { 0.5 * $0 + 0.5 * seconds / gas } ?? seconds / gas
+            }
+            var costs = state.profiles[profile] ?? Costs()
+            defer { state.profiles[profile] = costs }
             // A probe replaces the other path's estimate, which is as old as the last probe; the path in use is
             // smoothed over its recent blocks.
             func smooth(_ old: Double?) -> Double { costs.probing ? cost : old.map { 0.5 * $0 + 0.5 * cost } ?? cost }
