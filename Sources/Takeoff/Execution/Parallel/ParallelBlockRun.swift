@@ -264,6 +264,15 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         }
     }
 
+    /// Frees the run's multi-version memory, transaction slots and scheduler (tens of thousands of small
+    /// objects) on a background thread, off the block's critical path. Only those: the state the block read
+    /// (an LMDB snapshot, a store whose writer lock a caller may want back at once) is released by the
+    /// caller as usual.
+    func retireInBackground() {
+        let parts = (memory, slots, scheduler)
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(parts) {} }
+    }
+
     /// The receipts, change set and access sets of the final incarnations (after ``work()`` returned on
     /// every worker of a run that was not stopped).
     func results() throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet]) {

@@ -220,8 +220,7 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
             return nil
         case nil:
             let results = try run.results()
-            // Tens of thousands of small objects: freed on another thread, off the block's critical path.
-            DispatchQueue.global(qos: .utility).async { withExtendedLifetime(run) {} }
+            run.retireInBackground()
             return results
         }
     }
