@@ -92,6 +92,9 @@ import TakeoffWorkloads
         // Another kind of block (heavy transactions) is judged on its own measurements.
         let heavy = PathHistory.Profile(transactions: 10_000, meanGas: 200_000, parallelism: 5_000)
         #expect(heavy != cheap)
+        // Declared gas is the sender's to choose: the largest still makes a profile.
+        let absurd = PathHistory.Profile(transactions: 10_000, meanGas: Double(UInt64.max), parallelism: .infinity)
+        #expect(absurd.gasClass == 63 && absurd.parallelismClass == 63)
         #expect(history.choose(for: heavy).path == .parallel)
 
         // A probe that finds the other path now faster overturns the choice at once.

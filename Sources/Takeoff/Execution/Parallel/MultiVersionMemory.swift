@@ -48,7 +48,7 @@ final class KeyVersions: Sendable {
         state.withLock { state in Self.read(before: index, in: state, key: key) }
     }
 
-    /// Records the key's value before the block, if no one has, and reads it as transaction `index` sees it.
+    /// Records the key's value before the block, if no one has (all loaders load the same value), and reads it as transaction `index` sees it.
     func setBase(_ value: StateValue?, thenReadBefore index: Int) -> VersionedRead {
         state.withLock { state in
             if case .none = state.base { state.base = .some(value) }
@@ -57,37 +57,24 @@ final class KeyVersions: Sendable {
     }
 
     private static func read(before index: Int, in state: State, key: StateKey) -> VersionedRead {
-            var position = Self.position(of: index, in: state.versions)
-            var credit: UInt128 = 0
-            var credited = false
-            while position > 0 {
-                position -= 1
-                switch state.versions[position].entry {
-                case .estimate:
-                    return .dependency(Int(state.versions[position].writer))
-                case .value(let value):
-                    return .value(credited ? value.credited(credit, key: key) : value)
-                case .credit(let amount):
-                    credit = credit.saturatingAdding(amount)
-                    credited = true
-                }
+        var position = Self.position(of: index, in: state.versions)
+        var credit: UInt128 = 0
+        var credited = false
+        while position > 0 {
+            position -= 1
+            switch state.versions[position].entry {
+            case .estimate:
+                return .dependency(Int(state.versions[position].writer))
+            case .value(let value):
+                return .value(credited ? value.credited(credit, key: key) : value)
+            case .credit(let amount):
+                credit = credit.saturatingAdding(amount)
+                credited = true
             }
-            guard case .some(let base) = state.base else { return .needsBase }
-            return .value(credited ? base.credited(credit, key: key) : base)
-    }
-
-    /// Records the key's value before the block (the first loader wins; all load the same value).
-    func setBase(_ value: StateValue?) {
-        state.withLock { state in
-            if case .none = state.base { state.base = .some(value) }
         }
+        guard case .some(let base) = state.base else { return .needsBase }
+        return .value(credited ? base.credited(credit, key: key) : base)
     }
-
-    /// The value before the block, if loaded.
-    var base: StateValue?? { state.withLock { $0.base } }
-
-    /// Whether any transaction wrote the key.
-    var isWritten: Bool { state.withLock { !$0.versions.isEmpty } }
 
     /// Once the block is done: the key's value before the block (`.none` if never loaded) and after all
     /// `count` transactions, or nil when no transaction wrote it. One lock for all three questions.
@@ -198,13 +185,4 @@ final class MultiVersionMemory: @unchecked Sendable {
 
     /// The keys that did not fit in the table.
     var overflowVersions: [KeyVersions] { overflow.withLock { Array($0.values) } }
-
-    /// Every key touched, in no particular order.
-    var allVersions: [KeyVersions] {
-        var all: [KeyVersions] = []
-        for index in 0..<capacity {
-            if let versions = slots[index].load() { all.append(versions) }
-        }
-        return all + overflow.withLock { Array($0.values) }
-    }
 }

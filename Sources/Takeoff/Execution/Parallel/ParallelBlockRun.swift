@@ -228,11 +228,11 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
             guard var settled = versions.settled(count: transactions.count) else { return }
             if case .none = settled.base {
                 // Only blind writes and credits touched this key: its value before the block was never needed.
-                let loaded: StateValue?
-                do { loaded = try state.value(for: versions.key) } catch {
-                    throw .storageFailure(transactionIndex: transactions.count, underlying: error)
+                do { _ = try versionedState.read(versions, before: transactions.count) } catch {
+                    guard case .storageFailure(let underlying) = error else { preconditionFailure("a finished block has no estimates") }
+                    throw .storageFailure(transactionIndex: transactions.count, underlying: underlying)
                 }
-                settled = (.some(loaded), versions.setBase(loaded, thenReadBefore: transactions.count))
+                settled = versions.settled(count: transactions.count)!
             }
             guard case .value(let final) = settled.final, case .some(let original) = settled.base
             else { preconditionFailure("a finished block has no estimates, and every written key's base is loaded") }

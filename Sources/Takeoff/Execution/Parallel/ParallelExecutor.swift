@@ -156,11 +156,6 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
         return BlockAnalysis(parallelism: parallelism)
     }
 
-    /// Why the block should not run in parallel at all, or nil.
-    func reasonToRunSequentially(_ transactions: [Transaction], hints: [AccessSet]? = nil) -> FallbackReason? {
-        analyze(transactions, hints: hints).reasonToRunSequentially
-    }
-
     /// The longest chain of transactions in which each writes a key an earlier one in the chain writes, from
     /// the logic's conflict keys and each sender's account, over the first `analysisSampleSize`
     /// transactions; nil when the logic cannot tell.

@@ -26,7 +26,9 @@ final class PathHistory: Sendable {
         /// - Parameters:
         ///   - parallelism: transactions divided by the longest conflict chain; nil when unknown.
         init(transactions: Int, meanGas: Double, parallelism: Double?) {
-            func log2Class(_ value: Double) -> Int { value >= 1 ? Int(value.rounded(.down)).bitWidth - Int(value.rounded(.down)).leadingZeroBitCount : 0 }
+            /// The number of binary digits of the integer part: 0 below 1, then 1, 2, 2, 3, 3, 3, 3, 4...
+            /// Clamped below Int.max: a block's declared gas per transaction may be up to UInt64.max.
+            func log2Class(_ value: Double) -> Int { value >= 1 ? Int.bitWidth - Int(min(value, 0x1p62)).leadingZeroBitCount : 0 }
             sizeClass = log2Class(Double(transactions))
             gasClass = log2Class(meanGas)
             parallelismClass = parallelism.map { log2Class($0) } ?? -1

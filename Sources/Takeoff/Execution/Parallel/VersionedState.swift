@@ -16,16 +16,20 @@ final class VersionedState: @unchecked Sendable {
     /// Reads `key` as transaction `index` sees it, loading the value from before the block on first use.
     func read(_ key: StateKey, before index: Int) throws(ExecutionInterrupted) -> ReadRecord {
         let versions = memory.versions(of: key)
-        var result = versions.read(before: index)
-        if case .needsBase = result {
-            let loaded: StateValue?
-            do { loaded = try base.value(for: key) } catch { throw .storageFailure(error) }
-            result = versions.setBase(loaded, thenReadBefore: index)
-        }
-        switch result {
+        switch try read(versions, before: index) {
         case .value(let value): return ReadRecord(versions: versions, value: value)
         case .dependency(let blocking): throw .dependency(onTransaction: blocking)
         case .needsBase: preconditionFailure("the base was just set")
         }
+    }
+
+    /// Reads `versions` as transaction `index` sees it, loading the key's value before the block first if
+    /// the read needs it and no one has loaded it yet.
+    func read(_ versions: KeyVersions, before index: Int) throws(ExecutionInterrupted) -> VersionedRead {
+        let result = versions.read(before: index)
+        guard case .needsBase = result else { return result }
+        let loaded: StateValue?
+        do { loaded = try base.value(for: versions.key) } catch { throw .storageFailure(error) }
+        return versions.setBase(loaded, thenReadBefore: index)
     }
 }
