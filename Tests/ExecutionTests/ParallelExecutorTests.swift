@@ -180,6 +180,63 @@ import TakeoffWorkloads
         #expect(reference.receipts.contains { $0.status == .custom(1) })
     }
 
+    /// A logic whose transactions each write as many keys of their own as their payload's first byte says
+    /// (times 8), far more than the executor sizes its multi-version memory for.
+    struct WideLogic: TransactionLogic {
+        func execute(
+            _ transaction: Transaction, in block: BlockContext, state: inout TransactionState
+        ) throws(ExecutionInterrupted) -> PayloadOutcome {
+            guard case .custom(_, let data) = transaction.payload, let width = data.first else {
+                return .failure(.invalidPayload, gasUsed: 0)
+            }
+            for slot in 0..<(Int(width) * 8) {
+                let key = StateKey.custom(namespace: 2, id: Hash32(w0: transaction.sender.middle, w1: transaction.nonce, w2: UInt64(slot), w3: 0))
+                state.write(key, .amount(UInt128(slot)))
+            }
+            return .success(gasUsed: 1)
+        }
+    }
+
+    static func wideBlock(size: Int, width: UInt8) -> [Transaction] {
+        (0..<size).map { index in
+            Transaction(
+                sender: accounts[index % accounts.count], nonce: UInt64(index / accounts.count), fee: 1, gasLimit: 100,
+                payload: .custom(kind: 0, data: [width]))
+        }
+    }
+
+    @Test func aBlockWithMoreKeysThanExpectedRunsAgainWithALargerMemory() throws {
+        let state = Self.state
+        let block = Self.wideBlock(size: 300, width: 4)  // 32 keys a transaction, where the executor expects 4
+        let reference = try SequentialExecutor(logic: WideLogic(), options: Self.options)
+            .execute(block, context: Self.context, parent: Self.head(state), state: state)
+        #expect(reference.changeSet.changes.count > 300 * 32)
+        let parallel = try ParallelExecutor(logic: WideLogic(), options: Self.options, threads: 2, policy: .alwaysParallel)
+            .execute(block, context: Self.context, parent: Self.head(state), state: state)
+        #expect(parallel.metrics.path == .parallel, "\(parallel.metrics.reason)")
+        #expect(parallel.metrics.incarnations > block.count)  // the first, cut-short run counts too
+        #expect(parallel.header == reference.header)
+        #expect(parallel.receipts == reference.receipts)
+        #expect(parallel.changeSet == reference.changeSet)
+    }
+
+    @Test func aBlockTooWideForEveryRetryFallsBackAndSaysWhy() throws {
+        let state = Self.state
+        let block = Self.wideBlock(size: 64, width: 125)  // 1,000 keys a transaction
+        let reference = try SequentialExecutor(logic: WideLogic(), options: Self.options)
+            .execute(block, context: Self.context, parent: Self.head(state), state: state)
+        let executed = try ParallelExecutor(logic: WideLogic(), options: Self.options, threads: 2, policy: .alwaysParallel)
+            .execute(block, context: Self.context, parent: Self.head(state), state: state)
+        #expect(executed.metrics.path == .sequential)
+        guard case .keyTableFull(let slots)? = executed.metrics.fallbackReason else {
+            Issue.record("expected a full key table, got \(executed.metrics.reason)")
+            return
+        }
+        #expect(slots < 64 * 1_000)
+        #expect(executed.header == reference.header)
+        #expect(executed.changeSet == reference.changeSet)
+    }
+
     @Test func parallelExecutionOverTheLMDBStoreMatches() throws {
         let generator = try WorkloadGenerator(WorkloadConfiguration(kind: .mix, accounts: 300, seed: 4, signed: false))
         let directory = try ScratchDirectory()

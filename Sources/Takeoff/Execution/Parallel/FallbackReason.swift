@@ -16,6 +16,9 @@ public enum FallbackReason: Hashable, Sendable, Codable, CustomStringConvertible
     /// The parallel run started more than ``FallbackPolicy/maximumIncarnationsPerTransaction`` executions
     /// per transaction and stopped.
     case reexecutionCap(executions: Int)
+    /// The block touched more keys than a multi-version memory of `slots` slots holds, even after the
+    /// executor retried it with larger ones.
+    case keyTableFull(slots: Int)
 
     /// The reason without its figures, for counting blocks by reason.
     public var category: String {
@@ -27,6 +30,7 @@ public enum FallbackReason: Hashable, Sendable, Codable, CustomStringConvertible
         case .probingSequential: "re-measuring the sequential path"
         case .parallelSlower: "parallel was slower on blocks like this"
         case .reexecutionCap: "re-execution cap reached"
+        case .keyTableFull: "too many keys for the multi-version memory"
         }
     }
 
@@ -37,6 +41,7 @@ public enum FallbackReason: Hashable, Sendable, Codable, CustomStringConvertible
         case .parallelSlower(let parallel, let sequential):
             "parallel was slower on blocks like this (\(parallel) ns against \(sequential) ns per transaction)"
         case .reexecutionCap(let executions): "re-execution cap reached (\(executions) executions)"
+        case .keyTableFull(let slots): "too many keys for the multi-version memory (\(slots) slots)"
         default: category
         }
     }

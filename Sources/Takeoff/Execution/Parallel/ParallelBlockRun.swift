@@ -34,21 +34,35 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         case fallback(FallbackReason)
     }
 
-    /// The latest incarnation's results for one transaction.
+    /// A key an incarnation wrote.
+    struct WrittenKey: Sendable {
+        var slot: KeySlot
+        /// Credits are not part of the access set.
+        var isCredit: Bool
+    }
+
+    /// The latest incarnation's results for one transaction. Its arrays are refilled in place by each
+    /// incarnation, so they are allocated once per transaction, not once per incarnation.
     final class TransactionSlot: Sendable {
         struct Contents: Sendable {
             var reads: [ReadRecord] = []
-            var written: [KeyVersions] = []
+            var written: [WrittenKey] = []
             var receipt: Receipt?
-            /// What was written to each of `written`: credits are not part of the access set.
-            var writes: [BufferedWrite] = []
         }
         let contents = Mutex(Contents())
     }
 
+    /// A worker's scratch arrays, reused for every task it runs.
+    struct WorkerBuffers {
+        var transaction: TransactionState
+        var written: [WrittenKey] = []
+        var stale: [KeySlot] = []
+        var reads: [ReadRecord] = []
+    }
+
     init(
         transactions: [Transaction], signatures: [Bool], context: BlockContext, processor: TransactionProcessor<Logic>,
-        state: any StateReader, maximumIncarnationsPerTransaction: Int
+        state: any StateReader, maximumIncarnationsPerTransaction: Int, expectedKeys: Int
     ) {
         self.transactions = transactions
         self.signatures = signatures
@@ -56,8 +70,7 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         self.processor = processor
         self.state = state
         scheduler = Scheduler(count: transactions.count)
-        // A transaction touches a handful of keys: sender, recipient, fee collector, a few more.
-        memory = MultiVersionMemory(expectedKeys: transactions.count * 4)
+        memory = MultiVersionMemory(expectedKeys: expectedKeys)
         versionedState = VersionedState(memory: memory, base: state)
         slots = (0..<transactions.count).map { _ in TransactionSlot() }
         finalization = Finalization(count: transactions.count)
@@ -73,14 +86,17 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     /// The loop every worker thread runs until the block is done or halted.
     func work() {
         var task: SchedulerTask?
-        // One buffer per worker, cleared for each incarnation: its arrays are allocated once.
-        var buffer = TransactionState(source: .parallel(versionedState, index: 0))
-        while !scheduler.isDone {
-            if task == nil { task = scheduler.nextTask() }
-            switch task {
-            case .execute(let version): task = execute(version, buffer: &buffer)
-            case .validate(let version): task = validate(version)
-            case nil: sched_yield()  // nothing to hand out right now: let the workers holding tasks run
+        // One set of buffers per worker, cleared for each incarnation: its arrays are allocated once.
+        var buffers = WorkerBuffers(transaction: TransactionState(source: .parallel(versionedState, index: 0)))
+        // Transactions are borrowed from the block's storage: copying one costs a reference count per field.
+        transactions.withUnsafeBufferPointer { transactions in
+            while !scheduler.isDone {
+                if task == nil { task = scheduler.nextTask() }
+                switch task {
+                case .execute(let version): task = execute(version, of: transactions, buffers: &buffers)
+                case .validate(let version): task = validate(version, buffers: &buffers)
+                case nil: sched_yield()  // nothing to hand out right now: let the workers holding tasks run
+                }
             }
         }
         if stopReason == nil { finalize() }
@@ -91,18 +107,20 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         scheduler.halt()
     }
 
-    private func execute(_ version: Version, buffer: inout TransactionState) -> SchedulerTask? {
+    private func execute(
+        _ version: Version, of transactions: UnsafeBufferPointer<Transaction>, buffers: inout WorkerBuffers
+    ) -> SchedulerTask? {
         let index = version.index
         while true {
             if incarnations.add(1, ordering: .relaxed).newValue > incarnationCap {
                 halt(.fallback(.reexecutionCap(executions: incarnationCap)))
                 return nil
             }
-            buffer.reset(source: .parallel(versionedState, index: index))
+            buffers.transaction.reset(source: .parallel(versionedState, index: index))
             let receipt: Receipt
             do {
                 receipt = try processor.process(
-                    transactions[index], signatureIsValid: signatures[index], in: context, state: &buffer)
+                    transactions[index], signatureIsValid: signatures[index], in: context, state: &buffers.transaction)
             } catch {
                 switch error {
                 case .dependency(let blocking):
@@ -111,59 +129,71 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
                         return nil
                     }
                     continue  // the blocking transaction finished meanwhile: run again now
+                case .storageFailure(let full as KeyTableFull):
+                    halt(.fallback(.keyTableFull(slots: full.slots)))
+                    return nil
                 case .storageFailure(let underlying):
                     halt(.failure(.storageFailure(transactionIndex: index, underlying: underlying)))
                     return nil
                 }
             }
-            let wroteNewKey = record(index, receipt: receipt, reads: buffer.reads, keys: buffer.keys, writes: buffer.writes)
+            guard let wroteNewKey = record(index, receipt: receipt, buffers: &buffers) else {
+                halt(.fallback(.keyTableFull(slots: memory.slotCount)))
+                return nil
+            }
             return scheduler.finishExecution(version, wroteNewKey: wroteNewKey)
         }
     }
 
     /// Publishes an incarnation's writes to the multi-version memory and removes the previous incarnation's
-    /// writes to keys this one did not write. Returns whether it wrote a key the previous one did not.
-    private func record(
-        _ index: Int, receipt: Receipt, reads: [ReadRecord], keys: [StateKey], writes: [BufferedWrite]
-    ) -> Bool {
-        var written: [KeyVersions] = []
-        written.reserveCapacity(keys.count)
-        for (key, write) in zip(keys, writes) {
-            // Most written keys were read first: reuse that lookup instead of going through the shards again.
-            let versions = reads.first(where: { $0.versions.key == key })?.versions ?? memory.versions(of: key)
+    /// writes to keys this one did not write. Returns whether it wrote a key the previous one did not, or nil
+    /// when the memory had no room for a written key.
+    private func record(_ index: Int, receipt: Receipt, buffers: inout WorkerBuffers) -> Bool? {
+        buffers.written.removeAll(keepingCapacity: true)
+        for (key, write) in zip(buffers.transaction.keys, buffers.transaction.writes) {
+            guard let slot = memory.slot(of: key) else { return nil }
             switch write {
-            case .value(let value): versions.write(.value(value), by: index)
-            case .credit(let amount): versions.write(.credit(amount), by: index)
+            case .value(let value): memory.write(.value(value), to: slot, by: index)
+            case .credit(let amount): memory.write(.credit(amount), to: slot, by: index)
             }
-            written.append(versions)
+            buffers.written.append(WrittenKey(slot: slot, isCredit: { if case .credit = write { true } else { false } }()))
         }
-        let previous = slots[index].contents.withLock { contents in
-            defer {
-                contents.reads = reads
-                contents.written = written
-                contents.writes = writes
-                contents.receipt = receipt
+        buffers.stale.removeAll(keepingCapacity: true)
+        let wroteNewKey = slots[index].contents.withLock { contents in
+            for old in contents.written where !buffers.written.contains(where: { $0.slot == old.slot }) {
+                buffers.stale.append(old.slot)
             }
-            return contents.written
+            let wroteNewKey = buffers.written.contains { new in !contents.written.contains { $0.slot == new.slot } }
+            contents.reads.removeAll(keepingCapacity: true)
+            contents.reads.append(contentsOf: buffers.transaction.reads)
+            contents.written.removeAll(keepingCapacity: true)
+            contents.written.append(contentsOf: buffers.written)
+            contents.receipt = receipt
+            return wroteNewKey
         }
-        var wroteNewKey = false
-        for versions in written where !previous.contains(where: { $0 === versions }) { wroteNewKey = true }
-        for versions in previous where !written.contains(where: { $0 === versions }) { versions.remove(by: index) }
+        for slot in buffers.stale { memory.remove(slot, by: index) }
         return wroteNewKey
     }
 
-    private func validate(_ version: Version) -> SchedulerTask? {
+    private func validate(_ version: Version, buffers: inout WorkerBuffers) -> SchedulerTask? {
         validations.add(1, ordering: .relaxed)
         let index = version.index
-        let reads = slots[index].contents.withLock { $0.reads }
-        let valid = reads.allSatisfy { read in
-            if case .value(let current) = read.versions.read(before: index) { return current == read.value }
+        slots[index].contents.withLock { contents in
+            buffers.reads.removeAll(keepingCapacity: true)
+            buffers.reads.append(contentsOf: contents.reads)
+        }
+        let valid = buffers.reads.allSatisfy { read in
+            if case .value(let current) = memory.read(read.slot, before: index) { return current == read.value }
             return false
         }
         let aborted = !valid && scheduler.tryValidationAbort(version)
         if aborted {
             aborts.add(1, ordering: .relaxed)
-            for versions in slots[index].contents.withLock({ $0.written }) { versions.markEstimate(by: index) }
+            slots[index].contents.withLock { contents in
+                buffers.written.removeAll(keepingCapacity: true)
+                buffers.written.append(contentsOf: contents.written)
+            }
+            for written in buffers.written { memory.markEstimate(written.slot, by: index) }
         }
         return scheduler.finishValidation(version, aborted: aborted)
     }
@@ -206,13 +236,14 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     /// Claims chunks of keys, then of transactions, until none is left: run by every worker once the
     /// scheduler is done.
     private func finalize() {
-        let keyChunks = (memory.slotCount + Self.keyChunk - 1) / Self.keyChunk
+        let keyCount = memory.keyCount
+        let keyChunks = (keyCount + Self.keyChunk - 1) / Self.keyChunk
         let transactionChunks = (transactions.count + Self.transactionChunk - 1) / Self.transactionChunk
         while true {
             let chunk = finalization.cursor.add(1, ordering: .relaxed).oldValue
             if chunk < keyChunks {
                 let start = chunk * Self.keyChunk
-                finalizeKeys(start..<min(start + Self.keyChunk, memory.slotCount), includeOverflow: chunk == 0)
+                finalizeKeys(start..<min(start + Self.keyChunk, keyCount))
             } else if chunk < keyChunks + transactionChunks {
                 let start = (chunk - keyChunks) * Self.transactionChunk
                 finalizeTransactions(start..<min(start + Self.transactionChunk, transactions.count))
@@ -222,25 +253,25 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         }
     }
 
-    private func finalizeKeys(_ slotRange: Range<Int>, includeOverflow: Bool) {
+    private func finalizeKeys(_ slotRange: Range<Int>) {
         var changes: [StateChange] = []
-        func add(_ versions: KeyVersions) throws(ExecutionError) {
-            guard var settled = versions.settled(count: transactions.count) else { return }
+        func add(_ slot: KeySlot) throws(ExecutionError) {
+            guard var settled = memory.settled(slot, count: transactions.count) else { return }
             if case .none = settled.base {
-                // Only blind writes and credits touched this key: its value before the block was never needed.
-                do { _ = try versionedState.read(versions, before: transactions.count) } catch {
+                // Only blind writes and credits touched this key: its value before the block was never needed
+                // until now, to tell whether the block changed it.
+                do { _ = try versionedState.loadBase(of: slot, thenReadBefore: transactions.count) } catch {
                     guard case .storageFailure(let underlying) = error else { preconditionFailure("a finished block has no estimates") }
                     throw .storageFailure(transactionIndex: transactions.count, underlying: underlying)
                 }
-                settled = versions.settled(count: transactions.count)!
+                settled = memory.settled(slot, count: transactions.count)!
             }
             guard case .value(let final) = settled.final, case .some(let original) = settled.base
             else { preconditionFailure("a finished block has no estimates, and every written key's base is loaded") }
-            if original != final { changes.append(StateChange(key: versions.key, oldValue: original, newValue: final)) }
+            if original != final { changes.append(StateChange(key: memory.key(at: slot), oldValue: original, newValue: final)) }
         }
         do {
-            for slot in slotRange { if let versions = memory.versions(atSlot: slot) { try add(versions) } }
-            if includeOverflow { for versions in memory.overflowVersions { try add(versions) } }
+            for slot in slotRange { try add(KeySlot(slot)) }
         } catch {
             finalization.failure.withLock { if $0 == nil { $0 = error } }
         }
@@ -253,12 +284,10 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
                 finalization.receipts[index] = contents.receipt!
                 var writes: [StateKey] = []
                 writes.reserveCapacity(contents.written.count)
-                for (versions, write) in zip(contents.written, contents.writes) {
-                    if case .value = write { writes.append(versions.key) }
-                }
+                for written in contents.written where !written.isCredit { writes.append(memory.key(at: written.slot)) }
                 var reads: [StateKey] = []
                 reads.reserveCapacity(contents.reads.count)
-                for read in contents.reads { reads.append(read.versions.key) }
+                for read in contents.reads { reads.append(memory.key(at: read.slot)) }
                 finalization.accessSets[index] = AccessSet(reads: reads, writes: writes)
             }
         }

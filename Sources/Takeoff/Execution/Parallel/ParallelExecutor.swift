@@ -198,25 +198,33 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
         _ transactions: [Transaction], signatures: [Bool], context: BlockContext, state: any StateReader,
         metrics: inout ExecutionMetrics
     ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet])? {
-        let run = ParallelBlockRun(
-            transactions: transactions, signatures: signatures, context: context, processor: processor, state: state,
-            maximumIncarnationsPerTransaction: policy.maximumIncarnationsPerTransaction)
-        WorkerThreads.run(count: threads) { run.work() }
-        metrics.path = .parallel
-        metrics.incarnations = run.incarnations.load(ordering: .relaxed)
-        metrics.aborts = run.aborts.load(ordering: .relaxed)
-        metrics.validations = run.validations.load(ordering: .relaxed)
-        metrics.dependencyWaits = run.dependencyWaits.load(ordering: .relaxed)
-        switch run.stopReason {
-        case .failure(let error)?:
-            throw error
-        case .fallback(let reason)?:
-            metrics.fallbackReason = reason
-            return nil
-        case nil:
-            let results = try run.results()
-            run.retireInBackground()
-            return results
+        // A transaction touches a handful of keys: sender, recipient, fee collector, a few more. A block that
+        // touches many more runs again with a larger memory (twice at most) before falling back.
+        var expectedKeys = transactions.count * 4
+        for attempt in 1...3 {
+            let run = ParallelBlockRun(
+                transactions: transactions, signatures: signatures, context: context, processor: processor, state: state,
+                maximumIncarnationsPerTransaction: policy.maximumIncarnationsPerTransaction, expectedKeys: expectedKeys)
+            WorkerThreads.run(count: threads) { run.work() }
+            metrics.path = .parallel
+            metrics.incarnations += run.incarnations.load(ordering: .relaxed)
+            metrics.aborts += run.aborts.load(ordering: .relaxed)
+            metrics.validations += run.validations.load(ordering: .relaxed)
+            metrics.dependencyWaits += run.dependencyWaits.load(ordering: .relaxed)
+            switch run.stopReason {
+            case .failure(let error)?:
+                throw error
+            case .fallback(.keyTableFull)? where attempt < 3:
+                expectedKeys *= 8
+            case .fallback(let reason)?:
+                metrics.fallbackReason = reason
+                return nil
+            case nil:
+                let results = try run.results()
+                run.retireInBackground()
+                return results
+            }
         }
+        preconditionFailure("the last attempt returns")
     }
 }
