@@ -39,8 +39,9 @@ struct ReadRecord: Sendable {
 /// - an open-addressing index of 64-bit words, one per slot: 0 when empty, 1 while a worker claims it,
 ///   otherwise the key's number (plus 2) and 32 bits of its hash, so that a probe past another key rarely
 ///   needs to look at that key;
-/// - the keys' cells, numbered densely in the order keys were claimed: the key, its versions and its value
-///   before the block, each behind a 32-bit spin lock.
+/// - the keys, numbered densely in the order they were claimed, and beside them each key's cell: its
+///   versions and its value before the block, behind a 32-bit spin lock. Keys never change once published,
+///   so they are read without the lock, from an array of their own that the cells' writes do not touch.
 ///
 /// A key's number names it for the rest of the block: read records and write lists hold numbers, not
 /// references, so nothing on the hot path counts references, and finalization walks the cells in order. A
@@ -53,13 +54,13 @@ struct ReadRecord: Sendable {
 /// The index does not grow: once seven eighths of it are claimed, ``slot(of:)`` returns nil and the run
 /// stops, to be retried with a larger memory (see `ParallelExecutor`).
 final class MultiVersionMemory: @unchecked Sendable {
-    // @unchecked: a cell is initialized before the index word that names it is published (release) and read
-    // only after loading that word (acquire); its key never changes and the rest is touched under its lock.
+    // @unchecked: a key and its cell are initialized before the index word that names them is published
+    // (release) and used only after loading that word (acquire); a key never changes, a cell is touched only
+    // under its lock.
 
-    /// One key's contents: the key, and every version of it (the writes of the block's transactions, in
-    /// index order, over the value the key had before the block).
+    /// Every version of one key: the writes of the block's transactions, in index order, over the value the
+    /// key had before the block.
     struct Cell {
-        let key: StateKey
         /// The writes, by increasing writer index.
         var versions = VersionList()
         /// The value before the block, once loaded (`.some(nil)`: absent).
@@ -74,6 +75,8 @@ final class MultiVersionMemory: @unchecked Sendable {
     private let claimLimit: Int
     private let claimed = Atomic<Int>(0)
     private let index: UnsafeMutablePointer<Atomic<UInt64>>
+    /// The keys by number; room for one per index slot, like the cells.
+    private let keys: UnsafeMutablePointer<StateKey>
     /// The cells, each a lock word followed by a ``Cell``; room for one per index slot, so a claimed slot
     /// always has one (pages the block does not reach are never touched).
     private let cells: UnsafeMutableRawPointer
@@ -92,10 +95,13 @@ final class MultiVersionMemory: @unchecked Sendable {
         // Zeroed pages from the system: a zero word is `empty`, and untouched slots cost nothing.
         index = calloc(capacity, MemoryLayout<UInt64>.stride)!.bindMemory(to: Atomic<UInt64>.self, capacity: capacity)
         cells = UnsafeMutableRawPointer.allocate(byteCount: capacity * Self.cellStride, alignment: 64)
+        keys = .allocate(capacity: capacity)
     }
 
     deinit {
         for slot in 0..<keyCount { cell(KeySlot(slot)).deinitialize(count: 1) }
+        keys.deinitialize(count: keyCount)
+        keys.deallocate()
         cells.deallocate()
         free(UnsafeMutableRawPointer(index))
     }
@@ -129,7 +135,8 @@ final class MultiVersionMemory: @unchecked Sendable {
                 if exchanged {
                     let slot = KeySlot(claimed.add(1, ordering: .relaxed).oldValue)
                     lockWord(slot).initialize(to: Atomic(0))
-                    cell(slot).initialize(to: Cell(key: key))
+                    (keys + Int(slot)).initialize(to: key)
+                    cell(slot).initialize(to: Cell())
                     index[position].store(tag << 32 | UInt64(slot + 2), ordering: .releasing)
                     return slot
                 }
@@ -141,14 +148,14 @@ final class MultiVersionMemory: @unchecked Sendable {
             }
             if word >> 32 == tag {
                 let slot = KeySlot(truncatingIfNeeded: word & 0xFFFF_FFFF) - 2
-                if cell(slot).pointee.key == key { return slot }
+                if keys[Int(slot)] == key { return slot }
             }
             position = (position + 1) & mask
         }
     }
 
     /// The key at a claimed slot.
-    func key(at slot: KeySlot) -> StateKey { cell(slot).pointee.key }
+    func key(at slot: KeySlot) -> StateKey { keys[Int(slot)] }
 
     // MARK: - Versions
 
