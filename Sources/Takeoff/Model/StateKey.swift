@@ -182,11 +182,6 @@ public struct StateKey: Hashable, Comparable, Sendable, CustomStringConvertible 
             && lhs.w3 == rhs.w3 && lhs.w4 == rhs.w4 && lhs.kind == rhs.kind
     }
 
-    /// The first eight bytes of the encoding (the tag and seven bytes of fields) as one word: keys whose
-    /// prefixes differ order as their prefixes do, so a sort can go by radix on it and compare whole keys
-    /// only where prefixes tie.
-    var sortPrefix: UInt64 { UInt64(kind.rawValue) << 56 | w0 >> 8 }
-
     /// Bytewise order of the encodings: the tag, then the fields (equal-kind keys have equal lengths, so the
     /// zero padding never decides).
     @inlinable

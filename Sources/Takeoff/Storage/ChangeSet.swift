@@ -31,24 +31,10 @@ public struct ChangeSet: Hashable, Sendable {
 
     /// A change set from distinct keys whose old and new values differ, in any order: only the sort is left.
     ///
-    /// The changes are sorted by radix on the first eight bytes of their keys' encodings (as
-    /// (prefix, position) pairs: plain words), keys that share those bytes by comparison, and the changes,
-    /// which carry values that may hold references, are then gathered once in order.
+    /// The keys are sorted by radix (``StateKeySort``) as (bytes, position) pairs of plain words, and the
+    /// changes, which carry values that may hold references, are then gathered once in order.
     init(unsortedDistinct changes: [StateChange]) {
-        var order = [RadixItem]()
-        order.reserveCapacity(changes.count)
-        for (position, change) in changes.enumerated() {
-            order.append(RadixItem(key: change.key.sortPrefix, position: Int32(truncatingIfNeeded: position)))
-        }
-        RadixSort.sort(&order)
-        var start = 0
-        while start < order.count {
-            var end = start + 1
-            while end < order.count, order[end].key == order[start].key { end += 1 }
-            if end - start > 1 { order[start..<end].sort { changes[Int($0.position)].key < changes[Int($1.position)].key } }
-            start = end
-        }
-        self.changes = order.map { changes[Int($0.position)] }
+        self.changes = StateKeySort.order(of: changes.map(\.key)).map { changes[Int($0)] }
     }
 
     /// An empty change set.
