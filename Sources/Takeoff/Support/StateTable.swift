@@ -12,19 +12,24 @@ import CMemoryHints
 /// A value type with copy-on-write, like the standard collections.
 public struct StateTable<Value> {
     final class Storage {
+        /// A key and its value side by side: a lookup that finds its key has the value in the same lines.
+        struct Entry {
+            let key: StateKey
+            var value: Value
+        }
+
         /// 0 for an empty slot; otherwise 0x80 | the hash's top 7 bits.
         let control: UnsafeMutablePointer<UInt8>
-        let keys: UnsafeMutablePointer<StateKey>
-        let values: UnsafeMutablePointer<Value>
+        let entries: UnsafeMutablePointer<Entry>
         let mask: Int
         var count = 0
 
         init(capacity: Int) {
             mask = capacity - 1
-            control = .allocate(capacity: capacity)
+            // Large tables are probed at random: huge pages where the system offers them (see CMemoryHints).
+            control = takeoff_allocate_table(capacity)!.bindMemory(to: UInt8.self, capacity: capacity)
             control.initialize(repeating: 0, count: capacity)
-            keys = .allocate(capacity: capacity)
-            values = .allocate(capacity: capacity)
+            entries = takeoff_allocate_table(capacity * MemoryLayout<Entry>.stride)!.bindMemory(to: Entry.self, capacity: capacity)
         }
 
         var capacity: Int { mask + 1 }
@@ -32,22 +37,15 @@ public struct StateTable<Value> {
         func copy() -> Storage {
             let copy = Storage(capacity: capacity)
             copy.control.update(from: control, count: capacity)
-            for slot in 0..<capacity where control[slot] != 0 {
-                (copy.keys + slot).initialize(to: keys[slot])
-                (copy.values + slot).initialize(to: values[slot])
-            }
+            for slot in 0..<capacity where control[slot] != 0 { (copy.entries + slot).initialize(to: entries[slot]) }
             copy.count = count
             return copy
         }
 
         deinit {
-            for slot in 0..<capacity where control[slot] != 0 {
-                (keys + slot).deinitialize(count: 1)
-                (values + slot).deinitialize(count: 1)
-            }
-            control.deallocate()
-            keys.deallocate()
-            values.deallocate()
+            for slot in 0..<capacity where control[slot] != 0 { (entries + slot).deinitialize(count: 1) }
+            takeoff_free_table(control)
+            takeoff_free_table(entries)
         }
     }
 
@@ -82,7 +80,7 @@ public struct StateTable<Value> {
         while true {
             let control = storage.control[slot]
             if control == 0 { return nil }
-            if control == tag && storage.keys[slot] == key { return slot }
+            if control == tag && storage.entries[slot].key == key { return slot }
             slot = (slot + 1) & storage.mask
         }
     }
@@ -93,27 +91,26 @@ public struct StateTable<Value> {
         let storage = storage
         let slot = Int(truncatingIfNeeded: key.precomputedHash) & storage.mask
         takeoff_prefetch(storage.control + slot)
-        takeoff_prefetch(storage.keys + slot)
-        takeoff_prefetch(storage.values + slot)
+        takeoff_prefetch(storage.entries + slot)
     }
 
     /// The value under `key`, or nil.
     public subscript(key: StateKey) -> Value? {
-        get { slot(of: key).map { storage.values[$0] } }
+        get { slot(of: key).map { storage.entries[$0].value } }
         set {
             if let newValue { updateValue(newValue, forKey: key) } else { removeValue(forKey: key) }
         }
     }
 
     /// The key in `slot` (a slot returned by this table and not removed since).
-    public func key(at slot: Int) -> StateKey { storage.keys[slot] }
+    public func key(at slot: Int) -> StateKey { storage.entries[slot].key }
 
     /// The value in `slot` (a slot returned by this table and not removed since).
     public subscript(slot slot: Int) -> Value {
-        get { storage.values[slot] }
+        get { storage.entries[slot].value }
         set {
             makeUnique()
-            storage.values[slot] = newValue
+            storage.entries[slot].value = newValue
         }
     }
 
@@ -130,7 +127,7 @@ public struct StateTable<Value> {
     public mutating func updateValue(_ value: Value, forKey key: StateKey) -> Int {
         if let slot = slot(of: key) {
             makeUnique()
-            storage.values[slot] = value
+            storage.entries[slot].value = value
             return slot
         }
         return insertNew(key, value)
@@ -145,8 +142,7 @@ public struct StateTable<Value> {
         var slot = Int(truncatingIfNeeded: key.precomputedHash) & storage.mask
         while storage.control[slot] != 0 { slot = (slot + 1) & storage.mask }
         storage.control[slot] = Self.controlByte(key.precomputedHash)
-        (storage.keys + slot).initialize(to: key)
-        (storage.values + slot).initialize(to: value)
+        (storage.entries + slot).initialize(to: Storage.Entry(key: key, value: value))
         storage.count += 1
         return slot
     }
@@ -157,17 +153,15 @@ public struct StateTable<Value> {
         guard let found = slot(of: key) else { return nil }
         makeUnique()
         let storage = storage
-        (storage.keys + found).deinitialize(count: 1)
-        let removed = (storage.values + found).move()
+        let removed = (storage.entries + found).move().value
         var hole = found
         var slot = (found + 1) & storage.mask
         while storage.control[slot] != 0 {
-            let home = Int(truncatingIfNeeded: storage.keys[slot].precomputedHash) & storage.mask
+            let home = Int(truncatingIfNeeded: storage.entries[slot].key.precomputedHash) & storage.mask
             // The entry may fill the hole when its home is not strictly between the hole and its slot.
             if (slot - home) & storage.mask >= (slot - hole) & storage.mask {
                 storage.control[hole] = storage.control[slot]
-                (storage.keys + hole).moveInitialize(from: storage.keys + slot, count: 1)
-                (storage.values + hole).moveInitialize(from: storage.values + slot, count: 1)
+                (storage.entries + hole).moveInitialize(from: storage.entries + slot, count: 1)
                 hole = slot
             }
             slot = (slot + 1) & storage.mask
@@ -187,7 +181,7 @@ public struct StateTable<Value> {
     public func forEach(_ body: (StateKey, Value) throws -> Void) rethrows {
         let storage = storage
         for slot in 0...storage.mask where storage.control[slot] != 0 {
-            try body(storage.keys[slot], storage.values[slot])
+            try body(storage.entries[slot].key, storage.entries[slot].value)
         }
     }
 
@@ -201,11 +195,10 @@ public struct StateTable<Value> {
         let old = storage
         let new = Storage(capacity: capacity)
         for slot in 0...old.mask where old.control[slot] != 0 {
-            var target = Int(truncatingIfNeeded: old.keys[slot].precomputedHash) & new.mask
+            var target = Int(truncatingIfNeeded: old.entries[slot].key.precomputedHash) & new.mask
             while new.control[target] != 0 { target = (target + 1) & new.mask }
             new.control[target] = old.control[slot]
-            (new.keys + target).initialize(to: old.keys[slot])
-            (new.values + target).initialize(to: old.values[slot])
+            (new.entries + target).initialize(to: old.entries[slot])
         }
         new.count = old.count
         storage = new
@@ -224,7 +217,7 @@ extension StateTable: Sequence {
         public mutating func next() -> (key: StateKey, value: Value)? {
             while slot <= storage.mask {
                 defer { slot += 1 }
-                if storage.control[slot] != 0 { return (storage.keys[slot], storage.values[slot]) }
+                if storage.control[slot] != 0 { return (storage.entries[slot].key, storage.entries[slot].value) }
             }
             return nil
         }
