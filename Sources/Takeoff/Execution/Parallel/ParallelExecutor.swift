@@ -24,7 +24,7 @@ public struct FallbackPolicy: Hashable, Sendable {
 
     /// Creates a policy.
     public init(
-        minimumBlockSize: Int = 64, minimumEstimatedParallelism: Double = 1.6, maximumIncarnationsPerTransaction: Int = 4,
+        minimumBlockSize: Int = 16, minimumEstimatedParallelism: Double = 1.25, maximumIncarnationsPerTransaction: Int = 4,
         sequentialOnOneThread: Bool = true, adaptive: Bool = true, analysisSampleSize: Int = 2_048
     ) {
         self.minimumBlockSize = minimumBlockSize
