@@ -153,10 +153,13 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         for (key, write) in zip(buffers.transaction.keys, buffers.transaction.writes) {
             guard let slot = memory.slot(of: key) else { return nil }
             switch write {
-            case .value(let value): memory.write(.value(value), to: slot, by: index)
-            case .credit(let amount): memory.write(.credit(amount), to: slot, by: index)
+            case .value(let value):
+                memory.write(.value(value), to: slot, by: index)
+                buffers.written.append(WrittenKey(slot: slot, isCredit: false))
+            case .credit(let amount):
+                memory.write(.credit(amount), to: slot, by: index)
+                buffers.written.append(WrittenKey(slot: slot, isCredit: true))
             }
-            buffers.written.append(WrittenKey(slot: slot, isCredit: { if case .credit = write { true } else { false } }()))
         }
         buffers.stale.removeAll(keepingCapacity: true)
         let wroteNewKey = slots[index].contents.withLock { contents in
