@@ -99,7 +99,7 @@ struct BenchCommand: ParsableCommand {
 struct BenchWorkload {
     let genesis: InMemoryState
     let genesisCommitment: StateCommitment
-    let blocks: [(BlockContext, [Transaction])]
+    let blocks: [(BlockContext, [BuiltinTransaction])]
     let options: ExecutionOptions
 
     var transactionCount: Int { blocks.reduce(0) { $0 + $1.1.count } }
@@ -136,7 +136,7 @@ struct BenchWorkload {
     }
 
     /// Runs every block from genesis; times only the executor.
-    func run(_ executor: some BlockExecutor) throws -> Run {
+    func run(_ executor: some BlockExecutor<BuiltinTransaction>) throws -> Run {
         var state = genesis
         var head = StoreHead(block: 0, blockHash: .zero, commitment: genesisCommitment)
         var run = Run()

@@ -78,7 +78,7 @@ struct RunCommand: ParsableCommand {
         if let archive { try checkArchivePath(archive, mayCreate: true) }
         let store = try openStore(at: db, access: .create)
         let options = ExecutionOptions(verifySignatures: !unsigned, workRoundsPerTransaction: workPerTx)
-        let blockExecutor: any BlockExecutor =
+        let blockExecutor: any BlockExecutor<BuiltinTransaction> =
             switch executor {
             case .parallel: ParallelExecutor(logic: BuiltinTransactionLogic(), options: options, threads: threads)
             case .sequential: SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
@@ -91,11 +91,11 @@ struct RunCommand: ParsableCommand {
             if let blockArchive, blockArchive.head != nil {
                 // A new store beside an archive that has blocks (a run killed right after archiving genesis, or
                 // a store deleted): rebuild it from the archive, if the archive starts from this genesis.
-                guard blockArchive.firstBlock == 0, try blockArchive.read(0).header == genesis.header else {
+                guard blockArchive.firstBlock == 0, try blockArchive.read(0, as: BuiltinTransaction.self).header == genesis.header else {
                     throw CommandError(description: "the archive in \(archive!) does not start from this workload's genesis state")
                 }
             } else {
-                try blockArchive?.append(ArchivedBlock(genesis))
+                try blockArchive?.append(ArchivedBlock<BuiltinTransaction>(genesis))
                 try store.initialize(genesis)
             }
         }

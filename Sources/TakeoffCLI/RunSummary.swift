@@ -25,7 +25,7 @@ struct RunSummary: Encodable {
     var tps = 0.0
 
     /// Adds a block whose execution and commit time is already in ``seconds``.
-    mutating func record(_ executed: ExecutedBlock, head: StoreHead) {
+    mutating func record(_ executed: ExecutedBlock<BuiltinTransaction>, head: StoreHead) {
         blocks += 1
         transactions += executed.receipts.count
         let successes = executed.receipts.lazy.filter(\.status.isSuccess).count

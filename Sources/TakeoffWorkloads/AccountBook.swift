@@ -59,7 +59,7 @@ public final class AccountBook: @unchecked Sendable {
     }
 
     /// `transaction` signed by account `index` (unchanged for an unsigned book).
-    public func sign(_ transaction: Transaction, by index: Int) -> Transaction {
+    public func sign(_ transaction: BuiltinTransaction, by index: Int) -> BuiltinTransaction {
         guard signed else { return transaction }
         _ = address(index)
         lock.lock()

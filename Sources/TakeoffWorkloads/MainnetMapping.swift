@@ -2,11 +2,11 @@ import Takeoff
 
 /// The mainnet trace mapped onto built-in transactions and generated accounts.
 ///
-/// - `eth-transfer` → ``TransactionPayload/transfer(to:amount:)``;
-/// - `erc20-transfer` → ``TransactionPayload/tokenTransfer(token:to:amount:)``;
-/// - `contract-call` → ``TransactionPayload/compute(contract:value:rounds:)`` on the called contract, with one
+/// - `eth-transfer` → ``BuiltinPayload/transfer(to:amount:)``;
+/// - `erc20-transfer` → ``BuiltinPayload/tokenTransfer(token:to:amount:)``;
+/// - `contract-call` → ``BuiltinPayload/compute(contract:value:rounds:)`` on the called contract, with one
 ///   SHA-256 round per 1,000 gas above 21,000 (gas used where the trace knows it, else the gas limit);
-/// - `create` → ``TransactionPayload/createAccount(address:value:)``.
+/// - `create` → ``BuiltinPayload/createAccount(address:value:)``.
 ///
 /// Unsigned, accounts keep their mainnet addresses. Signed, every mainnet address is replaced by the
 /// address of a key derived from its order of first appearance: a one-to-one renaming that keeps the
@@ -14,7 +14,7 @@ import Takeoff
 struct MainnetMapping {
     struct Entry {
         var sender: Int
-        var payload: TransactionPayload
+        var payload: BuiltinPayload
         var gasLimit: UInt64
     }
 
@@ -52,7 +52,7 @@ struct MainnetMapping {
             rows.map { row in
                 let sender = ordinals[row.sender]!
                 senderSet.insert(sender)
-                let payload: TransactionPayload
+                let payload: BuiltinPayload
                 var intrinsicGas = BuiltinTransactionLogic.Gas.transfer
                 switch row.kind {
                 case .ethTransfer:

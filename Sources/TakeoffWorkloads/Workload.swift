@@ -149,7 +149,7 @@ public final class WorkloadGenerator {
 
     /// The next block's transactions: `size` of them (`mainnet`: the next trace block, whatever its size).
     /// Blocks are numbered from 1 by the calls, as ``block(number:size:)`` numbers them.
-    public func nextBlock(size: Int) -> [Transaction] {
+    public func nextBlock(size: Int) -> [BuiltinTransaction] {
         blockNumber += 1
         return block(number: blockNumber, size: size)
     }
@@ -159,10 +159,10 @@ public final class WorkloadGenerator {
     /// What is drawn depends on the seed and the block number alone, and nonces continue from
     /// ``startingNonce`` and the blocks generated before, so a run split in two (or interrupted and
     /// continued over the same store) generates the same blocks as one run.
-    public func block(number: UInt64, size: Int) -> [Transaction] {
+    public func block(number: UInt64, size: Int) -> [BuiltinTransaction] {
         blockNumber = number
         random = SeededGenerator(seed: Self.blockSeed(configuration.seed, number))
-        var unsigned: [(Transaction, Int)] = []
+        var unsigned: [(BuiltinTransaction, Int)] = []
         if let mainnet {
             let block = mainnet.blocks[Int((number - 1) % UInt64(mainnet.blocks.count))]
             for row in block { unsigned.append(makeTransaction(sender: row.sender, payload: row.payload, gasLimit: row.gasLimit)) }
@@ -184,7 +184,7 @@ public final class WorkloadGenerator {
         return Array(SHA256.hash(data: writer.bytes)).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
 
-    private func nextGenerated() -> (Transaction, Int) {
+    private func nextGenerated() -> (BuiltinTransaction, Int) {
         let count = configuration.accounts
         switch configuration.kind {
         case .uniform:
@@ -209,7 +209,7 @@ public final class WorkloadGenerator {
         }
     }
 
-    private func nextMixed() -> (Transaction, Int) {
+    private func nextMixed() -> (BuiltinTransaction, Int) {
         let count = configuration.accounts
         let from = 1 + random.index(below: count - 1)  // account 0 mints; it sends nothing else
         let roll = random.index(below: 100)
@@ -252,25 +252,25 @@ public final class WorkloadGenerator {
 
     private func amount() -> UInt128 { UInt128(1 + random.index(below: 1_000_000)) }
 
-    private func transfer(from: Int, to: Int) -> (Transaction, Int) {
+    private func transfer(from: Int, to: Int) -> (BuiltinTransaction, Int) {
         makeTransaction(sender: from, payload: .transfer(to: book.address(to), amount: amount()), gasLimit: 21_000)
     }
 
-    private func makeTransaction(sender: Int, payload: TransactionPayload, gasLimit: UInt64) -> (Transaction, Int) {
+    private func makeTransaction(sender: Int, payload: BuiltinPayload, gasLimit: UInt64) -> (BuiltinTransaction, Int) {
         // Mainnet senders are trace ordinals; their addresses come from the mapping (the book's, when signed).
         let address = mainnet?.mappedAddresses[sender] ?? book.address(sender)
         let nonce = nonces[sender] ?? startingNonce(address)
         nonces[sender] = nonce + 1
         let fee = UInt128(21_000 + random.index(below: 1_000))
-        return (Transaction(sender: address, nonce: nonce, fee: fee, gasLimit: gasLimit, payload: payload), sender)
+        return (BuiltinTransaction(sender: address, nonce: nonce, fee: fee, gasLimit: gasLimit, payload: payload), sender)
     }
 
     /// Signs on every core: signing costs far more than generating.
-    private func sign(_ unsigned: [(Transaction, Int)]) -> [Transaction] {
+    private func sign(_ unsigned: [(BuiltinTransaction, Int)]) -> [BuiltinTransaction] {
         guard book.signed else { return unsigned.map(\.0) }
         let chunk = 256
         let chunks = (unsigned.count + chunk - 1) / chunk
-        let results = ConcurrentResults<[Transaction]>(count: chunks, initial: [])
+        let results = ConcurrentResults<[BuiltinTransaction]>(count: chunks, initial: [])
         let book = self.book
         DispatchQueue.concurrentPerform(iterations: chunks) { part in
             results[part] = unsigned[part * chunk..<min(unsigned.count, (part + 1) * chunk)].map { book.sign($0.0, by: $0.1) }

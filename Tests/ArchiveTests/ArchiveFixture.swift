@@ -21,7 +21,7 @@ final class ArchiveFixture {
         let store = try StateStore(directory: storePath, syncOnCommit: false)
         let archive = try BlockArchive(directory: archivePath, writable: true, segmentSizeLimit: segmentSizeLimit)
         let genesis = Genesis(entries: generator.genesis())
-        try archive.append(ArchivedBlock(genesis))
+        try archive.append(ArchivedBlock<BuiltinTransaction>(genesis))
         try store.initialize(genesis)
         headers.append(genesis.header)
         let executor = ParallelExecutor(logic: BuiltinTransactionLogic(), options: ExecutionOptions(verifySignatures: false), threads: 2)

@@ -59,8 +59,8 @@ import Takeoff
         try Self.write(index, to: indexPath)
         let reader = try fixture.openArchive()
         #expect(reader.recoveryNote?.contains("index of segment-00000001.tko entry 4 (block 4) goes back") == true)
-        #expect(try reader.read(3).header == fixture.headers[3])
-        #expect(try reader.read(4).header == fixture.headers[4])
+        #expect(try reader.read(3, as: BuiltinTransaction.self).header == fixture.headers[3])
+        #expect(try reader.read(4, as: BuiltinTransaction.self).header == fixture.headers[4])
         // A reader changes nothing on disk; a writer rewrites the index.
         #expect(try Self.read(indexPath) == index)
         _ = try BlockArchive(directory: fixture.archivePath, writable: true)
@@ -86,11 +86,11 @@ import Takeoff
         let fixture = try ArchiveFixture(blocks: 4)
         // Re-archive block 4 with a forged commitment, as a buggy or hostile writer would.
         let archive = try fixture.openArchive()
-        var forged = try archive.read(4)
+        var forged = try archive.read(4, as: BuiltinTransaction.self)
         forged.header.stateCommitment = Hash32(w0: 1, w1: 2, w2: 3, w3: 4)
         let copy = fixture.root + "/forged"
         let rewritten = try BlockArchive(directory: copy, writable: true)
-        for number in UInt64(0)...3 { try rewritten.append(try archive.read(number)) }
+        for number in UInt64(0)...3 { try rewritten.append(try archive.read(number, as: BuiltinTransaction.self)) }
         try rewritten.append(forged)
         let path = try fixture.freshStorePath("forged-db")
         let store = try StateStore(directory: path)
@@ -108,8 +108,8 @@ import Takeoff
         let archive = try fixture.openArchive()
         let copy = fixture.root + "/unchained"
         let rewritten = try BlockArchive(directory: copy, writable: true)
-        for number in UInt64(0)...1 { try rewritten.append(try archive.read(number)) }
-        var block = try archive.read(2)
+        for number in UInt64(0)...1 { try rewritten.append(try archive.read(number, as: BuiltinTransaction.self)) }
+        var block = try archive.read(2, as: BuiltinTransaction.self)
         block.header.parentHash = .zero
         try rewritten.append(block)
         let store = try StateStore(directory: try fixture.freshStorePath("unchained-db"))
@@ -145,7 +145,7 @@ import Takeoff
         // The archive still replays, and accepts the next block.
         let path = try fixture.freshStorePath("after-tear")
         #expect(try fixture.replay(into: path, mode: .apply).toBlock == 3)
-        #expect(throws: ArchiveError.self) { try writer.append(try writer.read(2)) }
+        #expect(throws: ArchiveError.self) { try writer.append(try writer.read(2, as: BuiltinTransaction.self)) }
     }
 
     @Test(arguments: [0, 10, 64, 5_000])
@@ -263,8 +263,8 @@ import Takeoff
         try writer.cut(after: 3)
         #expect(writer.head == 3)
         #expect(writer.mergedRanges() == [1...2])
-        #expect(throws: ArchiveError.self) { try writer.read(4) }
-        #expect(try writer.read(3).header == fixture.headers[3])
+        #expect(throws: ArchiveError.self) { try writer.read(4, as: BuiltinTransaction.self) }
+        #expect(try writer.read(3, as: BuiltinTransaction.self).header == fixture.headers[3])
         }
     }
 
@@ -288,11 +288,11 @@ import Takeoff
         let fixture = try ArchiveFixture(blocks: 2)
         let archive = try fixture.openArchive()
         for number in UInt64(0)...2 {
-            let block = try archive.read(number)
+            let block = try archive.read(number, as: BuiltinTransaction.self)
             #expect(try ArchivedBlock(encoded: block.encoded) == block)
             #expect(block.header == fixture.headers[Int(number)])
         }
-        let accessSets = try archive.read(1).accessSets
+        let accessSets = try archive.read(1, as: BuiltinTransaction.self).accessSets
         #expect(accessSets.count == 80, "\(accessSets.count)")
         let statistics = try archive.statistics()
         #expect(statistics.blocks == 3 && statistics.transactions == 160 && statistics.compressionRatio > 1)

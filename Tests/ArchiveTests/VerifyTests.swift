@@ -49,8 +49,8 @@ import Takeoff
         let archive = try fixture.openArchive()
         let copy = fixture.root + "/forged"
         let rewritten = try BlockArchive(directory: copy, writable: true)
-        for number in UInt64(0)...1 { try rewritten.append(try archive.read(number)) }
-        var forged = try archive.read(2)
+        for number in UInt64(0)...1 { try rewritten.append(try archive.read(number, as: BuiltinTransaction.self)) }
+        var forged = try archive.read(2, as: BuiltinTransaction.self)
         forged.header.stateCommitment = Hash32(w0: 9, w1: 9, w2: 9, w3: 9)
         try rewritten.append(forged)
         let offset = try #require(rewritten.location(of: 2)?.offset)

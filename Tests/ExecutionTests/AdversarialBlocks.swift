@@ -40,7 +40,7 @@ struct AdversarialBlocks {
     init(seed: UInt64) { random = SeededGenerator(seed: seed) }
 
     /// A block of `size` transactions.
-    mutating func block(size: Int) -> [Transaction] { (0..<size).map { _ in next() } }
+    mutating func block(size: Int) -> [BuiltinTransaction] { (0..<size).map { _ in next() } }
 
     private mutating func pick() -> Address { Self.accounts[random.index(below: Self.accounts.count)] }
 
@@ -52,7 +52,7 @@ struct AdversarialBlocks {
         }
     }
 
-    private mutating func transaction(from sender: Address, _ payload: TransactionPayload, gas: UInt64 = 200_000) -> Transaction {
+    private mutating func transaction(from sender: Address, _ payload: BuiltinPayload, gas: UInt64 = 200_000) -> BuiltinTransaction {
         let unpayable = random.index(below: 15) == 0  // more than any sender ever holds
         let fee = UInt128(unpayable ? 2_000_000 : random.index(below: 50))
         var nonce = nonces[sender, default: 0]
@@ -61,10 +61,10 @@ struct AdversarialBlocks {
         } else if !unpayable {
             nonces[sender] = nonce + 1  // envelope failures leave the nonce as it was
         }
-        return Transaction(sender: sender, nonce: nonce, fee: fee, gasLimit: gas, payload: payload)
+        return BuiltinTransaction(sender: sender, nonce: nonce, fee: fee, gasLimit: gas, payload: payload)
     }
 
-    private mutating func next() -> Transaction {
+    private mutating func next() -> BuiltinTransaction {
         switch random.index(below: 16) {
         case 0:  // create an account that later transactions fund and spend from
             freshCount += 1

@@ -12,9 +12,9 @@ import Testing
     static let collector = ExecutionHarness.collector
 
     static func transaction(
-        from sender: Address = alice, nonce: UInt64 = 0, fee: UInt128 = 10, gas: UInt64 = 200_000, _ payload: TransactionPayload
-    ) -> Transaction {
-        Transaction(sender: sender, nonce: nonce, fee: fee, gasLimit: gas, payload: payload)
+        from sender: Address = alice, nonce: UInt64 = 0, fee: UInt128 = 10, gas: UInt64 = 200_000, _ payload: BuiltinPayload
+    ) -> BuiltinTransaction {
+        BuiltinTransaction(sender: sender, nonce: nonce, fee: fee, gasLimit: gas, payload: payload)
     }
 
     static func harness(aliceBalance: UInt128 = 1_000, bobBalance: UInt128 = 0) -> ExecutionHarness {
@@ -210,10 +210,5 @@ import Testing
         let broke = Address(space: 8, index: 2)
         #expect(try harness.receipt(Self.transaction(nonce: 2, .createAccount(address: broke, value: 10_000))).status == .insufficientBalance)
         #expect(harness.account(broke) == nil)
-    }
-
-    @Test func customPayloadsAreInvalidForTheBuiltinLogic() throws {
-        var harness = Self.harness()
-        #expect(try harness.receipt(Self.transaction(.custom(kind: 1, data: []))).status == .invalidPayload)
     }
 }

@@ -19,9 +19,9 @@ struct DifferentialHarness {
     /// issue naming `label` (the seed) on any difference. Returns the reference result.
     @discardableResult
     func check(
-        _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: InMemoryState, label: String,
+        _ transactions: [BuiltinTransaction], context: BlockContext, parent: StoreHead, state: InMemoryState, label: String,
         policy: FallbackPolicy = parallelOnly, threadCounts: [Int] = threadCounts
-    ) throws -> ExecutedBlock {
+    ) throws -> ExecutedBlock<BuiltinTransaction> {
         let reference = try SequentialExecutor(logic: logic, options: options)
             .execute(transactions, context: context, parent: parent, state: state)
         for threads in threadCounts {

@@ -13,12 +13,14 @@ struct ExecutionHarness {
     }
 
     /// Executes one block with the built-in logic and applies its changes.
-    mutating func run(_ transactions: [Transaction]) throws -> ExecutedBlock {
+    mutating func run(_ transactions: [BuiltinTransaction]) throws -> ExecutedBlock<BuiltinTransaction> {
         try run(transactions, logic: BuiltinTransactionLogic())
     }
 
     /// Executes one block with `logic` and applies its changes.
-    mutating func run(_ transactions: [Transaction], logic: some TransactionLogic) throws -> ExecutedBlock {
+    mutating func run<Logic: TransactionLogic>(
+        _ transactions: [Logic.Transaction], logic: Logic
+    ) throws -> ExecutedBlock<Logic.Transaction> {
         let executor = SequentialExecutor(logic: logic, options: options)
         let context = BlockContext(number: head.block + 1, timestamp: 0, feeCollector: Self.collector)
         let executed = try executor.execute(transactions, context: context, parent: head, state: state)
@@ -28,7 +30,7 @@ struct ExecutionHarness {
     }
 
     /// Runs one transaction and returns its receipt.
-    mutating func receipt(_ transaction: Transaction) throws -> Receipt { try run([transaction]).receipts[0] }
+    mutating func receipt(_ transaction: BuiltinTransaction) throws -> Receipt { try run([transaction]).receipts[0] }
 
     func account(_ address: Address) -> Account? {
         if case .account(let account)? = state.value(for: .account(address)) { return account }

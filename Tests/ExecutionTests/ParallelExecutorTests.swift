@@ -16,9 +16,9 @@ import TakeoffWorkloads
     static let context = BlockContext(number: 1, timestamp: 0, feeCollector: collector)
 
     /// Every transaction pays the same hot account: full contention on one key.
-    static func contendedBlock(size: Int) -> [Transaction] {
+    static func contendedBlock(size: Int) -> [BuiltinTransaction] {
         (0..<size).map { index in
-            Transaction(
+            BuiltinTransaction(
                 sender: accounts[index % accounts.count], nonce: UInt64(index / accounts.count), fee: 3, gasLimit: 21_000,
                 payload: .transfer(to: hot, amount: UInt128(index + 1)))
         }
@@ -62,9 +62,9 @@ import TakeoffWorkloads
         let state = Self.state
         // Disjoint pairs: every transaction pays the fee collector, yet nothing conflicts.
         let block = (0..<32).map { pair in
-            Transaction(sender: Self.accounts[2 * pair], nonce: 0, fee: 7, gasLimit: 21_000, payload: .transfer(to: Self.accounts[2 * pair + 1], amount: 5))
+            BuiltinTransaction(sender: Self.accounts[2 * pair], nonce: 0, fee: 7, gasLimit: 21_000, payload: .transfer(to: Self.accounts[2 * pair + 1], amount: 5))
         } + (0..<32).map { pair in
-            Transaction(sender: Self.accounts[2 * pair + 1], nonce: 0, fee: 7, gasLimit: 21_000, payload: .transfer(to: Self.accounts[(2 * pair + 2) % 64], amount: 5))
+            BuiltinTransaction(sender: Self.accounts[2 * pair + 1], nonce: 0, fee: 7, gasLimit: 21_000, payload: .transfer(to: Self.accounts[(2 * pair + 2) % 64], amount: 5))
         }
         let executor = ParallelExecutor(logic: BuiltinTransactionLogic(), options: Self.options, threads: 2)
         let executed = try executor.execute(block, context: Self.context, parent: Self.head(state), state: state)
@@ -148,15 +148,17 @@ import TakeoffWorkloads
 
     /// A chain team's logic without conflict hints: an append-only log per kind, read and written.
     struct LogLogic: TransactionLogic {
+        static let logFull = ReceiptStatus(rawValue: 101)
+        let rules = NoteRules()
+
         func execute(
-            _ transaction: Transaction, in block: BlockContext, state: inout TransactionState
+            _ transaction: NoteTransaction, in block: BlockContext, state: inout TransactionState
         ) throws(ExecutionInterrupted) -> PayloadOutcome {
-            guard case .custom(let kind, let data) = transaction.payload else { return .failure(.invalidPayload, gasUsed: 0) }
-            let key = StateKey.custom(namespace: 1, id: Hash32(w0: UInt64(kind), w1: 0, w2: 0, w3: 0))
+            let key = StateKey.custom(namespace: 1, id: Hash32(w0: UInt64(transaction.kind), w1: 0, w2: 0, w3: 0))
             var log: [UInt8] = []
             if case .bytes(let bytes)? = try state.read(key) { log = bytes }
-            if log.count > 40 { return .failure(.custom(1), gasUsed: 10) }
-            state.write(key, .bytes(log + data))
+            if log.count > 40 { return .failure(Self.logFull, gasUsed: 10) }
+            state.write(key, .bytes(log + transaction.data))
             return .success(gasUsed: 10)
         }
     }
@@ -164,9 +166,9 @@ import TakeoffWorkloads
     @Test func aChainTeamsLogicSeesSequentialReadsInParallel() throws {
         let state = Self.state
         let block = (0..<256).map { index in
-            Transaction(
-                sender: Self.accounts[index % 64], nonce: UInt64(index / 64), fee: 1, gasLimit: 100,
-                payload: .custom(kind: UInt16(index % 3), data: [UInt8(truncatingIfNeeded: index)]))
+            NoteTransaction(
+                sender: Self.accounts[index % 64], nonce: UInt64(index / 64), kind: UInt16(index % 3),
+                data: [UInt8(truncatingIfNeeded: index)])
         }
         let reference = try SequentialExecutor(logic: LogLogic(), options: Self.options)
             .execute(block, context: Self.context, parent: Self.head(state), state: state)
@@ -177,18 +179,18 @@ import TakeoffWorkloads
             #expect(parallel.receipts == reference.receipts)
             #expect(parallel.changeSet == reference.changeSet)
         }
-        #expect(reference.receipts.contains { $0.status == .custom(1) })
+        #expect(reference.receipts.contains { $0.status == LogLogic.logFull })
     }
 
     /// A logic whose transactions each write as many keys of their own as their payload's first byte says
     /// (times 8), far more than the executor sizes its multi-version memory for.
     struct WideLogic: TransactionLogic {
+        let rules = NoteRules()
+
         func execute(
-            _ transaction: Transaction, in block: BlockContext, state: inout TransactionState
+            _ transaction: NoteTransaction, in block: BlockContext, state: inout TransactionState
         ) throws(ExecutionInterrupted) -> PayloadOutcome {
-            guard case .custom(_, let data) = transaction.payload, let width = data.first else {
-                return .failure(.invalidPayload, gasUsed: 0)
-            }
+            guard let width = transaction.data.first else { return .failure(ReceiptStatus(rawValue: 102), gasUsed: 0) }
             for slot in 0..<(Int(width) * 8) {
                 let key = StateKey.custom(namespace: 2, id: Hash32(w0: transaction.sender.middle, w1: transaction.nonce, w2: UInt64(slot), w3: 0))
                 state.write(key, .amount(UInt128(slot)))
@@ -197,11 +199,9 @@ import TakeoffWorkloads
         }
     }
 
-    static func wideBlock(size: Int, width: UInt8) -> [Transaction] {
+    static func wideBlock(size: Int, width: UInt8) -> [NoteTransaction] {
         (0..<size).map { index in
-            Transaction(
-                sender: accounts[index % accounts.count], nonce: UInt64(index / accounts.count), fee: 1, gasLimit: 100,
-                payload: .custom(kind: 0, data: [width]))
+            NoteTransaction(sender: accounts[index % accounts.count], nonce: UInt64(index / accounts.count), kind: 0, data: [width])
         }
     }
 
@@ -269,11 +269,12 @@ import TakeoffWorkloads
         #expect(recorded.accessSets[0].writes.contains(.account(ParallelExecutorTests.hot)))
         // The log logic gives no conflict keys, so only the hints can tell that this block is a chain.
         let executor = ParallelExecutor(logic: ParallelExecutorTests.LogLogic(), options: ParallelExecutorTests.options, threads: 2)
+        let notes = block.map { NoteTransaction(sender: $0.sender, nonce: $0.nonce, kind: 0, data: [1]) }
         let hinted = [AccessSet](repeating: AccessSet(reads: [], writes: [.account(ParallelExecutorTests.hot)]), count: 300)
         let withHints = try executor.execute(
-            block, context: ParallelExecutorTests.context, parent: state.genesis.head, state: state, accessHints: hinted)
+            notes, context: ParallelExecutorTests.context, parent: state.genesis.head, state: state, accessHints: hinted)
         #expect(withHints.metrics.reason.hasPrefix("dependency chain"))
-        let without = try executor.execute(block, context: ParallelExecutorTests.context, parent: state.genesis.head, state: state)
+        let without = try executor.execute(notes, context: ParallelExecutorTests.context, parent: state.genesis.head, state: state)
         #expect(without.metrics.path == .parallel)
         #expect(withHints.header == without.header)
     }

@@ -54,38 +54,41 @@ import Testing
         #expect(try plain.run(block).header == heavy.run(block).header)
     }
 
-    /// A chain team's own logic: a key-value "note" kind, plus the built-in kinds through delegation.
+    /// A chain team's own logic over its own transaction type and rules: a key-value "note" kind.
     struct NotesLogic: TransactionLogic {
         static let namespace: UInt16 = 42
+        static let emptyNote = ReceiptStatus(rawValue: 107)
+        let rules = NoteRules()
+
         func execute(
-            _ transaction: Transaction, in block: BlockContext, state: inout TransactionState
+            _ transaction: NoteTransaction, in block: BlockContext, state: inout TransactionState
         ) throws(ExecutionInterrupted) -> PayloadOutcome {
-            guard case .custom(let kind, let data) = transaction.payload else {
-                return try BuiltinTransactionLogic().execute(transaction, in: block, state: &state)
-            }
-            let key = StateKey.custom(namespace: Self.namespace, id: Hash32(w0: UInt64(kind), w1: 0, w2: 0, w3: 0))
-            if data.isEmpty { return .failure(.custom(7), gasUsed: 1_000) }
+            let key = StateKey.custom(namespace: Self.namespace, id: Hash32(w0: UInt64(transaction.kind), w1: 0, w2: 0, w3: 0))
+            if transaction.data.isEmpty { return .failure(Self.emptyNote, gasUsed: 1_000) }
             let previous: [UInt8]
             if case .bytes(let bytes)? = try state.read(key) { previous = bytes } else { previous = [] }
-            state.write(key, .bytes(previous + data))
-            return .success(gasUsed: 1_000 + UInt64(data.count))
+            state.write(key, .bytes(previous + transaction.data))
+            return .success(gasUsed: 1_000 + UInt64(transaction.data.count))
         }
     }
 
-    @Test func aChainTeamsOwnLogicRunsUnderTheEngine() throws {
+    @Test func aChainTeamsOwnTransactionsAndRulesRunUnderTheEngine() throws {
         var harness = Rules.harness()
+        let note = { (nonce: UInt64, data: [UInt8]) in NoteTransaction(sender: Rules.alice, nonce: nonce, kind: 1, data: data) }
         let executed = try harness.run(
             [
-                Rules.transaction(nonce: 0, .custom(kind: 1, data: [1, 2])),
-                Rules.transaction(nonce: 1, .custom(kind: 1, data: [3])),  // sees the first one's write
-                Rules.transaction(nonce: 2, .custom(kind: 1, data: [])),  // fails with its own code
-                Rules.transaction(nonce: 3, .transfer(to: Rules.bob, amount: 5)),
+                note(0, [1, 2]),
+                note(1, [3]),  // sees the first one's write
+                note(2, []),  // fails with the logic's own code; the fee stays charged
+                note(7, [4]),  // rejected by the chain's rules: nothing charged
             ], logic: NotesLogic())
-        #expect(executed.receipts.map(\.status) == [.success, .success, .custom(7), .success])
+        #expect(executed.receipts.map(\.status) == [.success, .success, NotesLogic.emptyNote, NoteRules.badNonce])
+        #expect(executed.receipts.map(\.feePaid) == [1, 1, 1, 0])
         #expect(executed.receipts[0].gasUsed == 1_002)
         let key = StateKey.custom(namespace: NotesLogic.namespace, id: Hash32(w0: 1, w1: 0, w2: 0, w3: 0))
         #expect(harness.state.value(for: key) == .bytes([1, 2, 3]))
-        #expect(harness.account(Rules.alice) == Account(balance: 1_000 - 40 - 5, nonce: 4))
+        #expect(harness.state.value(for: NoteRules.treasury) == .amount(3))
+        #expect(harness.account(Rules.alice) == Account(balance: 1_000 - 3, nonce: 3))
     }
 
     @Test func executingOverTheLMDBStoreMatchesInMemory() throws {

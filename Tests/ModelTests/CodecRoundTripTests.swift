@@ -12,7 +12,7 @@ import Testing
 
     @Test func transactionsRoundTripEveryPayload() throws {
         for transaction in Samples.transactions {
-            #expect(try Transaction(encoded: transaction.encoded) == transaction)
+            #expect(try BuiltinTransaction(encoded: transaction.encoded) == transaction)
         }
     }
 
@@ -25,7 +25,7 @@ import Testing
 
     @Test func headersBlocksAndChangeSetsRoundTrip() throws {
         #expect(try BlockHeader(encoded: Samples.header.encoded) == Samples.header)
-        #expect(try Block(encoded: Samples.block.encoded) == Samples.block)
+        #expect(try Block<BuiltinTransaction>(encoded: Samples.block.encoded) == Samples.block)
         #expect(try ChangeSet(encoded: Samples.changeSet.encoded) == Samples.changeSet)
     }
 
@@ -62,7 +62,7 @@ import Testing
     @Test func unsupportedVersionsAreRejected() {
         var bytes = Samples.transactions[0].encoded
         bytes[0] = 99
-        #expect(throws: CodecError.unsupportedVersion(what: "transaction", version: 99)) { try Transaction(encoded: bytes) }
+        #expect(throws: CodecError.unsupportedVersion(what: "transaction", version: 99)) { try BuiltinTransaction(encoded: bytes) }
     }
 
     @Test func changeSetsWithUnsortedKeysAreRejected() {

@@ -8,12 +8,12 @@ import TakeoffWorkloads
     /// Every encoding in the samples, with a decoder for it.
     static var encodings: [(name: String, bytes: [UInt8], decode: @Sendable ([UInt8]) throws -> Any)] {
         let fixed: [(name: String, bytes: [UInt8], decode: @Sendable ([UInt8]) throws -> Any)] = [
-            ("block", Samples.block.encoded, { try Block(encoded: $0) }),
+            ("block", Samples.block.encoded, { try Block<BuiltinTransaction>(encoded: $0) }),
             ("header", Samples.header.encoded, { try BlockHeader(encoded: $0) }),
             ("change set", Samples.changeSet.encoded, { try ChangeSet(encoded: $0) }),
         ]
         return fixed
-            + Samples.transactions.map { ("transaction", $0.encoded, { try Transaction(encoded: $0) }) }
+            + Samples.transactions.map { ("transaction", $0.encoded, { try BuiltinTransaction(encoded: $0) }) }
         + Samples.values.map { ("value", $0.encoded, { try StateValue(encoded: $0) }) }
         + Samples.keys.map { ("key", $0.encoded, { try StateKey(encoded: $0) }) }
         + Samples.statuses.map { ("receipt", Receipt(status: $0, gasUsed: 1, feePaid: 2).encoded, { try Receipt(encoded: $0) }) }

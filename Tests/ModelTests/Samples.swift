@@ -22,7 +22,7 @@ enum Samples {
         .bytes([]),
     ]
 
-    static let payloads: [TransactionPayload] = [
+    static let payloads: [BuiltinPayload] = [
         .transfer(to: bob, amount: large),
         .tokenTransfer(token: alice, to: bob, amount: 5),
         .tokenMint(token: alice, to: bob, amount: 6),
@@ -30,29 +30,28 @@ enum Samples {
         .counterIncrement(counter: alice, amount: 9),
         .compute(contract: bob, value: 10, rounds: 11),
         .createAccount(address: bob, value: 12),
-        .custom(kind: 77, data: [9, 9, 9]),
     ]
 
-    static var transactions: [Transaction] {
+    static var transactions: [BuiltinTransaction] {
         payloads.enumerated().map { index, payload in
-            Transaction(sender: alice, nonce: UInt64(index), fee: large, gasLimit: 100_000, payload: payload)
+            BuiltinTransaction(sender: alice, nonce: UInt64(index), fee: large, gasLimit: 100_000, payload: payload)
         }
     }
 
     static let statuses: [ReceiptStatus] = [
         .success, .badSignature, .badNonce, .insufficientFee, .insufficientBalance, .overflow, .outOfGas, .unauthorized,
-        .accountExists, .slippage, .invalidPayload, .custom(4242),
+        .accountExists, .slippage, .invalidPayload, ReceiptStatus(rawValue: 4242), ReceiptStatus(rawValue: .max),
     ]
 
     static var header: BlockHeader {
         BlockHeader(
             context: BlockContext(number: 12, timestamp: 1_700_000_000, feeCollector: bob),
             parentHash: Hash32(w0: 1, w1: 1, w2: 1, w3: 1), transactionCount: UInt32(transactions.count),
-            transactionsDigest: Block.transactionsDigest(transactions), receiptsDigest: Hash32(w0: 2, w1: 2, w2: 2, w3: 2),
+            transactionsDigest: Block<BuiltinTransaction>.transactionsDigest(transactions), receiptsDigest: Hash32(w0: 2, w1: 2, w2: 2, w3: 2),
             changeSetDigest: Hash32(w0: 3, w1: 3, w2: 3, w3: 3), stateCommitment: Hash32(w0: 4, w1: 4, w2: 4, w3: 4))
     }
 
-    static var block: Block { Block(header: header, transactions: transactions) }
+    static var block: Block<BuiltinTransaction> { Block(header: header, transactions: transactions) }
 
     static var changeSet: ChangeSet {
         ChangeSet(unsorted: zip(keys, values).map { StateChange(key: $0, oldValue: nil, newValue: $1) } + [

@@ -5,9 +5,9 @@ import Testing
 @Suite struct SignatureTests {
     let key = Curve25519.Signing.PrivateKey()
 
-    func signedTransfer() throws -> Transaction {
+    func signedTransfer() throws -> BuiltinTransaction {
         let sender = Address(publicKey: try PublicKeyBytes(key.publicKey.rawRepresentation))
-        return try Transaction(
+        return try BuiltinTransaction(
             sender: sender, nonce: 0, fee: 1, gasLimit: 21_000, payload: .transfer(to: Samples.bob, amount: 5)
         ).signed(by: key)
     }
@@ -15,7 +15,7 @@ import Testing
     @Test func signedTransactionVerifiesAndSurvivesTheCodec() throws {
         let transaction = try signedTransfer()
         #expect(transaction.hasValidSignature)
-        #expect(try Transaction(encoded: transaction.encoded).hasValidSignature)
+        #expect(try BuiltinTransaction(encoded: transaction.encoded).hasValidSignature)
     }
 
     @Test func anyChangedFieldBreaksTheSignature() throws {
@@ -35,8 +35,8 @@ import Testing
         var transactions = try (0..<600).map { _ in try signedTransfer() }
         transactions[17].fee = 99
         transactions[599].nonce = 3
-        let results = SignatureVerifier.verify(transactions, threads: 4)
-        #expect(results == transactions.map(\.hasValidSignature))
-        #expect(results.filter { !$0 }.count == 2)
+        let results = Authentication.check(transactions, rules: BuiltinChainRules(), threads: 4)
+        #expect(results == transactions.map { $0.hasValidSignature ? nil : .badSignature })
+        #expect(results.filter { $0 == .badSignature }.count == 2)
     }
 }

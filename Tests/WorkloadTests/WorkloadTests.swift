@@ -25,7 +25,7 @@ func runWorkload(_ configuration: WorkloadConfiguration, blocks: Int, size: Int)
 
     @Test(arguments: generatedKinds)
     func sameSeedSameBlocksOtherSeedOtherBlocks(kind: WorkloadKind) throws {
-        func blocks(seed: UInt64) throws -> [[Transaction]] {
+        func blocks(seed: UInt64) throws -> [[BuiltinTransaction]] {
             let generator = try WorkloadGenerator(WorkloadConfiguration(kind: kind, accounts: 300, seed: seed, signed: false))
             return (0..<3).map { _ in generator.nextBlock(size: 50) }
         }

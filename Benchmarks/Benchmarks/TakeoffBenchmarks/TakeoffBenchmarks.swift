@@ -26,12 +26,12 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(commitment)
     }
 
-    let transaction = Transaction(
+    let transaction = BuiltinTransaction(
         sender: Address(space: 1, index: 1), nonce: 7, fee: 21_000, gasLimit: 21_000,
         payload: .transfer(to: Address(space: 1, index: 2), amount: 1_000))
     Benchmark("Codec: encode and decode a transaction") { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(try Transaction(encoded: transaction.encoded))
+            blackHole(try BuiltinTransaction(encoded: transaction.encoded))
         }
     }
 

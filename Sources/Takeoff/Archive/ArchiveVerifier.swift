@@ -19,6 +19,7 @@ extension BlockArchive {
     /// change set) match the block's contents. From genesis, each header's state commitment is also
     /// recomputed from the change sets (each names the values it replaces), so every commitment is checked.
     ///
+    /// It needs no chain logic: transactions are checked as their encodings (``EncodedTransaction``).
     /// Read-only: it changes nothing.
     /// - Parameter progress: called after each block with what was checked so far.
     /// - Throws: ``ArchiveError`` naming the segment, the first bad block and its byte offset, or
@@ -33,11 +34,11 @@ extension BlockArchive {
         guard start <= end else { return report }
         for bound in [start, end] where bound < first || bound > last { throw ArchiveError.blockNotFound(bound, head: last) }
         let clock = DispatchTime.now().uptimeNanoseconds
-        var parentHash: Hash32? = start > first ? try read(start - 1).header.hash : nil
+        var parentHash: Hash32? = start > first ? try read(start - 1, as: EncodedTransaction.self).header.hash : nil
         // The commitment can be followed only from genesis, where the state is known.
         var commitment: StateCommitment? = start == 0 ? .empty : nil
         for number in start...end {
-            let block = try read(number)
+            let block = try read(number, as: EncodedTransaction.self)
             let (segment, offset) = location(of: number)!
             func damaged(_ reason: String) -> ArchiveError { .corrupt(segment: segment, block: number, offset: offset, reason: reason) }
             if let parentHash, block.header.parentHash != parentHash {
@@ -47,10 +48,10 @@ extension BlockArchive {
                 guard Genesis(changeSet: block.changeSet).header == block.header else { throw damaged("the genesis header does not match its state") }
             } else {
                 guard block.header.transactionCount == UInt32(block.transactions.count) else { throw damaged("the transaction count does not match the header") }
-                guard Block.transactionsDigest(block.transactions) == block.header.transactionsDigest else {
+                guard Block<EncodedTransaction>.transactionsDigest(block.transactions) == block.header.transactionsDigest else {
                     throw damaged("the transactions do not match the header's digest")
                 }
-                guard Block.receiptsDigest(block.receipts) == block.header.receiptsDigest else {
+                guard BlockHeader.receiptsDigest(block.receipts) == block.header.receiptsDigest else {
                     throw damaged("the receipts do not match the header's digest")
                 }
             }

@@ -1,5 +1,5 @@
 /// One block as the archive keeps it: the header, the transactions, and what executing them produced.
-public struct ArchivedBlock: Hashable, Sendable {
+public struct ArchivedBlock<Transaction: ChainTransaction>: Hashable, Sendable {
     /// The header (block 0: the genesis header).
     public var header: BlockHeader
     /// The transactions, in order (none for block 0).
@@ -21,7 +21,7 @@ public struct ArchivedBlock: Hashable, Sendable {
     }
 
     /// The archived form of an executed block.
-    public init(_ executed: ExecutedBlock) {
+    public init(_ executed: ExecutedBlock<Transaction>) {
         self.init(
             header: executed.header, transactions: executed.block.transactions, receipts: executed.receipts,
             changeSet: executed.changeSet, accessSets: executed.accessSets)
@@ -36,7 +36,7 @@ public struct ArchivedBlock: Hashable, Sendable {
     public var number: UInt64 { header.number }
 
     /// The format version written before every encoded archived block.
-    public static let formatVersion: UInt8 = 1
+    public static var formatVersion: UInt8 { 2 }
 
     /// The canonical encoding (what one zstd frame of a segment holds).
     public var encoded: [UInt8] {
@@ -44,7 +44,7 @@ public struct ArchivedBlock: Hashable, Sendable {
         writer.write(Self.formatVersion)
         header.encode(to: &writer)
         writer.write(UInt32(transactions.count))
-        for transaction in transactions { transaction.encode(to: &writer) }
+        for transaction in transactions { writer.writeFramed(transaction) }
         for receipt in receipts { receipt.encode(to: &writer) }
         changeSet.encode(to: &writer)
         writer.write(UInt32(accessSets.count))
@@ -64,13 +64,13 @@ public struct ArchivedBlock: Hashable, Sendable {
         let version = try reader.readUInt8("archived block version")
         guard version == Self.formatVersion else { throw CodecError.unsupportedVersion(what: "archived block", version: version) }
         header = try BlockHeader.decode(from: &reader)
-        let count = try reader.readCount("transactions", minimumElementSize: 150)
+        let count = try reader.readCount("transactions", minimumElementSize: 4)
         guard count == Int(header.transactionCount) else {
             throw CodecError.invalidValue(what: "archived block", reason: "header says \(header.transactionCount) transactions, body has \(count)")
         }
         transactions = []
         transactions.reserveCapacity(count)
-        for _ in 0..<count { transactions.append(try Transaction.decode(from: &reader)) }
+        for _ in 0..<count { transactions.append(try reader.readFramed(Transaction.self)) }
         receipts = []
         receipts.reserveCapacity(count)
         for _ in 0..<count { receipts.append(try Receipt.decode(from: &reader)) }

@@ -234,13 +234,19 @@ public final class BlockArchive: @unchecked Sendable {
     /// Reads and checks block `number`.
     /// - Throws: ``ArchiveError/blockNotFound(_:head:)``, ``ArchiveError/truncated(segment:block:offset:)``,
     ///   ``ArchiveError/corrupt(segment:block:offset:reason:)`` or ``ArchiveError/outOfOrder(segment:expected:found:offset:)``.
-    public func read(_ number: UInt64) throws(ArchiveError) -> ArchivedBlock {
+    ///   A transaction that `Transaction` cannot decode is reported as corrupt.
+    /// - Parameter as: the chain's transaction type (``EncodedTransaction`` reads any chain's blocks).
+    public func read<Transaction: ChainTransaction>(
+        _ number: UInt64, as _: Transaction.Type
+    ) throws(ArchiveError) -> ArchivedBlock<Transaction> {
         let located = locate(number)
         guard let (segment, offset) = located else { throw ArchiveError.blockNotFound(number, head: head) }
         return try readRecord(segment, at: offset, block: number, size: try segment.data.size())
     }
 
-    private func readRecord(_ segment: ArchiveSegment, at offset: UInt64, block: UInt64, size: UInt64) throws(ArchiveError) -> ArchivedBlock {
+    private func readRecord<Transaction: ChainTransaction>(
+        _ segment: ArchiveSegment, at offset: UInt64, block: UInt64, size: UInt64
+    ) throws(ArchiveError) -> ArchivedBlock<Transaction> {
         guard offset + UInt64(RecordFraming.headerSize) <= size else {
             throw ArchiveError.truncated(segment: segment.name, block: block, offset: offset)
         }
@@ -267,7 +273,7 @@ public final class BlockArchive: @unchecked Sendable {
                     segment: segment.name, block: block, offset: offset,
                     reason: "decompressed to \(content.count) bytes, the header says \(header.contentLength)")
             }
-            let archived = try ArchivedBlock(encoded: content)
+            let archived = try ArchivedBlock<Transaction>(encoded: content)
             guard archived.number == block else {
                 throw ArchiveError.outOfOrder(segment: segment.name, expected: block, found: archived.number, offset: offset)
             }
@@ -285,7 +291,7 @@ public final class BlockArchive: @unchecked Sendable {
     /// - Throws: ``ArchiveError/outOfOrder(segment:expected:found:offset:)`` for a block that does not follow the
     ///   head; ``ArchiveError/io(path:operation:errno:)`` when writing or syncing fails (a full disk): the
     ///   archive then still ends at the previous block.
-    public func append(_ block: ArchivedBlock) throws {
+    public func append(_ block: ArchivedBlock<some ChainTransaction>) throws {
         precondition(isWritable, "append on an archive opened read-only")
         let content = block.encoded
         let frame = try Zstd.compress(content)

@@ -20,7 +20,7 @@ public struct MergedRange: Hashable, Sendable {
     public var lastBlock: UInt64 { headers.last!.number }
 
     /// Merges consecutive archived blocks.
-    public init(_ blocks: [ArchivedBlock]) {
+    public init<Transaction>(_ blocks: [ArchivedBlock<Transaction>]) {
         precondition(!blocks.isEmpty, "a merged range needs at least one block")
         headers = blocks.map(\.header)
         changeSet = ChangeSet.merging(blocks.lazy.map(\.changeSet))
@@ -93,7 +93,7 @@ extension BlockArchive {
             let range = first...(first + UInt64(rangeSize) - 1)
             first = range.upperBound + 1
             if existing.contains(range) { continue }
-            let merged = MergedRange(try range.map { try read($0) })
+            let merged = MergedRange(try range.map { try read($0, as: EncodedTransaction.self) })
             let path = rangePath(range.lowerBound, range.upperBound)
             do { try AtomicFileWriter.write(try merged.fileBytes(), to: path) } catch let error as FileError {
                 throw ArchiveError(error)

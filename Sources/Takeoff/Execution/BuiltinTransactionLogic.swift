@@ -1,7 +1,7 @@
 import Crypto
 
-/// The built-in transaction kinds: transfers, tokens, a constant-product pool, counters, compute calls and
-/// account creation. Chain teams can wrap it to keep these and add their own `custom` kinds.
+/// The built-in chain's payloads: transfers, tokens, a constant-product pool, counters, compute calls and
+/// account creation, behind ``BuiltinChainRules``.
 ///
 /// State layout:
 /// - native balances and nonces under ``StateKey/account(_:)``;
@@ -31,11 +31,14 @@ public struct BuiltinTransactionLogic: TransactionLogic {
     /// The slot holding a token's total supply.
     public static let supplySlot: UInt64 = 1
 
+    /// The built-in envelope: Ed25519, account nonces, fees to the block's fee collector.
+    public let rules = BuiltinChainRules()
+
     /// Creates the logic.
     public init() {}
 
     public func execute(
-        _ transaction: Transaction, in block: BlockContext, state: inout TransactionState
+        _ transaction: BuiltinTransaction, in block: BlockContext, state: inout TransactionState
     ) throws(ExecutionInterrupted) -> PayloadOutcome {
         let sender = transaction.sender
         switch transaction.payload {
@@ -71,12 +74,10 @@ public struct BuiltinTransactionLogic: TransactionLogic {
                 state.write(.account(address), .account(Account(balance: 0)))
                 return try Self.moveNative(value, from: sender, to: address, state: &state)
             }
-        case .custom:
-            return .failure(.invalidPayload, gasUsed: 0)
         }
     }
 
-    public func conflictKeys(of transaction: Transaction) -> [StateKey]? {
+    public func conflictKeys(of transaction: BuiltinTransaction) -> [StateKey]? {
         switch transaction.payload {
         case .transfer(let to, _): [.account(to)]
         case .tokenTransfer(let token, let to, _):
@@ -88,11 +89,10 @@ public struct BuiltinTransactionLogic: TransactionLogic {
         case .counterIncrement: []
         case .compute(let contract, _, _): [.account(contract), .contractSlot(contract: contract, slot: 0)]
         case .createAccount(let address, _): [.account(address)]
-        case .custom: []
         }
     }
 
-    public func forEachLikelyRead(of transaction: Transaction, _ body: (StateKey) -> Void) {
+    public func forEachLikelyRead(of transaction: BuiltinTransaction, _ body: (StateKey) -> Void) {
         switch transaction.payload {
         case .transfer(let to, _): body(.account(to))
         case .tokenTransfer(let token, let to, _):
@@ -227,7 +227,7 @@ public struct BuiltinTransactionLogic: TransactionLogic {
     // MARK: - Compute calls
 
     static func compute(
-        _ contract: Address, value: UInt128, rounds: UInt32, transaction: Transaction, state: inout TransactionState
+        _ contract: Address, value: UInt128, rounds: UInt32, transaction: BuiltinTransaction, state: inout TransactionState
     ) throws(ExecutionInterrupted) -> ReceiptStatus {
         let paid = try moveNative(value, from: transaction.sender, to: contract, state: &state)
         guard paid == .success else { return paid }

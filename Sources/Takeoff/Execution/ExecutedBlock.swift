@@ -15,9 +15,9 @@ public struct AccessSet: Hashable, Sendable {
 
 /// Everything executing a block produced: the block with its completed header, the receipts, the change
 /// set and the commitment after it.
-public struct ExecutedBlock: Sendable {
+public struct ExecutedBlock<Transaction: ChainTransaction>: Sendable {
     /// The block; its header carries the digests of the fields below.
-    public var block: Block
+    public var block: Block<Transaction>
     /// One receipt per transaction, in order.
     public var receipts: [Receipt]
     /// The block's changes, sorted by key.
@@ -44,7 +44,7 @@ public struct ExecutedBlock: Sendable {
         commitment.apply(changeSet)
         let header = BlockHeader(
             context: context, parentHash: parent.blockHash, transactionCount: UInt32(transactions.count),
-            transactionsDigest: Block.transactionsDigest(transactions), receiptsDigest: Block.receiptsDigest(receipts),
+            transactionsDigest: Block.transactionsDigest(transactions), receiptsDigest: BlockHeader.receiptsDigest(receipts),
             changeSetDigest: changeSet.digest, stateCommitment: commitment.digest)
         self.block = Block(header: header, transactions: transactions)
         self.receipts = receipts
@@ -59,23 +59,26 @@ public struct ExecutedBlock: Sendable {
 }
 
 /// Executes blocks. Every implementation must give exactly the result of ``SequentialExecutor``.
-public protocol BlockExecutor: Sendable {
+public protocol BlockExecutor<Transaction>: Sendable {
+    /// The chain's transaction type.
+    associatedtype Transaction: ChainTransaction
+
     /// Executes `transactions` as block `context.number` over `state`, which holds the state after `parent`.
     /// - Throws: ``ExecutionError`` when the state cannot be read; never for a failing transaction.
     func execute(
         _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
-    ) throws(ExecutionError) -> ExecutedBlock
+    ) throws(ExecutionError) -> ExecutedBlock<Transaction>
 }
 
 /// An executor that can also take a block's recorded access sets (as a replay has them) as hints about
 /// its dependencies.
-public protocol AccessHintedExecutor: BlockExecutor {
+public protocol AccessHintedExecutor<Transaction>: BlockExecutor {
     /// Executes the block like ``BlockExecutor/execute(_:context:parent:state:)``, estimating its
     /// dependencies from `accessHints` (one per transaction; ignored when the count differs).
     func execute(
         _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader,
         accessHints: [AccessSet]?
-    ) throws(ExecutionError) -> ExecutedBlock
+    ) throws(ExecutionError) -> ExecutedBlock<Transaction>
 }
 
 /// Why a block could not be executed at all.

@@ -2,14 +2,15 @@ import Foundation
 
 /// Settings shared by every executor.
 public struct ExecutionOptions: Hashable, Sendable {
-    /// Verify every transaction's signature before execution. Turn it off only for input that was verified
-    /// already (replaying an archive) or that carries no signatures (unsigned benchmark workloads).
+    /// Authenticate every transaction (``ChainRules/authenticate(_:)``: the signature check) before
+    /// execution. Turn it off only for input that was checked already (replaying an archive) or that
+    /// carries no signatures (unsigned benchmark workloads).
     public var verifySignatures: Bool
     /// Extra rounds of SHA-256 every transaction does, to model heavier transaction logic. They change no
     /// state.
     public var workRoundsPerTransaction: Int
 
-    /// Threads for pre-execution signature checks: they share no state, so even the sequential executor
+    /// Threads for pre-execution authentication: they share no state, so even the sequential executor
     /// spreads them over every core.
     public var signatureThreads: Int
 
@@ -23,10 +24,10 @@ public struct ExecutionOptions: Hashable, Sendable {
         self.signatureThreads = signatureThreads
     }
 
-    /// The pre-execution signature check: whether each transaction's signature is valid (all true when
-    /// checks are off).
-    public func checkSignatures(of transactions: [Transaction]) -> [Bool] {
-        guard verifySignatures else { return [Bool](repeating: true, count: transactions.count) }
-        return SignatureVerifier.verify(transactions, threads: signatureThreads)
+    /// The pre-execution authentication: each transaction's rejecting status, or nil (all nil when checks
+    /// are off).
+    public func authenticate<Rules: ChainRules>(_ transactions: [Rules.Transaction], rules: Rules) -> [ReceiptStatus?] {
+        guard verifySignatures else { return [ReceiptStatus?](repeating: nil, count: transactions.count) }
+        return Authentication.check(transactions, rules: rules, threads: signatureThreads)
     }
 }

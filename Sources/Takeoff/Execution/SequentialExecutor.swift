@@ -10,14 +10,14 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
     }
 
     public func execute(
-        _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
-    ) throws(ExecutionError) -> ExecutedBlock {
+        _ transactions: [Logic.Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
+    ) throws(ExecutionError) -> ExecutedBlock<Logic.Transaction> {
         var stopwatch = Stopwatch()
         var metrics = ExecutionMetrics()
-        let signatures = processor.options.checkSignatures(of: transactions)
+        let authentications = processor.options.authenticate(transactions, rules: processor.logic.rules)
         metrics.signatureSeconds = stopwatch.lap()
         let (receipts, changeSet, accessSets) = try run(
-            transactions, signatures: signatures, context: context, state: state as any StateReader)
+            transactions, authentications: authentications, context: context, state: state as any StateReader)
         metrics.incarnations = transactions.count
         metrics.executionSeconds = stopwatch.lap()
         var executed = ExecutedBlock(
@@ -28,9 +28,9 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
         return executed
     }
 
-    /// Runs the transactions in order, given the signature checks already made.
+    /// Runs the transactions in order, given the authentication checks already made.
     func run(
-        _ transactions: [Transaction], signatures: [Bool], context: BlockContext, state: any StateReader
+        _ transactions: [Logic.Transaction], authentications: [ReceiptStatus?], context: BlockContext, state: any StateReader
     ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet]) {
         // About three keys a transaction (sender, recipient, fee collector): sized so the table never grows.
         let overlay = BlockOverlay(base: state, expectedKeys: transactions.count * 3)
@@ -46,7 +46,7 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
             buffer.reset(source: .sequential(overlay))
             do {
                 let receipt = try processor.process(
-                    transactions[index], signatureIsValid: signatures[index], in: context, state: &buffer)
+                    transactions[index], index: index, authentication: authentications[index], in: context, state: &buffer)
                 try overlay.apply(keys: buffer.keys, writes: buffer.writes)
                 receipts.append(receipt)
                 accessSets.append(buffer.accessSet)
@@ -69,8 +69,8 @@ extension SequentialExecutor {
     static var prefetchDistance: Int { 8 }
 
     /// Hints the state about the keys `transaction` will probably read.
-    func prefetch(_ transaction: Transaction, from state: any StateReader) {
-        state.prefetch(.account(transaction.sender))
+    func prefetch(_ transaction: Logic.Transaction, from state: any StateReader) {
+        processor.logic.rules.forEachEnvelopeWrite(of: transaction) { state.prefetch($0) }
         processor.logic.forEachLikelyRead(of: transaction) { state.prefetch($0) }
     }
 }

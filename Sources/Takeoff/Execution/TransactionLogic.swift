@@ -22,18 +22,26 @@ public struct PayloadOutcome: Hashable, Sendable {
 
 /// A chain's transaction logic: what a transaction's payload does to the state.
 ///
-/// The engine runs the envelope the same way for every chain: it checks the signature and the nonce,
-/// charges the fee to the sender and credits it to the block's fee collector, bumps the nonce, and only then
-/// calls ``execute(_:in:state:)``. A failing payload keeps the fee and nonce but loses its own writes.
+/// The engine runs a transaction in two steps: the chain's ``rules`` (a ``ChainRules``) authenticate it
+/// before execution and check and charge its envelope (nonce, fee), and only then is ``execute(_:in:state:)``
+/// called. A failing payload keeps what the envelope charged but loses its own writes.
 ///
 /// Implementations must be deterministic functions of the transaction, the block context and what they
 /// read: the parallel executor may run a transaction several times and keeps only its last run, so reading
 /// clocks, random numbers or anything outside `state` breaks the guarantee that parallel and sequential
 /// execution agree.
 public protocol TransactionLogic: Sendable {
+    /// The chain's transaction type.
+    associatedtype Transaction: ChainTransaction
+    /// The chain's envelope rules.
+    associatedtype Rules: ChainRules where Rules.Transaction == Transaction
+
+    /// The envelope rules the engine applies before ``execute(_:in:state:)``.
+    var rules: Rules { get }
+
     /// Runs `transaction`'s payload over `state`.
     /// - Parameters:
-    ///   - transaction: the transaction; its fee is already paid and its nonce bumped in `state`.
+    ///   - transaction: the transaction; its envelope is already charged in `state`.
     ///   - block: the block it runs in.
     ///   - state: reads and writes as of this transaction's place in the block.
     /// - Returns: the payload's status and gas used.
@@ -50,15 +58,16 @@ public protocol TransactionLogic: Sendable {
 }
 
 extension TransactionLogic {
-    /// Keys `transaction`'s payload will probably write, other than the sender's account and commutative
-    /// credits: the parallel executor uses them to spot blocks that are chains of dependencies before it
-    /// starts. Return nil (the default) when you cannot tell; a wrong answer costs speed, never correctness.
+    /// Keys `transaction`'s payload will probably write, other than the envelope's
+    /// (``ChainRules/forEachEnvelopeWrite(of:_:)``) and commutative credits: the parallel executor uses them
+    /// to spot blocks that are chains of dependencies before it starts. Return nil (the default) when you
+    /// cannot tell; a wrong answer costs speed, never correctness.
     public func conflictKeys(of transaction: Transaction) -> [StateKey]? { nil }
 
-    /// Keys `transaction`'s payload will probably read (the sender's account is read by the engine and need
-    /// not be named): the executors ask the state to prefetch them a few transactions ahead. The default
-    /// names the ``conflictKeys(of:)``; a logic on the hot path names them without allocating. A wrong
-    /// answer costs a wasted prefetch, never correctness.
+    /// Keys `transaction`'s payload will probably read (the envelope's keys are prefetched already): the
+    /// executors ask the state to prefetch them a few transactions ahead. The default names the
+    /// ``conflictKeys(of:)``; a logic on the hot path names them without allocating. A wrong answer costs a
+    /// wasted prefetch, never correctness.
     public func forEachLikelyRead(of transaction: Transaction, _ body: (StateKey) -> Void) {
         conflictKeys(of: transaction)?.forEach(body)
     }

@@ -1,16 +1,15 @@
-/// Runs one transaction: the envelope rules every chain shares, then the chain's ``TransactionLogic``.
+/// Runs one transaction: the chain's envelope rules, then its payload logic.
 ///
-/// 1. An invalid signature fails with ``ReceiptStatus/badSignature``; nothing is charged.
-/// 2. The sender must exist and carry the transaction's nonce (``ReceiptStatus/badNonce``) and be able to
-///    pay the fee (``ReceiptStatus/insufficientFee``); nothing is charged otherwise.
-/// 3. The fee leaves the sender and is credited (a commutative delta) to the block's fee collector; the
-///    sender's nonce goes up by one.
-/// 4. The payload runs; when it fails, its writes are dropped and the fee and nonce stay.
+/// 1. A transaction that failed authentication (checked before execution) gets the rules' rejecting status;
+///    nothing is charged.
+/// 2. ``ChainRules/chargeEnvelope(_:in:state:)`` checks and charges the envelope; when it rejects the
+///    transaction, its writes are dropped and nothing is charged.
+/// 3. The payload runs; when it fails, its writes are dropped and the envelope's charges stay.
 ///
 /// Generic over the logic, so that the executors' inner loops call it directly (and inline it) instead of
 /// going through an existential.
 public struct TransactionProcessor<Logic: TransactionLogic>: Sendable {
-    /// The chain's logic.
+    /// The chain's logic (and, through it, its rules).
     public let logic: Logic
     /// Engine settings.
     public let options: ExecutionOptions
@@ -23,29 +22,32 @@ public struct TransactionProcessor<Logic: TransactionLogic>: Sendable {
 
     /// Runs `transaction` over `state`, leaving its writes there.
     /// - Parameters:
-    ///   - signatureIsValid: the result of the signature check done before execution.
+    ///   - index: the transaction's place in the block (it seeds the optional extra work).
+    ///   - authentication: the pre-execution check's answer: nil, or the rejecting status.
     /// - Returns: the receipt.
     /// - Throws: the ``ExecutionInterrupted`` a read threw.
+    @inline(__always)
     func process(
-        _ transaction: borrowing Transaction, signatureIsValid: Bool, in block: BlockContext, state buffer: inout TransactionState
+        _ transaction: borrowing Logic.Transaction, index: Int, authentication: ReceiptStatus?, in block: BlockContext,
+        state buffer: inout TransactionState
     ) throws(ExecutionInterrupted) -> Receipt {
-        guard signatureIsValid else { return Receipt(status: .badSignature, gasUsed: 0, feePaid: 0) }
-        guard case .account(var sender)? = try buffer.read(.account(transaction.sender)),
-            sender.nonce == transaction.nonce, sender.nonce < UInt64.max
-        else { return Receipt(status: .badNonce, gasUsed: 0, feePaid: 0) }
-        guard sender.balance >= transaction.fee else { return Receipt(status: .insufficientFee, gasUsed: 0, feePaid: 0) }
-
-        sender.balance -= transaction.fee
-        sender.nonce += 1
-        buffer.write(.account(transaction.sender), .account(sender))
-        if transaction.fee > 0 { buffer.credit(.account(block.feeCollector), transaction.fee) }
+        if let rejection = authentication { return Receipt(status: rejection, gasUsed: 0, feePaid: 0) }
+        let fee: UInt128
+        switch try logic.rules.chargeEnvelope(transaction, in: block, state: &buffer) {
+        case .rejected(let status):
+            buffer.discardWrites()
+            return Receipt(status: status, gasUsed: 0, feePaid: 0)
+        case .charged(let charged):
+            fee = charged
+        }
         if options.workRoundsPerTransaction > 0 {
-            _ = DeterministicWork.chain(seed: transaction.signature.bytes, rounds: options.workRoundsPerTransaction)
+            _ = DeterministicWork.chain(
+                seed: withUnsafeBytes(of: UInt64(index).bigEndian, Array.init), rounds: options.workRoundsPerTransaction)
         }
 
         let beforePayload = buffer.makeSavepoint()
         let outcome = try logic.execute(transaction, in: block, state: &buffer)
         if !outcome.status.isSuccess { buffer.rollBack(to: beforePayload) }
-        return Receipt(status: outcome.status, gasUsed: outcome.gasUsed, feePaid: transaction.fee)
+        return Receipt(status: outcome.status, gasUsed: outcome.gasUsed, feePaid: fee)
     }
 }

@@ -69,6 +69,14 @@ public struct TransactionState {
         recordingUndo = false
     }
 
+    /// Drops every buffered write, keeping the reads (the transaction's outcome still depends on them).
+    mutating func discardWrites() {
+        keys.removeAll(keepingCapacity: true)
+        writes.removeAll(keepingCapacity: true)
+        undo.removeAll(keepingCapacity: true)
+        recordingUndo = false
+    }
+
     /// The current value of `key`, or `nil` when it is absent.
     /// - Throws: ``ExecutionInterrupted``; pass it on with `try`, never catch it.
     public mutating func read(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue? {

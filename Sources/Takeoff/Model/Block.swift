@@ -4,7 +4,8 @@ public struct BlockContext: Hashable, Sendable {
     public var number: UInt64
     /// Seconds since the Unix epoch, as the proposer set it.
     public var timestamp: UInt64
-    /// The account credited with every fee in the block.
+    /// The account the block's proposer names to receive its fees (the built-in rules credit every fee
+    /// to it; a chain's own rules may send fees elsewhere).
     public var feeCollector: Address
 
     /// Creates a block context.
@@ -111,7 +112,7 @@ public struct BlockHeader: Hashable, Sendable {
 }
 
 /// A block: its header and its transactions.
-public struct Block: Hashable, Sendable {
+public struct Block<Transaction: ChainTransaction>: Hashable, Sendable {
     /// The header.
     public var header: BlockHeader
     /// The transactions, in execution order.
@@ -124,19 +125,13 @@ public struct Block: Hashable, Sendable {
     }
 
     /// The format version written before every encoded block.
-    public static let formatVersion: UInt8 = 1
+    public static var formatVersion: UInt8 { 2 }
 
-    /// SHA-256 over the transactions' encodings, in order: ``BlockHeader/transactionsDigest``.
+    /// SHA-256 over the transactions' encodings, each behind its 32-bit length, in order:
+    /// ``BlockHeader/transactionsDigest``.
     public static func transactionsDigest(_ transactions: [Transaction]) -> Hash32 {
         var writer = ByteWriter(capacity: transactions.count * 200)
-        for transaction in transactions { transaction.encode(to: &writer) }
-        return Hash32.sha256(writer.bytes)
-    }
-
-    /// SHA-256 over the receipts' encodings, in order: ``BlockHeader/receiptsDigest``.
-    public static func receiptsDigest(_ receipts: [Receipt]) -> Hash32 {
-        var writer = ByteWriter(capacity: receipts.count * 40)
-        for receipt in receipts { receipt.encode(to: &writer) }
+        for transaction in transactions { writer.writeFramed(transaction) }
         return Hash32.sha256(writer.bytes)
     }
 
@@ -145,7 +140,7 @@ public struct Block: Hashable, Sendable {
         writer.write(Self.formatVersion)
         header.encode(to: &writer)
         writer.write(UInt32(transactions.count))
-        for transaction in transactions { transaction.encode(to: &writer) }
+        for transaction in transactions { writer.writeFramed(transaction) }
     }
 
     /// The canonical encoding.
@@ -162,15 +157,15 @@ public struct Block: Hashable, Sendable {
         let version = try reader.readUInt8("block version")
         guard version == formatVersion else { throw CodecError.unsupportedVersion(what: "block", version: version) }
         let header = try BlockHeader.decode(from: &reader)
-        // A transaction encodes to at least 150 bytes; the bound keeps a forged count from allocating.
-        let count = try reader.readCount("transactions", minimumElementSize: 150)
+        // Each transaction takes at least its 4-byte length; the bound keeps a forged count from allocating.
+        let count = try reader.readCount("transactions", minimumElementSize: 4)
         guard count == Int(header.transactionCount) else {
             throw CodecError.invalidValue(
                 what: "block", reason: "header says \(header.transactionCount) transactions, body has \(count)")
         }
         var transactions: [Transaction] = []
         transactions.reserveCapacity(count)
-        for _ in 0..<count { transactions.append(try Transaction.decode(from: &reader)) }
+        for _ in 0..<count { transactions.append(try reader.readFramed(Transaction.self)) }
         return Block(header: header, transactions: transactions)
     }
 

@@ -1,66 +1,28 @@
-/// How a transaction ended. Every failure still produces a receipt; none stops the block.
-public enum ReceiptStatus: Hashable, Sendable, CustomStringConvertible {
-    case success
-    /// The public key is not the sender's or the signature does not verify. Nothing is charged.
-    case badSignature
-    /// The nonce is not the sender's current nonce, or the sender does not exist. Nothing is charged.
-    case badNonce
-    /// The sender cannot pay the fee. Nothing is charged.
-    case insufficientFee
-    /// The payload moves more than the payer holds. The fee is charged.
-    case insufficientBalance
-    /// A balance, supply or counter would pass 2^128 - 1. The fee is charged.
-    case overflow
-    /// The payload needs more gas than the gas limit. The fee is charged.
-    case outOfGas
-    /// The sender may not do this (mint a token it does not control). The fee is charged.
-    case unauthorized
-    /// The account to create already exists. The fee is charged.
-    case accountExists
-    /// A swap would return less than its minimum. The fee is charged.
-    case slippage
-    /// The payload names something that does not exist or cannot be used (no such pool, a token that the
-    /// pool does not trade). The fee is charged.
-    case invalidPayload
-    /// A chain team's own failure code. The fee is charged.
-    case custom(UInt16)
+/// How a transaction ended: a code that only the chain's rules and logic give a meaning to, except
+/// ``success`` (zero). Every failure still produces a receipt; none stops the block.
+///
+/// A chain names its own codes as constants, for instance in an extension of its logic:
+///
+/// ```swift
+/// extension ReceiptStatus {
+///     static let proposalClosed = ReceiptStatus(rawValue: 100)
+/// }
+/// ```
+public struct ReceiptStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The code, as receipts encode it.
+    public let rawValue: UInt16
+
+    /// The status with code `rawValue`.
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// The transaction succeeded. The only code the engine itself gives a meaning to.
+    public static let success = ReceiptStatus(rawValue: 0)
 
     /// Whether the transaction succeeded.
     public var isSuccess: Bool { self == .success }
 
-    var tag: UInt8 {
-        switch self {
-        case .success: 0
-        case .badSignature: 1
-        case .badNonce: 2
-        case .insufficientFee: 3
-        case .insufficientBalance: 4
-        case .overflow: 5
-        case .outOfGas: 6
-        case .unauthorized: 7
-        case .accountExists: 8
-        case .slippage: 9
-        case .invalidPayload: 10
-        case .custom: 11
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .success: "success"
-        case .badSignature: "bad signature"
-        case .badNonce: "bad nonce"
-        case .insufficientFee: "insufficient balance for the fee"
-        case .insufficientBalance: "insufficient balance"
-        case .overflow: "overflow"
-        case .outOfGas: "out of gas"
-        case .unauthorized: "unauthorized"
-        case .accountExists: "account exists"
-        case .slippage: "slippage"
-        case .invalidPayload: "invalid payload"
-        case .custom(let code): "custom failure \(code)"
-        }
-    }
+    /// "success", or the code; the built-in chain's names come from `BuiltinTransactionLogic.name(of:)`.
+    public var description: String { isSuccess ? "success" : "status \(rawValue)" }
 }
 
 /// The outcome of one transaction.
@@ -80,13 +42,12 @@ public struct Receipt: Hashable, Sendable {
     }
 
     /// The format version written before every encoded receipt.
-    public static let formatVersion: UInt8 = 1
+    public static let formatVersion: UInt8 = 2
 
     /// Appends the canonical encoding.
     public func encode(to writer: inout ByteWriter) {
         writer.write(Self.formatVersion)
-        writer.write(status.tag)
-        if case .custom(let code) = status { writer.write(code) }
+        writer.write(status.rawValue)
         writer.write(gasUsed)
         writer.write(feePaid)
     }
@@ -103,23 +64,7 @@ public struct Receipt: Hashable, Sendable {
     public static func decode(from reader: inout ByteReader) throws(CodecError) -> Receipt {
         let version = try reader.readUInt8("receipt version")
         guard version == formatVersion else { throw CodecError.unsupportedVersion(what: "receipt", version: version) }
-        let tag = try reader.readUInt8("receipt status")
-        let status: ReceiptStatus
-        switch tag {
-        case 0: status = .success
-        case 1: status = .badSignature
-        case 2: status = .badNonce
-        case 3: status = .insufficientFee
-        case 4: status = .insufficientBalance
-        case 5: status = .overflow
-        case 6: status = .outOfGas
-        case 7: status = .unauthorized
-        case 8: status = .accountExists
-        case 9: status = .slippage
-        case 10: status = .invalidPayload
-        case 11: status = .custom(try reader.readUInt16("custom status"))
-        default: throw CodecError.unknownTag(what: "receipt status", tag: tag)
-        }
+        let status = ReceiptStatus(rawValue: try reader.readUInt16("receipt status"))
         return Receipt(status: status, gasUsed: try reader.readUInt64("gas used"), feePaid: try reader.readUInt128("fee paid"))
     }
 

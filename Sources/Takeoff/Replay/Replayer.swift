@@ -60,7 +60,7 @@ public struct ReplayReport: Sendable, Encodable {
 /// Rebuilds a state store from an archive, checking every block it materializes against the archive's
 /// commitment, hash chain and digests. It continues from the store's head, so an interrupted replay
 /// resumes where it stopped and never applies a block twice.
-public struct Replayer {
+public struct Replayer<Logic: TransactionLogic> {
     /// The archive to read.
     public let archive: BlockArchive
     /// The store to rebuild.
@@ -69,7 +69,7 @@ public struct Replayer {
     public let mode: ReplayMode
     /// Execute mode: the executor (signature checks off by default: archived blocks were checked when they
     /// were first executed). The archived access sets serve as its dependency hints.
-    public let executor: any AccessHintedExecutor
+    public let executor: ParallelExecutor<Logic>
     /// Blocks merged into one commit: apply mode merges their change sets before checking the commitment;
     /// execute mode still checks every block but commits them together, which saves the store rewriting
     /// the same pages block after block (a crash loses nothing: the archive has the blocks).
@@ -77,9 +77,9 @@ public struct Replayer {
     /// Apply mode: use the archive's merged range files (``BlockArchive/compact(rangeSize:)``) where they fit.
     public let useMergedRanges: Bool
 
-    /// Creates a replayer.
+    /// Creates a replayer for the chain whose logic (and rules) is `logic`.
     public init(
-        archive: BlockArchive, store: StateStore, mode: ReplayMode, logic: some TransactionLogic = BuiltinTransactionLogic(),
+        archive: BlockArchive, store: StateStore, mode: ReplayMode, logic: Logic,
         threads: Int = 2, window: Int = 64, verifySignatures: Bool = false, useMergedRanges: Bool = true
     ) {
         self.archive = archive
@@ -131,11 +131,11 @@ public struct Replayer {
             let last = min(end, next + UInt64(window) - 1)
             // Read and check the window's blocks; on the first bad one, still commit the good ones before it,
             // so that the store ends at the last good block.
-            var blocks: [ArchivedBlock] = []
+            var blocks: [ArchivedBlock<Logic.Transaction>] = []
             var failure: (any Error)?
             for number in next...last {
                 do {
-                    let block = try archive.read(number)
+                    let block = try archive.read(number, as: Logic.Transaction.self)
                     try checkLinks(block, parentHash: blocks.last?.header.hash ?? head.blockHash)
                     blocks.append(block)
                 } catch {
@@ -170,7 +170,7 @@ public struct Replayer {
             throw ReplayError.cannotStart(
                 "the store is empty and the archive does not start at genesis (block 0): import a snapshot first")
         }
-        let block = try archive.read(0)
+        let block = try archive.read(0, as: EncodedTransaction.self)
         let genesis = Genesis(changeSet: block.changeSet)
         guard genesis.header == block.header else {
             throw ReplayError.commitmentMismatch(block: 0, archived: block.header.stateCommitment, computed: genesis.header.stateCommitment)
@@ -180,7 +180,7 @@ public struct Replayer {
 
     /// Checks a block's link to its parent and, in apply mode, that the change set to apply is the one its
     /// header names. (Execute mode recomputes every digest and compares the whole header instead.)
-    private func checkLinks(_ block: ArchivedBlock, parentHash: Hash32) throws {
+    private func checkLinks(_ block: ArchivedBlock<Logic.Transaction>, parentHash: Hash32) throws {
         guard block.header.parentHash == parentHash else {
             throw ReplayError.brokenChain(block: block.number, expectedParent: parentHash, archivedParent: block.header.parentHash)
         }
@@ -191,11 +191,11 @@ public struct Replayer {
 
     /// Re-executes checked blocks one by one, each over the previous ones' changes, compares each with the
     /// archive, and commits them together. A mismatch commits the blocks before it, then stops.
-    private func execute(_ blocks: [ArchivedBlock], over head: StoreHead) throws -> (StoreHead, Int) {
+    private func execute(_ blocks: [ArchivedBlock<Logic.Transaction>], over head: StoreHead) throws -> (StoreHead, Int) {
         var pending: [StateKey: StateChange] = [:]
         var pendingValues: [StateKey: StateValue?] = [:]
         var virtualHead = head
-        var done: [ArchivedBlock] = []
+        var done: [ArchivedBlock<Logic.Transaction>] = []
         var failure: (any Error)?
         for block in blocks {
             do {
@@ -244,7 +244,7 @@ public struct Replayer {
 
     /// Applies a window of checked blocks as one merged change set; when the window's commitment does not match,
     /// applies its blocks one by one to stop exactly at the first bad one.
-    private func apply(_ blocks: [ArchivedBlock], over head: StoreHead) throws -> (StoreHead, Int) {
+    private func apply(_ blocks: [ArchivedBlock<Logic.Transaction>], over head: StoreHead) throws -> (StoreHead, Int) {
         guard blocks.count > 1 else { return (try commitOne(blocks[0]), 1) }
         let last = blocks[blocks.count - 1]
         do {
@@ -275,7 +275,7 @@ public struct Replayer {
             parentHash = header.hash
         }
         let lastHeader = merged.headers[merged.headers.count - 1]
-        guard try archive.read(range.upperBound).header == lastHeader else {
+        guard try archive.read(range.upperBound, as: EncodedTransaction.self).header == lastHeader else {
             throw ReplayError.inconsistentBlock(
                 block: range.upperBound, reason: "the merged range's last header is not the archived block's header")
         }
@@ -286,11 +286,23 @@ public struct Replayer {
         }
     }
 
-    private func commitOne(_ block: ArchivedBlock) throws -> StoreHead {
+    private func commitOne(_ block: ArchivedBlock<Logic.Transaction>) throws -> StoreHead {
         do {
             return try store.commit(block.header, changeSet: block.changeSet)
         } catch StateStoreError.commitmentMismatch(let number, let header, let computed) {
             throw ReplayError.commitmentMismatch(block: number, archived: header, computed: computed)
         }
+    }
+}
+
+extension Replayer where Logic == BuiltinTransactionLogic {
+    /// Creates a replayer for the built-in chain.
+    public init(
+        archive: BlockArchive, store: StateStore, mode: ReplayMode, threads: Int = 2, window: Int = 64,
+        verifySignatures: Bool = false, useMergedRanges: Bool = true
+    ) {
+        self.init(
+            archive: archive, store: store, mode: mode, logic: BuiltinTransactionLogic(), threads: threads, window: window,
+            verifySignatures: verifySignatures, useMergedRanges: useMergedRanges)
     }
 }

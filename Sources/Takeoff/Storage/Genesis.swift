@@ -21,7 +21,7 @@ public struct Genesis: Sendable {
         self.commitment = commitment
         header = BlockHeader(
             context: BlockContext(number: 0, timestamp: 0, feeCollector: .zero), parentHash: .zero, transactionCount: 0,
-            transactionsDigest: Block.transactionsDigest([]), receiptsDigest: Hash32.sha256([UInt8]()),
+            transactionsDigest: Hash32.sha256([UInt8]()), receiptsDigest: Hash32.sha256([UInt8]()),
             changeSetDigest: changeSet.digest, stateCommitment: commitment.digest)
     }
 

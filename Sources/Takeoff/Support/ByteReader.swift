@@ -1,11 +1,17 @@
 /// Reads the fields that ``ByteWriter`` writes, throwing ``CodecError`` on any shortfall.
 public struct ByteReader: Sendable {
-    @usableFromInline let bytes: [UInt8]
-    /// The offset of the next byte to read.
+    @usableFromInline let bytes: ArraySlice<UInt8>
+    /// The offset of the next byte to read, from the start of the input.
     public private(set) var offset: Int
 
     /// Creates a reader at the start of `bytes`.
     public init(_ bytes: [UInt8]) {
+        self.bytes = bytes[...]
+        offset = 0
+    }
+
+    /// Creates a reader at the start of `bytes`, which it shares instead of copying.
+    public init(_ bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
         offset = 0
     }
@@ -22,7 +28,7 @@ public struct ByteReader: Sendable {
     public mutating func readUInt8(_ what: String = "byte") throws(CodecError) -> UInt8 {
         try need(1, what)
         defer { offset += 1 }
-        return bytes[offset]
+        return bytes[bytes.startIndex + offset]
     }
 
     public mutating func readUInt16(_ what: String = "UInt16") throws(CodecError) -> UInt16 {
@@ -63,9 +69,15 @@ public struct ByteReader: Sendable {
 
     /// Reads exactly `count` raw bytes.
     public mutating func readBytes(count: Int, _ what: String) throws(CodecError) -> [UInt8] {
+        Array(try readSlice(count: count, what))
+    }
+
+    /// Reads exactly `count` raw bytes, sharing the input's storage.
+    public mutating func readSlice(count: Int, _ what: String) throws(CodecError) -> ArraySlice<UInt8> {
         try need(count, what)
-        defer { offset += count }
-        return Array(bytes[offset..<offset + count])
+        let start = bytes.startIndex + offset
+        offset += count
+        return bytes[start..<start + count]
     }
 
     /// Reads a 32-bit length and that many bytes, refusing lengths above `limit` before allocating.
@@ -99,7 +111,7 @@ public struct ByteReader: Sendable {
         try need(size, what)
         var value: T = 0
         for index in 0..<size {
-            value = value << 8 | T(bytes[offset + index])
+            value = value << 8 | T(bytes[bytes.startIndex + offset + index])
         }
         offset += size
         return value

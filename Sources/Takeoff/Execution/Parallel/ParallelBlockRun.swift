@@ -9,8 +9,8 @@ import Synchronization
 final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     // @unchecked: `state` must allow concurrent reads (StateReader's contract for parallel executors); every
     // other mutable field is an atomic or behind a mutex.
-    let transactions: [Transaction]
-    let signatures: [Bool]
+    let transactions: [Logic.Transaction]
+    let authentications: [ReceiptStatus?]
     let context: BlockContext
     let processor: TransactionProcessor<Logic>
     let state: any StateReader
@@ -61,11 +61,11 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     }
 
     init(
-        transactions: [Transaction], signatures: [Bool], context: BlockContext, processor: TransactionProcessor<Logic>,
+        transactions: [Logic.Transaction], authentications: [ReceiptStatus?], context: BlockContext, processor: TransactionProcessor<Logic>,
         state: any StateReader, maximumIncarnationsPerTransaction: Int, expectedKeys: Int
     ) {
         self.transactions = transactions
-        self.signatures = signatures
+        self.authentications = authentications
         self.context = context
         self.processor = processor
         self.state = state
@@ -108,7 +108,7 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     }
 
     private func execute(
-        _ version: Version, of transactions: UnsafeBufferPointer<Transaction>, buffers: inout WorkerBuffers
+        _ version: Version, of transactions: UnsafeBufferPointer<Logic.Transaction>, buffers: inout WorkerBuffers
     ) -> SchedulerTask? {
         let index = version.index
         while true {
@@ -120,7 +120,7 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
             let receipt: Receipt
             do {
                 receipt = try processor.process(
-                    transactions[index], signatureIsValid: signatures[index], in: context, state: &buffers.transaction)
+                    transactions[index], index: index, authentication: authentications[index], in: context, state: &buffers.transaction)
             } catch {
                 switch error {
                 case .dependency(let blocking):

@@ -76,21 +76,21 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
 
     /// Executes the block. `state` is read from several threads at once.
     public func execute(
-        _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
-    ) throws(ExecutionError) -> ExecutedBlock {
+        _ transactions: [Logic.Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
+    ) throws(ExecutionError) -> ExecutedBlock<Logic.Transaction> {
         try execute(transactions, context: context, parent: parent, state: state, accessHints: nil)
     }
 
     /// Executes the block, estimating its dependencies from `accessHints` (the access sets recorded when it
     /// was first executed, as a replay has them) instead of the logic's conflict keys.
     public func execute(
-        _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader,
+        _ transactions: [Logic.Transaction], context: BlockContext, parent: StoreHead, state: some StateReader,
         accessHints: [AccessSet]?
-    ) throws(ExecutionError) -> ExecutedBlock {
+    ) throws(ExecutionError) -> ExecutedBlock<Logic.Transaction> {
         var stopwatch = Stopwatch()
         var metrics = ExecutionMetrics()
         metrics.threads = threads
-        let signatures = processor.options.checkSignatures(of: transactions)
+        let authentications = processor.options.authenticate(transactions, rules: processor.logic.rules)
         metrics.signatureSeconds = stopwatch.lap()
 
         let state: any StateReader = state
@@ -108,7 +108,7 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
             let choice = policy.adaptive
                 ? history.choose(for: profile!, transactions: transactions.count, gas: declaredGas) : (path: .parallel, reason: nil)
             if choice.path == .parallel {
-                outcome = try runInParallel(transactions, signatures: signatures, context: context, state: state, metrics: &metrics)
+                outcome = try runInParallel(transactions, authentications: authentications, context: context, state: state, metrics: &metrics)
                 if outcome == nil { profile = nil }  // a run cut short measures nothing
             } else {
                 metrics.fallbackReason = choice.reason
@@ -117,7 +117,7 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
         if outcome == nil {
             metrics.path = .sequential
             metrics.incarnations += transactions.count
-            outcome = try sequential.run(transactions, signatures: signatures, context: context, state: state)
+            outcome = try sequential.run(transactions, authentications: authentications, context: context, state: state)
         }
         metrics.executionSeconds = stopwatch.lap()
         if let profile {
@@ -141,7 +141,7 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
     }
 
     /// Checks the block's size and estimates its parallelism from the logic's conflict keys or `hints`.
-    func analyze(_ transactions: [Transaction], hints: [AccessSet]? = nil) -> BlockAnalysis {
+    func analyze(_ transactions: [Logic.Transaction], hints: [AccessSet]? = nil) -> BlockAnalysis {
         if threads == 1 && policy.sequentialOnOneThread { return BlockAnalysis(reasonToRunSequentially: .oneThread) }
         if transactions.count < policy.minimumBlockSize {
             return BlockAnalysis(reasonToRunSequentially: .smallBlock(transactions: transactions.count, minimum: policy.minimumBlockSize))
@@ -157,13 +157,17 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
     }
 
     /// The longest chain of transactions in which each writes a key an earlier one in the chain writes, from
-    /// the logic's conflict keys and each sender's account, over the first `analysisSampleSize`
+    /// the logic's conflict keys and the envelope's writes, over the first `analysisSampleSize`
     /// transactions; nil when the logic cannot tell.
-    func criticalPathLength(_ transactions: ArraySlice<Transaction>) -> Int? {
+    func criticalPathLength(_ transactions: ArraySlice<Logic.Transaction>) -> Int? {
         var chains = ChainLengths(expectedKeys: transactions.count * 3)
+        var keys: [StateKey] = []
         for transaction in transactions {
-            guard let keys = processor.logic.conflictKeys(of: transaction) else { return nil }
-            chains.add(transactionWriting: keys, and: .account(transaction.sender))
+            guard let payloadKeys = processor.logic.conflictKeys(of: transaction) else { return nil }
+            keys.removeAll(keepingCapacity: true)
+            keys.append(contentsOf: payloadKeys)
+            processor.logic.rules.forEachEnvelopeWrite(of: transaction) { keys.append($0) }
+            chains.add(transactionWriting: keys)
         }
         return chains.longest
     }
@@ -182,20 +186,18 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
 
         init(expectedKeys: Int) { depthByKey = StateTable(minimumCapacity: expectedKeys) }
 
-        mutating func add(transactionWriting keys: [StateKey], and extra: StateKey? = nil) {
+        mutating func add(transactionWriting keys: [StateKey]) {
             var depth = 0
             for key in keys { depth = max(depth, depthByKey[key] ?? 0) }
-            if let extra { depth = max(depth, depthByKey[extra] ?? 0) }
             depth += 1
             for key in keys { depthByKey.updateValue(depth, forKey: key) }
-            if let extra { depthByKey.updateValue(depth, forKey: extra) }
             longest = max(longest, depth)
         }
     }
 
     /// Runs the block on the worker threads; nil when the run fell back (the reason is in `metrics`).
     private func runInParallel(
-        _ transactions: [Transaction], signatures: [Bool], context: BlockContext, state: any StateReader,
+        _ transactions: [Logic.Transaction], authentications: [ReceiptStatus?], context: BlockContext, state: any StateReader,
         metrics: inout ExecutionMetrics
     ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet])? {
         // A transaction touches a handful of keys: sender, recipient, fee collector, a few more. A block that
@@ -203,7 +205,7 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
         var expectedKeys = transactions.count * 4
         for attempt in 1...3 {
             let run = ParallelBlockRun(
-                transactions: transactions, signatures: signatures, context: context, processor: processor, state: state,
+                transactions: transactions, authentications: authentications, context: context, processor: processor, state: state,
                 maximumIncarnationsPerTransaction: policy.maximumIncarnationsPerTransaction, expectedKeys: expectedKeys)
             WorkerThreads.run(count: threads) { run.work() }
             metrics.path = .parallel

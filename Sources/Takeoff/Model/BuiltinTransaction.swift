@@ -5,22 +5,22 @@ public typealias PublicKeyBytes = FixedBytes<32>
 /// An Ed25519 signature, 64 bytes.
 public typealias SignatureBytes = FixedBytes<64>
 
-/// A signed account transaction.
+/// The built-in chain's transaction: a signed account transaction.
 ///
-/// The envelope (sender, nonce, fee, gas limit) is checked and charged by the engine the same way for
-/// every kind; the payload is run by a ``TransactionLogic``. The signature covers ``signingBytes``: every
-/// field but the signature itself, behind a domain tag.
-public struct Transaction: Hashable, Sendable {
+/// The envelope (sender, nonce, fee, gas limit) is checked and charged by ``BuiltinChainRules``; the payload
+/// is run by ``BuiltinTransactionLogic``. The signature covers ``signingBytes``: every field but the
+/// signature itself, behind a domain tag.
+public struct BuiltinTransaction: ChainTransaction {
     /// The paying account. It must be the address of ``publicKey`` (``Address/init(publicKey:)``).
     public var sender: Address
     /// Must equal the sender's nonce in the state when the transaction runs.
     public var nonce: UInt64
     /// The fee paid to the block's fee collector, charged in full once the envelope checks pass.
     public var fee: UInt128
-    /// The most gas the payload may use; past it the transaction fails with ``ReceiptStatus/outOfGas``.
+    /// The most gas the payload may use; past it the transaction fails with `outOfGas`.
     public var gasLimit: UInt64
     /// What the transaction does.
-    public var payload: TransactionPayload
+    public var payload: BuiltinPayload
     /// The sender's Ed25519 public key.
     public var publicKey: PublicKeyBytes
     /// Ed25519 signature of ``signingBytes`` by ``publicKey``.
@@ -32,7 +32,7 @@ public struct Transaction: Hashable, Sendable {
 
     /// Creates a transaction with the given fields; use ``signed(by:)`` to fill in the key and signature.
     public init(
-        sender: Address, nonce: UInt64, fee: UInt128, gasLimit: UInt64, payload: TransactionPayload,
+        sender: Address, nonce: UInt64, fee: UInt128, gasLimit: UInt64, payload: BuiltinPayload,
         publicKey: PublicKeyBytes = .zero, signature: SignatureBytes = .zero
     ) {
         self.sender = sender
@@ -54,7 +54,7 @@ public struct Transaction: Hashable, Sendable {
 
     /// This transaction with `key`'s public key and its signature over ``signingBytes``.
     /// - Throws: what the signer throws (it does not for well-formed keys).
-    public func signed(by key: Curve25519.Signing.PrivateKey) throws -> Transaction {
+    public func signed(by key: Curve25519.Signing.PrivateKey) throws -> BuiltinTransaction {
         var copy = self
         copy.publicKey = try PublicKeyBytes(key.publicKey.rawRepresentation)
         copy.signature = try SignatureBytes(try key.signature(for: copy.signingBytes))
@@ -89,31 +89,32 @@ public struct Transaction: Hashable, Sendable {
         writer.write(raw: publicKey.bytes)
     }
 
-    /// The canonical encoding.
-    public var encoded: [UInt8] {
-        var writer = ByteWriter(capacity: 200)
+    /// Appends the canonical encoding to `bytes`.
+    public func encode(into bytes: inout [UInt8]) {
+        var writer = ByteWriter(capacity: 0)
+        swap(&writer.bytes, &bytes)
         encode(to: &writer)
-        return writer.bytes
+        swap(&writer.bytes, &bytes)
     }
 
     /// Reads one transaction.
     /// - Throws: ``CodecError`` on any malformed input.
-    public static func decode(from reader: inout ByteReader) throws(CodecError) -> Transaction {
+    public static func decode(from reader: inout ByteReader) throws(CodecError) -> BuiltinTransaction {
         let version = try reader.readUInt8("transaction version")
         guard version == formatVersion else { throw CodecError.unsupportedVersion(what: "transaction", version: version) }
-        return Transaction(
+        return BuiltinTransaction(
             sender: try reader.readAddress("sender"),
             nonce: try reader.readUInt64("nonce"),
             fee: try reader.readUInt128("fee"),
             gasLimit: try reader.readUInt64("gas limit"),
-            payload: try TransactionPayload.decode(from: &reader),
+            payload: try BuiltinPayload.decode(from: &reader),
             publicKey: try PublicKeyBytes(reader.readBytes(count: 32, "public key")),
             signature: try SignatureBytes(reader.readBytes(count: 64, "signature")))
     }
 
     /// Decodes a transaction that fills `bytes` exactly.
     /// - Throws: ``CodecError`` on malformed or trailing bytes.
-    public init(encoded bytes: [UInt8]) throws(CodecError) {
+    public init(encoded bytes: ArraySlice<UInt8>) throws(CodecError) {
         var reader = ByteReader(bytes)
         self = try Self.decode(from: &reader)
         try reader.expectEnd(of: "transaction")

@@ -1,6 +1,6 @@
-/// What a transaction asks for. The built-in kinds come with ``BuiltinTransactionLogic``; `custom` carries
-/// a chain team's own transactions to their own ``TransactionLogic``.
-public enum TransactionPayload: Hashable, Sendable {
+/// What a built-in transaction asks for; ``BuiltinTransactionLogic`` runs it. (A chain with transactions
+/// of its own defines its own ``ChainTransaction`` type instead.)
+public enum BuiltinPayload: Hashable, Sendable {
     /// Moves `amount` of the native balance from the sender to `to`, creating `to` if it is new.
     case transfer(to: Address, amount: UInt128)
     /// Moves `amount` of `token` from the sender to `to`.
@@ -17,11 +17,6 @@ public enum TransactionPayload: Hashable, Sendable {
     case compute(contract: Address, value: UInt128, rounds: UInt32)
     /// Creates the account `address` with `value` moved from the sender.
     case createAccount(address: Address, value: UInt128)
-    /// A chain team's own transaction: `kind` and `data` are theirs to define.
-    case custom(kind: UInt16, data: [UInt8])
-
-    /// The longest `custom` data the codec accepts.
-    public static let maximumCustomDataCount = 1 << 20
 
     /// Appends the canonical encoding.
     public func encode(to writer: inout ByteWriter) {
@@ -59,16 +54,12 @@ public enum TransactionPayload: Hashable, Sendable {
             writer.write(UInt8(7))
             writer.write(address)
             writer.write(value)
-        case .custom(let kind, let data):
-            writer.write(UInt8(8))
-            writer.write(kind)
-            writer.write(lengthPrefixed: data)
         }
     }
 
     /// Reads one payload.
-    /// - Throws: ``CodecError`` on a short input, an unknown tag or oversized custom data.
-    public static func decode(from reader: inout ByteReader) throws(CodecError) -> TransactionPayload {
+    /// - Throws: ``CodecError`` on a short input or an unknown tag.
+    public static func decode(from reader: inout ByteReader) throws(CodecError) -> BuiltinPayload {
         switch try reader.readUInt8("payload tag") {
         case 1:
             return .transfer(to: try reader.readAddress("recipient"), amount: try reader.readUInt128("amount"))
@@ -92,10 +83,6 @@ public enum TransactionPayload: Hashable, Sendable {
                 rounds: try reader.readUInt32("rounds"))
         case 7:
             return .createAccount(address: try reader.readAddress("new account"), value: try reader.readUInt128("value"))
-        case 8:
-            return .custom(
-                kind: try reader.readUInt16("custom kind"),
-                data: try reader.readLengthPrefixed("custom data", limit: maximumCustomDataCount))
         case let tag:
             throw CodecError.unknownTag(what: "transaction payload", tag: tag)
         }
