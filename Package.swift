@@ -1,11 +1,26 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The executors are generic over a chain's logic; cross-module optimization lets the compiler specialize them
+// in the module that names the logic (the command line, a chain's own module) instead of running them through
+// generic metadata.
+let crossModuleOptimization: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "Takeoff",
     platforms: [.macOS(.v15)],
     products: [
+        // Everything in one import (the modules below, re-exported).
         .library(name: "Takeoff", targets: ["Takeoff"]),
+        // The model, state, executors and commitment: all a chain with storage of its own links.
+        .library(name: "TakeoffCore", targets: ["TakeoffCore"]),
+        // The LMDB state store.
+        .library(name: "TakeoffStore", targets: ["TakeoffStore"]),
+        // The block archive, replay and snapshots.
+        .library(name: "TakeoffArchive", targets: ["TakeoffArchive"]),
+        // The built-in chain: its transactions, envelope rules and payload logic.
+        .library(name: "TakeoffBuiltinChain", targets: ["TakeoffBuiltinChain"]),
+        // Benchmark workloads for the built-in chain.
         .library(name: "TakeoffWorkloads", targets: ["TakeoffWorkloads"]),
         .executable(name: "takeoff", targets: ["TakeoffCLI"]),
         .executable(name: "takeoff-fuzz", targets: ["TakeoffFuzz"]),
@@ -22,22 +37,19 @@ let package = Package(
         // Prefetch hints for the executors' table lookups.
         .target(name: "CMemoryHints"),
         .target(
-            name: "Takeoff",
-            dependencies: [
-                "CLMDB",
-                "CZstd",
-                "CLatticeHash",
-                "CMemoryHints",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: [
-                // The executors are generic over a chain's logic; whole-module cross-module optimization lets the
-                // compiler specialize them in the module that names the logic (the command line, a chain's own
-                // module) instead of running them through generic metadata.
-                .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))
-            ]
+            name: "TakeoffCore",
+            dependencies: ["CLatticeHash", "CMemoryHints", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: crossModuleOptimization
         ),
-        .target(name: "TakeoffWorkloads", dependencies: ["Takeoff"]),
+        .target(name: "TakeoffStore", dependencies: ["TakeoffCore", "CLMDB"], swiftSettings: crossModuleOptimization),
+        .target(name: "TakeoffArchive", dependencies: ["TakeoffCore", "TakeoffStore", "CZstd"], swiftSettings: crossModuleOptimization),
+        .target(
+            name: "TakeoffBuiltinChain",
+            dependencies: ["TakeoffCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: crossModuleOptimization
+        ),
+        .target(name: "Takeoff", dependencies: ["TakeoffCore", "TakeoffStore", "TakeoffArchive", "TakeoffBuiltinChain"]),
+        .target(name: "TakeoffWorkloads", dependencies: ["TakeoffCore", "TakeoffBuiltinChain", "TakeoffArchive"]),
         .executableTarget(
             name: "TakeoffCLI",
             dependencies: [

@@ -64,7 +64,8 @@ struct ReplayCommand: ParsableCommand {
         if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }
         let store = try openStore(at: db, access: .create)
         let replayer = Replayer(
-            archive: blockArchive, store: store, mode: mode == .execute ? .execute : .apply, threads: threads, window: window,
+            archive: blockArchive, store: store, mode: mode == .execute ? .execute : .apply, logic: BuiltinTransactionLogic(),
+            threads: threads, window: window,
             verifySignatures: verifySignatures, useMergedRanges: !noMergedRanges)
         var progress = Progress()
         var lastLine = Date()

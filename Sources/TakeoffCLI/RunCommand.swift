@@ -160,7 +160,7 @@ private func catchUp(_ store: StateStore, with archive: BlockArchive) throws {
                     + "\(archive.directory) --to \(head.block)`, or replay them with `takeoff replay`")
         }
     }
-    let report = try Replayer(archive: archive, store: store, mode: .apply, window: 1).run()
+    let report = try Replayer(archive: archive, store: store, mode: .apply, logic: BuiltinTransactionLogic(), window: 1).run()
     printDiagnostic("applied archived blocks \(report.fromBlock ?? 0)...\(report.toBlock ?? 0) missing from the store")
 }
 

@@ -1,7 +1,8 @@
 import Crypto
 import Dispatch
 import Foundation
-import Takeoff
+import TakeoffCore
+import TakeoffBuiltinChain
 
 /// The accounts of a generated workload: a logical index per account, its address, and (for signed
 /// workloads) its Ed25519 key.

@@ -1,4 +1,5 @@
-import Takeoff
+import TakeoffCore
+import TakeoffBuiltinChain
 
 /// The mainnet trace mapped onto built-in transactions and generated accounts.
 ///

@@ -1,5 +1,7 @@
 import Foundation
-import Takeoff
+import TakeoffArchive
+import TakeoffCore
+import TakeoffBuiltinChain
 
 /// The real Ethereum mainnet transactions in `Fixtures/ethereum-mainnet` (see its README for the source and
 /// attribution), one row per transaction.

@@ -1,6 +1,7 @@
 import Crypto
 import Dispatch
-import Takeoff
+import TakeoffCore
+import TakeoffBuiltinChain
 
 /// The shapes of generated traffic, from no contention to none possible.
 public enum WorkloadKind: String, CaseIterable, Sendable {

@@ -69,7 +69,7 @@ final class ArchiveFixture {
     /// Replays into the store at `path`.
     func replay(into path: String, mode: ReplayMode, from: UInt64? = nil, to: UInt64? = nil, window: Int = 4) throws -> ReplayReport {
         let store = try StateStore(directory: path, syncOnCommit: false)
-        return try Replayer(archive: try openArchive(), store: store, mode: mode, window: window).run(from: from, to: to)
+        return try Replayer(archive: try openArchive(), store: store, mode: mode, logic: BuiltinTransactionLogic(), window: window).run(from: from, to: to)
     }
 
     /// The head of the store at `path`.

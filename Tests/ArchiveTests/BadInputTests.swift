@@ -95,7 +95,7 @@ import Takeoff
         let path = try fixture.freshStorePath("forged-db")
         let store = try StateStore(directory: path)
         #expect {
-            try Replayer(archive: try BlockArchive(directory: copy, writable: false), store: store, mode: mode, window: 4).run()
+            try Replayer(archive: try BlockArchive(directory: copy, writable: false), store: store, mode: mode, logic: BuiltinTransactionLogic(), window: 4).run()
         } throws: { error in
             guard case .commitmentMismatch(let block, let archived, let computed)? = error as? ReplayError else { return false }
             return block == 4 && archived == forged.header.stateCommitment && computed == fixture.headers[4].stateCommitment
@@ -114,7 +114,7 @@ import Takeoff
         try rewritten.append(block)
         let store = try StateStore(directory: try fixture.freshStorePath("unchained-db"))
         #expect(throws: ReplayError.self) {
-            try Replayer(archive: try BlockArchive(directory: copy, writable: false), store: store, mode: .apply).run()
+            try Replayer(archive: try BlockArchive(directory: copy, writable: false), store: store, mode: .apply, logic: BuiltinTransactionLogic()).run()
         }
         #expect(try store.head()?.block == 1)
     }

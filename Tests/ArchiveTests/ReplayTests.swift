@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Takeoff
+@testable import TakeoffArchive
+@testable import TakeoffCore
+@testable import TakeoffStore
 
 @Suite struct ReplayTests {
     @Test(arguments: [ReplayMode.execute, .apply])
@@ -71,7 +74,7 @@ import Testing
         #expect(head.blockHash == fixture.headers[2].hash)
         #expect(try store.recomputeCommitment() == head.commitment)
         // The archive brings it forward again, to the same place.
-        let report = try Replayer(archive: try fixture.openArchive(), store: store, mode: .execute).run()
+        let report = try Replayer(archive: try fixture.openArchive(), store: store, mode: .execute, logic: BuiltinTransactionLogic()).run()
         #expect(report.fromBlock == 3)
         #expect(try store.head()?.commitment.digest == fixture.headers[6].stateCommitment)
         #expect(try store.unwind(to: 0).commitment.digest == fixture.headers[0].stateCommitment)

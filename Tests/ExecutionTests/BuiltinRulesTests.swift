@@ -1,5 +1,9 @@
 import Testing
 @testable import Takeoff
+@testable import TakeoffBuiltinChain
+@testable import TakeoffArchive
+@testable import TakeoffCore
+@testable import TakeoffStore
 
 @Suite struct BuiltinRulesTests {
     static let alice = Address(space: 1, index: 1)

@@ -1,5 +1,8 @@
 import Testing
 @testable import Takeoff
+@testable import TakeoffArchive
+@testable import TakeoffCore
+@testable import TakeoffStore
 import TakeoffWorkloads
 
 @Suite struct ParallelExecutorTests {

@@ -1,6 +1,9 @@
 import Testing
 import TakeoffWorkloads
 @testable import Takeoff
+@testable import TakeoffArchive
+@testable import TakeoffCore
+@testable import TakeoffStore
 
 /// Decoders must answer any damaged input with an error (or, for a flip that lands in a value, a different
 /// well-formed value), never a trap.

@@ -1,6 +1,9 @@
 import Crypto
 import Testing
 @testable import Takeoff
+@testable import TakeoffArchive
+@testable import TakeoffCore
+@testable import TakeoffStore
 
 @Suite struct SignatureTests {
     let key = Curve25519.Signing.PrivateKey()

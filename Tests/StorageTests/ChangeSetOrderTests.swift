@@ -1,5 +1,8 @@
 import Testing
 @testable import Takeoff
+@testable import TakeoffArchive
+@testable import TakeoffCore
+@testable import TakeoffStore
 
 /// The change set's radix sort against a comparison sort.
 @Suite struct ChangeSetOrderTests {

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Takeoff
+@testable import TakeoffArchive
+@testable import TakeoffCore
+@testable import TakeoffStore
 
 @Suite struct LMDBEnvironmentTests {
     @Test func putGetDeleteRoundTrip() throws {

@@ -3,6 +3,9 @@ import Crypto
 import Foundation
 import Testing
 @testable import Takeoff
+@testable import TakeoffArchive
+@testable import TakeoffCore
+@testable import TakeoffStore
 
 /// The commitment's own kernel, against RFC 8439's published vector and swift-crypto's ChaCha20.
 /// The little-endian words of 32 key bytes.

@@ -1,6 +1,9 @@
 import Testing
 import TakeoffWorkloads
 @testable import Takeoff
+@testable import TakeoffArchive
+@testable import TakeoffCore
+@testable import TakeoffStore
 
 @Suite struct StateCommitmentTests {
     static let pairs: [(StateKey, StateValue)] = (0..<300).map {

@@ -1,0 +1,80 @@
+import Dispatch
+import TakeoffCore
+import TakeoffStore
+
+/// What ``BlockArchive/verify(from:to:progress:)`` checked.
+public struct ArchiveVerification: Sendable, Encodable {
+    /// The first and last blocks checked (nil when the archive is empty).
+    public var fromBlock: UInt64?
+    public var toBlock: UInt64?
+    /// Blocks checked, and the transactions in them.
+    public var blocks = 0
+    public var transactions = 0
+    /// Blocks whose state commitment was recomputed from the change sets since genesis and matched.
+    public var commitmentsChecked = 0
+    public var seconds = 0.0
+}
+
+extension BlockArchive {
+    /// Checks blocks `from...to` (defaults: the whole archive) without a store: every record's framing and
+    /// checksum, that it decodes, the hash chain, and that the header's digests (transactions, receipts,
+    /// change set) match the block's contents. From genesis, each header's state commitment is also
+    /// recomputed from the change sets (each names the values it replaces), so every commitment is checked.
+    ///
+    /// It needs no chain logic: transactions are checked as their encodings (``EncodedTransaction``).
+    /// Read-only: it changes nothing.
+    /// - Parameter progress: called after each block with what was checked so far.
+    /// - Throws: ``ArchiveError`` naming the segment, the first bad block and its byte offset, or
+    ///   ``ArchiveError/blockNotFound(_:head:)`` for a range outside the archive.
+    public func verify(
+        from: UInt64? = nil, to: UInt64? = nil, progress: (ArchiveVerification) -> Void = { _ in }
+    ) throws -> ArchiveVerification {
+        var report = ArchiveVerification()
+        guard let first = firstBlock, let last = head else { return report }
+        let start = from ?? first
+        let end = to ?? last
+        guard start <= end else { return report }
+        for bound in [start, end] where bound < first || bound > last { throw ArchiveError.blockNotFound(bound, head: last) }
+        let clock = DispatchTime.now().uptimeNanoseconds
+        var parentHash: Hash32? = start > first ? try read(start - 1, as: EncodedTransaction.self).header.hash : nil
+        // The commitment can be followed only from genesis, where the state is known.
+        var commitment: StateCommitment? = start == 0 ? .empty : nil
+        for number in start...end {
+            let block = try read(number, as: EncodedTransaction.self)
+            let (segment, offset) = location(of: number)!
+            func damaged(_ reason: String) -> ArchiveError { .corrupt(segment: segment, block: number, offset: offset, reason: reason) }
+            if let parentHash, block.header.parentHash != parentHash {
+                throw damaged("its parent hash \(block.header.parentHash.hex) is not block \(number - 1)'s hash \(parentHash.hex)")
+            }
+            if number == 0 {
+                guard Genesis(changeSet: block.changeSet).header == block.header else { throw damaged("the genesis header does not match its state") }
+            } else {
+                guard block.header.transactionCount == UInt32(block.transactions.count) else { throw damaged("the transaction count does not match the header") }
+                guard Block<EncodedTransaction>.transactionsDigest(block.transactions) == block.header.transactionsDigest else {
+                    throw damaged("the transactions do not match the header's digest")
+                }
+                guard BlockHeader.receiptsDigest(block.receipts) == block.header.receiptsDigest else {
+                    throw damaged("the receipts do not match the header's digest")
+                }
+            }
+            guard block.changeSet.digest == block.header.changeSetDigest else { throw damaged("the change set does not match the header's digest") }
+            if var current = commitment {
+                current.apply(block.changeSet)
+                guard current.digest == block.header.stateCommitment else {
+                    throw damaged(
+                        "state commitment mismatch: the header says \(block.header.stateCommitment.hex), the change sets since genesis give \(current.digest.hex)")
+                }
+                commitment = current
+                report.commitmentsChecked += 1
+            }
+            parentHash = block.header.hash
+            if report.fromBlock == nil { report.fromBlock = number }
+            report.toBlock = number
+            report.blocks += 1
+            report.transactions += block.transactions.count
+            report.seconds = Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9
+            progress(report)
+        }
+        return report
+    }
+}

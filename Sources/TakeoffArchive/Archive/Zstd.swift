@@ -1,0 +1,81 @@
+import CZstd
+import TakeoffCore
+import TakeoffStore
+
+/// Why zstd could not compress or decompress.
+public struct ZstdError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// zstd's error text.
+    public var message: String
+    /// What was being done.
+    public var operation: String
+
+    public var description: String { "\(operation): \(message)" }
+}
+
+/// zstd frames in and out of byte arrays.
+public enum Zstd {
+    /// Compresses `bytes` into one zstd frame (with its content size, so `zstd -d` and readers can size their
+    /// buffers).
+    /// - Throws: ``ZstdError`` (only on allocation failure in practice).
+    public static func compress(_ bytes: [UInt8], level: Int32 = 3) throws(ZstdError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
+        let written = output.withUnsafeMutableBytes { target in
+            bytes.withUnsafeBytes { source in
+                ZSTD_compress(target.baseAddress, target.count, source.baseAddress, source.count, level)
+            }
+        }
+        try check(written, "ZSTD_compress")
+        output.removeSubrange(written...)
+        return output
+    }
+
+    /// Decompresses one or more concatenated zstd frames.
+    /// - Parameter limit: the most bytes the output may hold; a frame that claims more is refused before
+    ///   anything is allocated.
+    /// - Throws: ``ZstdError`` for corrupt, truncated or oversized input.
+    public static func decompress(_ bytes: [UInt8], limit: Int = 1 << 31) throws -> [UInt8] {
+        try decompress(bytes, limit: limit, prefix: nil)
+    }
+
+    /// The first `count` decompressed bytes of `bytes` (fewer if the content is shorter), decompressing no
+    /// more than needed to get them.
+    /// - Throws: ``ZstdError`` for corrupt input.
+    public static func decompressPrefix(_ bytes: [UInt8], count: Int) throws -> [UInt8] {
+        Array(try decompress(bytes, limit: Int.max, prefix: count).prefix(count))
+    }
+
+    private static func decompress(_ bytes: [UInt8], limit: Int, prefix: Int?) throws -> [UInt8] {
+        guard let stream = ZSTD_createDStream() else { throw ZstdError(message: "out of memory", operation: "ZSTD_createDStream") }
+        defer { ZSTD_freeDStream(stream) }
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 17)
+        var lastResult = 0
+        try bytes.withUnsafeBytes { (source: UnsafeRawBufferPointer) in
+            var input = ZSTD_inBuffer(src: source.baseAddress, size: source.count, pos: 0)
+            repeat {
+                let produced = try chunk.withUnsafeMutableBytes { (target: UnsafeMutableRawBufferPointer) -> Int in
+                    var out = ZSTD_outBuffer(dst: target.baseAddress, size: target.count, pos: 0)
+                    lastResult = ZSTD_decompressStream(stream, &out, &input)
+                    try check(lastResult, "ZSTD_decompressStream")
+                    return out.pos
+                }
+                guard output.count + produced <= limit else {
+                    throw ZstdError(message: "output exceeds the limit of \(limit) bytes", operation: "ZSTD_decompressStream")
+                }
+                output.append(contentsOf: chunk[0..<produced])
+                if let prefix, output.count >= prefix { return }
+                if produced == 0 && input.pos == input.size { break }
+            } while input.pos < input.size || lastResult != 0
+        }
+        guard lastResult == 0 || prefix.map({ output.count >= $0 }) == true else {
+            throw ZstdError(message: "input ends inside a frame (truncated)", operation: "ZSTD_decompressStream")
+        }
+        return output
+    }
+
+    private static func check(_ result: Int, _ operation: String) throws(ZstdError) {
+        if ZSTD_isError(result) != 0 {
+            throw ZstdError(message: String(cString: ZSTD_getErrorName(result)), operation: operation)
+        }
+    }
+}

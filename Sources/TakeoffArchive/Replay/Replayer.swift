@@ -1,0 +1,298 @@
+import Dispatch
+import TakeoffCore
+import TakeoffStore
+
+/// How a replay rebuilds state.
+public enum ReplayMode: String, Sendable, CaseIterable {
+    /// Re-execute every block with the parallel executor and compare the result with the archive.
+    case execute
+    /// Apply the archived change sets without executing, merged over windows of blocks.
+    case apply
+}
+
+/// What a replay did.
+public struct ReplayReport: Sendable, Encodable {
+    /// The first block replayed (nil when there was nothing to do).
+    public var fromBlock: UInt64?
+    /// The last block replayed.
+    public var toBlock: UInt64?
+    public var blocks = 0
+    public var transactions = 0
+    public var seconds = 0.0
+    /// Blocks whose recomputed commitment was checked against the archive.
+    public var verifiedBlocks = 0
+    public var headBlock: UInt64 = 0
+    public var stateCommitment = ""
+    /// Blocks already in the store when the replay started, skipped.
+    public var skippedBlocks = 0
+    /// What the replay worked around, e.g. a damaged merged range file it replaced with the blocks themselves.
+    public var notes: [String] = []
+
+    /// Transactions per second.
+    public var tps = 0.0
+
+    /// Sets the elapsed time, and the rate with it.
+    mutating func setElapsed(since start: UInt64) {
+        seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        tps = seconds > 0 ? Double(transactions) / seconds : 0
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case fromBlock, toBlock, blocks, transactions, seconds, tps, verifiedBlocks, headBlock, stateCommitment, skippedBlocks, notes
+    }
+
+    /// Encodes every field, `fromBlock` and `toBlock` as null when nothing was replayed (scripts can rely on
+    /// every key being there).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(fromBlock, forKey: .fromBlock)
+        try container.encode(toBlock, forKey: .toBlock)
+        try container.encode(blocks, forKey: .blocks)
+        try container.encode(transactions, forKey: .transactions)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(tps, forKey: .tps)
+        try container.encode(verifiedBlocks, forKey: .verifiedBlocks)
+        try container.encode(headBlock, forKey: .headBlock)
+        try container.encode(stateCommitment, forKey: .stateCommitment)
+        try container.encode(skippedBlocks, forKey: .skippedBlocks)
+        try container.encode(notes, forKey: .notes)
+    }
+}
+
+/// Rebuilds a state store from an archive, checking every block it materializes against the archive's
+/// commitment, hash chain and digests. It continues from the store's head, so an interrupted replay
+/// resumes where it stopped and never applies a block twice.
+public struct Replayer<Logic: TransactionLogic> {
+    /// The archive to read.
+    public let archive: BlockArchive
+    /// The store to rebuild.
+    public let store: StateStore
+    /// Execute or apply.
+    public let mode: ReplayMode
+    /// Execute mode: the executor (signature checks off by default: archived blocks were checked when they
+    /// were first executed). The archived access sets serve as its dependency hints.
+    public let executor: ParallelExecutor<Logic>
+    /// Blocks merged into one commit: apply mode merges their change sets before checking the commitment;
+    /// execute mode still checks every block but commits them together, which saves the store rewriting
+    /// the same pages block after block (a crash loses nothing: the archive has the blocks).
+    public let window: Int
+    /// Apply mode: use the archive's merged range files (``BlockArchive/compact(rangeSize:)``) where they fit.
+    public let useMergedRanges: Bool
+
+    /// Creates a replayer for the chain whose logic (and rules) is `logic`.
+    public init(
+        archive: BlockArchive, store: StateStore, mode: ReplayMode, logic: Logic,
+        threads: Int = 2, window: Int = 64, verifySignatures: Bool = false, useMergedRanges: Bool = true
+    ) {
+        self.archive = archive
+        self.store = store
+        self.mode = mode
+        self.window = max(window, 1)
+        self.useMergedRanges = useMergedRanges
+        executor = ParallelExecutor(logic: logic, options: ExecutionOptions(verifySignatures: verifySignatures), threads: threads)
+    }
+
+    /// Replays blocks `from...to` (defaults: the store's head + 1 and the archive's last block).
+    /// - Parameter progress: called after each commit with the report so far.
+    /// - Throws: ``ReplayError``, ``ArchiveError`` (with segment, block and offset), ``StateStoreError`` or
+    ///   ``ExecutionError``; the store then holds the last block that passed every check.
+    public func run(from: UInt64? = nil, to: UInt64? = nil, progress: (ReplayReport) -> Void = { _ in }) throws -> ReplayReport {
+        var report = ReplayReport()
+        var head = try store.head() ?? initializeFromArchive()
+        // Timed from here: loading the genesis state is not replaying blocks.
+        let started = DispatchTime.now().uptimeNanoseconds
+        let ranges = mode == .apply && useMergedRanges ? archive.mergedRanges() : []
+        guard let archiveHead = archive.head else { throw ReplayError.cannotStart("the archive is empty") }
+        let end = min(to ?? archiveHead, archiveHead)
+        if let to, to > archiveHead {
+            throw ReplayError.cannotStart("--to \(to) is past the archive's last block \(archiveHead)")
+        }
+        if let from, from > head.block + 1 {
+            throw ReplayError.cannotStart(
+                "the store is at block \(head.block); replaying from block \(from) would skip blocks \(head.block + 1)...\(from - 1)")
+        }
+        if let from, from <= head.block { report.skippedBlocks = Int(min(head.block, end) - from + 1) }
+        var next = head.block + 1
+        while next <= end {
+            if let range = ranges.first(where: { $0.lowerBound == next && $0.upperBound <= end }),
+                let (newHead, transactions) = try applyMergedRange(range, over: head, notes: &report.notes)
+            {
+                if report.fromBlock == nil { report.fromBlock = next }
+                report.toBlock = range.upperBound
+                report.blocks += range.count
+                report.transactions += transactions
+                report.verifiedBlocks += 1
+                head = newHead
+                report.headBlock = head.block
+                report.stateCommitment = head.commitment.digest.hex
+                report.setElapsed(since: started)
+                progress(report)
+                next = range.upperBound + 1
+                continue
+            }
+            let last = min(end, next + UInt64(window) - 1)
+            // Read and check the window's blocks; on the first bad one, still commit the good ones before it,
+            // so that the store ends at the last good block.
+            var blocks: [ArchivedBlock<Logic.Transaction>] = []
+            var failure: (any Error)?
+            for number in next...last {
+                do {
+                    let block = try archive.read(number, as: Logic.Transaction.self)
+                    try checkLinks(block, parentHash: blocks.last?.header.hash ?? head.blockHash)
+                    blocks.append(block)
+                } catch {
+                    failure = error
+                    break
+                }
+            }
+            if blocks.isEmpty { throw failure! }
+            let (newHead, verified) = mode == .apply ? try apply(blocks, over: head) : try execute(blocks, over: head)
+            if report.fromBlock == nil { report.fromBlock = next }
+            report.toBlock = last
+            report.blocks += blocks.count
+            report.transactions += blocks.reduce(0) { $0 + $1.transactions.count }
+            report.verifiedBlocks += verified
+            head = newHead
+            report.headBlock = head.block
+            report.stateCommitment = head.commitment.digest.hex
+            report.setElapsed(since: started)
+            progress(report)
+            if let failure { throw failure }
+            next = last + 1
+        }
+        report.headBlock = head.block
+        report.stateCommitment = head.commitment.digest.hex
+        report.setElapsed(since: started)
+        return report
+    }
+
+    /// A new store starts from the archive's block 0, the genesis state.
+    private func initializeFromArchive() throws -> StoreHead {
+        guard archive.firstBlock == 0 else {
+            throw ReplayError.cannotStart(
+                "the store is empty and the archive does not start at genesis (block 0): import a snapshot first")
+        }
+        let block = try archive.read(0, as: EncodedTransaction.self)
+        let genesis = Genesis(changeSet: block.changeSet)
+        guard genesis.header == block.header else {
+            throw ReplayError.commitmentMismatch(block: 0, archived: block.header.stateCommitment, computed: genesis.header.stateCommitment)
+        }
+        return try store.initialize(genesis)
+    }
+
+    /// Checks a block's link to its parent and, in apply mode, that the change set to apply is the one its
+    /// header names. (Execute mode recomputes every digest and compares the whole header instead.)
+    private func checkLinks(_ block: ArchivedBlock<Logic.Transaction>, parentHash: Hash32) throws {
+        guard block.header.parentHash == parentHash else {
+            throw ReplayError.brokenChain(block: block.number, expectedParent: parentHash, archivedParent: block.header.parentHash)
+        }
+        if mode == .apply, block.changeSet.digest != block.header.changeSetDigest {
+            throw ReplayError.inconsistentBlock(block: block.number, reason: "the change set does not match the header's digest")
+        }
+    }
+
+    /// Re-executes checked blocks one by one, each over the previous ones' changes, compares each with the
+    /// archive, and commits them together. A mismatch commits the blocks before it, then stops.
+    private func execute(_ blocks: [ArchivedBlock<Logic.Transaction>], over head: StoreHead) throws -> (StoreHead, Int) {
+        var pending: [StateKey: StateChange] = [:]
+        var pendingValues: [StateKey: StateValue?] = [:]
+        var virtualHead = head
+        var done: [ArchivedBlock<Logic.Transaction>] = []
+        var failure: (any Error)?
+        for block in blocks {
+            do {
+                let executed = try store.withSnapshot { snapshot in
+                    try executor.execute(
+                        block.transactions, context: block.header.context, parent: virtualHead,
+                        state: LayeredState(base: snapshot, pending: pendingValues), accessHints: block.accessSets)
+                }
+                try compare(executed.header, with: block.header)
+                for change in executed.changeSet.changes {
+                    // The value before the window comes from the first block that changed the key (it may be nil).
+                    var merged = change
+                    if let earlier = pending[change.key] { merged.oldValue = earlier.oldValue }
+                    pending[change.key] = merged
+                    pendingValues[change.key] = change.newValue
+                }
+                virtualHead = executed.head
+                done.append(block)
+            } catch {
+                failure = error
+                break
+            }
+        }
+        var newHead = head
+        if let last = done.last {
+            newHead = try store.commit(
+                last.header, changeSet: ChangeSet(unsorted: pending.values), firstBlock: done[0].number,
+                commitment: virtualHead.commitment)
+        }
+        if let failure { throw failure }
+        return (newHead, done.count)
+    }
+
+    private func compare(_ computed: BlockHeader, with archived: BlockHeader) throws {
+        if computed.stateCommitment != archived.stateCommitment {
+            throw ReplayError.commitmentMismatch(block: archived.number, archived: archived.stateCommitment, computed: computed.stateCommitment)
+        }
+        for (field, left, right) in [
+            ("transactions digest", archived.transactionsDigest, computed.transactionsDigest),
+            ("receipts digest", archived.receiptsDigest, computed.receiptsDigest),
+            ("change set digest", archived.changeSetDigest, computed.changeSetDigest),
+        ] where left != right {
+            throw ReplayError.headerMismatch(block: archived.number, field: field, archived: left, computed: right)
+        }
+    }
+
+    /// Applies a window of checked blocks as one merged change set; when the window's commitment does not match,
+    /// applies its blocks one by one to stop exactly at the first bad one.
+    private func apply(_ blocks: [ArchivedBlock<Logic.Transaction>], over head: StoreHead) throws -> (StoreHead, Int) {
+        guard blocks.count > 1 else { return (try commitOne(blocks[0]), 1) }
+        let last = blocks[blocks.count - 1]
+        do {
+            let merged = ChangeSet.merging(blocks.lazy.map(\.changeSet))
+            return (try store.commit(last.header, changeSet: merged, firstBlock: blocks[0].number), 1)
+        } catch StateStoreError.commitmentMismatch {
+            var newHead = head
+            for block in blocks { newHead = try commitOne(block) }
+            return (newHead, blocks.count)
+        }
+    }
+
+    /// Applies a merged range file in one commit, after checking its headers link to the head, to each
+    /// other and to the archive's own last block. Returns nil when its commitment does not match, so that the
+    /// caller applies the blocks themselves and stops exactly at the bad one.
+    private func applyMergedRange(_ range: ClosedRange<UInt64>, over head: StoreHead, notes: inout [String]) throws -> (StoreHead, Int)? {
+        let merged: MergedRange
+        do { merged = try archive.readMergedRange(range) } catch let error as ArchiveError {
+            // A range file is only a shortcut: the segments hold the same blocks.
+            notes.append("merged range \(range.lowerBound)...\(range.upperBound) is unusable (\(error)); applied its blocks instead")
+            return nil
+        }
+        var parentHash = head.blockHash
+        for header in merged.headers {
+            guard header.parentHash == parentHash else {
+                throw ReplayError.brokenChain(block: header.number, expectedParent: parentHash, archivedParent: header.parentHash)
+            }
+            parentHash = header.hash
+        }
+        let lastHeader = merged.headers[merged.headers.count - 1]
+        guard try archive.read(range.upperBound, as: EncodedTransaction.self).header == lastHeader else {
+            throw ReplayError.inconsistentBlock(
+                block: range.upperBound, reason: "the merged range's last header is not the archived block's header")
+        }
+        do {
+            return (try store.commit(lastHeader, changeSet: merged.changeSet, firstBlock: range.lowerBound), merged.transactions)
+        } catch StateStoreError.commitmentMismatch {
+            return nil
+        }
+    }
+
+    private func commitOne(_ block: ArchivedBlock<Logic.Transaction>) throws -> StoreHead {
+        do {
+            return try store.commit(block.header, changeSet: block.changeSet)
+        } catch StateStoreError.commitmentMismatch(let number, let header, let computed) {
+            throw ReplayError.commitmentMismatch(block: number, archived: header, computed: computed)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import TakeoffCore
+
+/// The receipt statuses of the built-in chain (``BuiltinChainRules`` and ``BuiltinTransactionLogic``).
+extension ReceiptStatus {
+    /// The public key is not the sender's or the signature does not verify. Nothing is charged.
+    public static let badSignature = ReceiptStatus(rawValue: 1)
+    /// The nonce is not the sender's current nonce, or the sender does not exist. Nothing is charged.
+    public static let badNonce = ReceiptStatus(rawValue: 2)
+    /// The sender cannot pay the fee. Nothing is charged.
+    public static let insufficientFee = ReceiptStatus(rawValue: 3)
+    /// The payload moves more than the payer holds. The fee is charged.
+    public static let insufficientBalance = ReceiptStatus(rawValue: 4)
+    /// A balance, supply or counter would pass 2^128 - 1. The fee is charged.
+    public static let overflow = ReceiptStatus(rawValue: 5)
+    /// The payload needs more gas than the gas limit. The fee is charged.
+    public static let outOfGas = ReceiptStatus(rawValue: 6)
+    /// The sender may not do this (mint a token it does not control). The fee is charged.
+    public static let unauthorized = ReceiptStatus(rawValue: 7)
+    /// The account to create already exists. The fee is charged.
+    public static let accountExists = ReceiptStatus(rawValue: 8)
+    /// A swap would return less than its minimum. The fee is charged.
+    public static let slippage = ReceiptStatus(rawValue: 9)
+    /// The payload names something that does not exist or cannot be used (no such pool, a token that the
+    /// pool does not trade). The fee is charged.
+    public static let invalidPayload = ReceiptStatus(rawValue: 10)
+}
+
+extension BuiltinTransactionLogic {
+    /// Every status the built-in chain gives, with its name.
+    public static let statusNames: [ReceiptStatus: String] = [
+        .success: "success", .badSignature: "bad signature", .badNonce: "bad nonce",
+        .insufficientFee: "insufficient balance for the fee", .insufficientBalance: "insufficient balance",
+        .overflow: "overflow", .outOfGas: "out of gas", .unauthorized: "unauthorized", .accountExists: "account exists",
+        .slippage: "slippage", .invalidPayload: "invalid payload",
+    ]
+
+    /// The name of `status` in the built-in chain ("status N" for a code it never gives).
+    public static func name(of status: ReceiptStatus) -> String { statusNames[status] ?? status.description }
+}
