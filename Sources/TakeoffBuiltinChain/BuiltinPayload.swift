@@ -21,7 +21,7 @@ public enum BuiltinPayload: Hashable, Sendable {
     case createAccount(address: Address, value: UInt128)
 
     /// Appends the canonical encoding.
-    public func encode(to writer: inout ByteWriter) {
+    package func encode(to writer: inout ByteWriter) {
         switch self {
         case .transfer(let to, let amount):
             writer.write(UInt8(1))
@@ -61,7 +61,7 @@ public enum BuiltinPayload: Hashable, Sendable {
 
     /// Reads one payload.
     /// - Throws: ``CodecError`` on a short input or an unknown tag.
-    public static func decode(from reader: inout ByteReader) throws(CodecError) -> BuiltinPayload {
+    package static func decode(from reader: inout ByteReader) throws(CodecError) -> BuiltinPayload {
         switch try reader.readUInt8("payload tag") {
         case 1:
             return .transfer(to: try reader.readAddress("recipient"), amount: try reader.readUInt128("amount"))

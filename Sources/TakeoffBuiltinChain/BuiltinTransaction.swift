@@ -75,7 +75,7 @@ public struct BuiltinTransaction: ChainTransaction {
     public var hash: Hash32 { Hash32.sha256(encoded) }
 
     /// Appends the canonical encoding: format version, fields, signature.
-    public func encode(to writer: inout ByteWriter) {
+    package func encode(to writer: inout ByteWriter) {
         writer.write(Self.formatVersion)
         encodeUnsignedFields(to: &writer)
         writer.write(raw: signature.bytes)
@@ -100,7 +100,7 @@ public struct BuiltinTransaction: ChainTransaction {
 
     /// Reads one transaction.
     /// - Throws: ``CodecError`` on any malformed input.
-    public static func decode(from reader: inout ByteReader) throws(CodecError) -> BuiltinTransaction {
+    package static func decode(from reader: inout ByteReader) throws(CodecError) -> BuiltinTransaction {
         let version = try reader.readUInt8("transaction version")
         guard version == formatVersion else { throw CodecError.unsupportedVersion(what: "transaction", version: version) }
         return BuiltinTransaction(

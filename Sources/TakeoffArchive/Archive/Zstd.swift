@@ -13,11 +13,11 @@ public struct ZstdError: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 /// zstd frames in and out of byte arrays.
-public enum Zstd {
+package enum Zstd {
     /// Compresses `bytes` into one zstd frame (with its content size, so `zstd -d` and readers can size their
     /// buffers).
     /// - Throws: ``ZstdError`` (only on allocation failure in practice).
-    public static func compress(_ bytes: [UInt8], level: Int32 = 3) throws(ZstdError) -> [UInt8] {
+    package static func compress(_ bytes: [UInt8], level: Int32 = 3) throws(ZstdError) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
         let written = output.withUnsafeMutableBytes { target in
             bytes.withUnsafeBytes { source in
@@ -33,14 +33,14 @@ public enum Zstd {
     /// - Parameter limit: the most bytes the output may hold; a frame that claims more is refused before
     ///   anything is allocated.
     /// - Throws: ``ZstdError`` for corrupt, truncated or oversized input.
-    public static func decompress(_ bytes: [UInt8], limit: Int = 1 << 31) throws -> [UInt8] {
+    package static func decompress(_ bytes: [UInt8], limit: Int = 1 << 31) throws -> [UInt8] {
         try decompress(bytes, limit: limit, prefix: nil)
     }
 
     /// The first `count` decompressed bytes of `bytes` (fewer if the content is shorter), decompressing no
     /// more than needed to get them.
     /// - Throws: ``ZstdError`` for corrupt input.
-    public static func decompressPrefix(_ bytes: [UInt8], count: Int) throws -> [UInt8] {
+    package static func decompressPrefix(_ bytes: [UInt8], count: Int) throws -> [UInt8] {
         Array(try decompress(bytes, limit: Int.max, prefix: count).prefix(count))
     }
 

@@ -64,7 +64,7 @@ public struct BlockHeader: Hashable, Sendable {
     }
 
     /// Appends the canonical encoding.
-    public func encode(to writer: inout ByteWriter) {
+    package func encode(to writer: inout ByteWriter) {
         writer.write(Self.formatVersion)
         writer.write(context.number)
         writer.write(context.timestamp)
@@ -86,7 +86,7 @@ public struct BlockHeader: Hashable, Sendable {
 
     /// Reads one header.
     /// - Throws: ``CodecError`` on any malformed input.
-    public static func decode(from reader: inout ByteReader) throws(CodecError) -> BlockHeader {
+    package static func decode(from reader: inout ByteReader) throws(CodecError) -> BlockHeader {
         let version = try reader.readUInt8("block header version")
         guard version == formatVersion else { throw CodecError.unsupportedVersion(what: "block header", version: version) }
         let context = BlockContext(
@@ -136,7 +136,7 @@ public struct Block<Transaction: ChainTransaction>: Hashable, Sendable {
     }
 
     /// Appends the canonical encoding.
-    public func encode(to writer: inout ByteWriter) {
+    package func encode(to writer: inout ByteWriter) {
         writer.write(Self.formatVersion)
         header.encode(to: &writer)
         writer.write(UInt32(transactions.count))
@@ -153,7 +153,7 @@ public struct Block<Transaction: ChainTransaction>: Hashable, Sendable {
     /// Reads one block.
     /// - Throws: ``CodecError`` on any malformed input, including a transaction count that disagrees with
     ///   the header.
-    public static func decode(from reader: inout ByteReader) throws(CodecError) -> Block {
+    package static func decode(from reader: inout ByteReader) throws(CodecError) -> Block {
         let version = try reader.readUInt8("block version")
         guard version == formatVersion else { throw CodecError.unsupportedVersion(what: "block", version: version) }
         let header = try BlockHeader.decode(from: &reader)

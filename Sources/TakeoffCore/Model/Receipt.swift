@@ -45,7 +45,7 @@ public struct Receipt: Hashable, Sendable {
     public static let formatVersion: UInt8 = 2
 
     /// Appends the canonical encoding.
-    public func encode(to writer: inout ByteWriter) {
+    package func encode(to writer: inout ByteWriter) {
         writer.write(Self.formatVersion)
         writer.write(status.rawValue)
         writer.write(gasUsed)
@@ -61,7 +61,7 @@ public struct Receipt: Hashable, Sendable {
 
     /// Reads one receipt.
     /// - Throws: ``CodecError`` on any malformed input.
-    public static func decode(from reader: inout ByteReader) throws(CodecError) -> Receipt {
+    package static func decode(from reader: inout ByteReader) throws(CodecError) -> Receipt {
         let version = try reader.readUInt8("receipt version")
         guard version == formatVersion else { throw CodecError.unsupportedVersion(what: "receipt", version: version) }
         let status = ReceiptStatus(rawValue: try reader.readUInt16("receipt status"))

@@ -132,8 +132,7 @@ public struct StateKey: Hashable, Comparable, Sendable, CustomStringConvertible 
     // MARK: - Encoding
 
     /// Appends the canonical encoding: the tag, then the fields big-endian.
-    @inlinable
-    public func encode(to writer: inout ByteWriter) {
+    package func encode(to writer: inout ByteWriter) {
         writer.write(kind.rawValue)
         let count = kind.fieldByteCount
         withUnsafeBytes(of: (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian, w4.bigEndian)) { fields in
@@ -150,7 +149,7 @@ public struct StateKey: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// Reads one key.
     /// - Throws: ``CodecError`` on a short input or an unknown tag.
-    public static func decode(from reader: inout ByteReader) throws(CodecError) -> StateKey {
+    package static func decode(from reader: inout ByteReader) throws(CodecError) -> StateKey {
         switch try reader.readUInt8("state key tag") {
         case 1: return .account(try reader.readAddress())
         case 2: return .tokenBalance(token: try reader.readAddress(), holder: try reader.readAddress())

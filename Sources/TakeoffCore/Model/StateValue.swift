@@ -24,7 +24,7 @@ public enum StateValue: Hashable, Sendable {
     }
 
     /// Appends the canonical encoding.
-    public func encode(to writer: inout ByteWriter) {
+    package func encode(to writer: inout ByteWriter) {
         switch self {
         case .account(let account):
             writer.write(UInt8(1))
@@ -54,7 +54,7 @@ public enum StateValue: Hashable, Sendable {
 
     /// Reads one value.
     /// - Throws: ``CodecError`` on a short input, an unknown tag or an oversized byte string.
-    public static func decode(from reader: inout ByteReader) throws(CodecError) -> StateValue {
+    package static func decode(from reader: inout ByteReader) throws(CodecError) -> StateValue {
         switch try reader.readUInt8("state value tag") {
         case 1: return .account(Account(balance: try reader.readUInt128("balance"), nonce: try reader.readUInt64("nonce")))
         case 2: return .amount(try reader.readUInt128("amount"))

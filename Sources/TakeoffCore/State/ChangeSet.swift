@@ -75,7 +75,7 @@ public struct ChangeSet: Hashable, Sendable {
     public static let formatVersion: UInt8 = 1
 
     /// Appends the canonical encoding: every key with its old and new value.
-    public func encode(to writer: inout ByteWriter) {
+    package func encode(to writer: inout ByteWriter) {
         writer.write(Self.formatVersion)
         writer.write(UInt32(changes.count))
         for change in changes {
@@ -94,7 +94,7 @@ public struct ChangeSet: Hashable, Sendable {
 
     /// Reads one change set, checking that its keys are strictly increasing.
     /// - Throws: ``CodecError`` on malformed input or keys out of order.
-    public static func decode(from reader: inout ByteReader) throws(CodecError) -> ChangeSet {
+    package static func decode(from reader: inout ByteReader) throws(CodecError) -> ChangeSet {
         let version = try reader.readUInt8("change set version")
         guard version == formatVersion else { throw CodecError.unsupportedVersion(what: "change set", version: version) }
         // An entry is at least a 21-byte key and two 1-byte absent markers.

@@ -1,56 +1,56 @@
 /// Reads the fields that ``ByteWriter`` writes, throwing ``CodecError`` on any shortfall.
-public struct ByteReader: Sendable {
+package struct ByteReader: Sendable {
     @usableFromInline let bytes: ArraySlice<UInt8>
     /// The offset of the next byte to read, from the start of the input.
     public private(set) var offset: Int
 
     /// Creates a reader at the start of `bytes`.
-    public init(_ bytes: [UInt8]) {
+    package init(_ bytes: [UInt8]) {
         self.bytes = bytes[...]
         offset = 0
     }
 
     /// Creates a reader at the start of `bytes`, which it shares instead of copying.
-    public init(_ bytes: ArraySlice<UInt8>) {
+    package init(_ bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
         offset = 0
     }
 
     /// How many bytes are left.
-    public var remaining: Int { bytes.count - offset }
+    package var remaining: Int { bytes.count - offset }
 
     /// Throws unless every byte has been read.
     /// - Throws: ``CodecError/trailingBytes(what:count:)``.
-    public func expectEnd(of what: String) throws(CodecError) {
+    package func expectEnd(of what: String) throws(CodecError) {
         if remaining != 0 { throw CodecError.trailingBytes(what: what, count: remaining) }
     }
 
-    public mutating func readUInt8(_ what: String = "byte") throws(CodecError) -> UInt8 {
+    package mutating func readUInt8(_ what: String = "byte") throws(CodecError) -> UInt8 {
         try need(1, what)
         defer { offset += 1 }
         return bytes[bytes.startIndex + offset]
     }
 
-    public mutating func readUInt16(_ what: String = "UInt16") throws(CodecError) -> UInt16 {
+    package mutating func readUInt16(_ what: String = "UInt16") throws(CodecError) -> UInt16 {
         try readBigEndian(UInt16.self, what)
     }
 
-    public mutating func readUInt32(_ what: String = "UInt32") throws(CodecError) -> UInt32 {
+    package mutating func readUInt32(_ what: String = "UInt32") throws(CodecError) -> UInt32 {
         try readBigEndian(UInt32.self, what)
     }
 
-    public mutating func readUInt64(_ what: String = "UInt64") throws(CodecError) -> UInt64 {
+    package mutating func readUInt64(_ what: String = "UInt64") throws(CodecError) -> UInt64 {
         try readBigEndian(UInt64.self, what)
     }
 
-    public mutating func readUInt128(_ what: String = "UInt128") throws(CodecError) -> UInt128 {
+    package mutating func readUInt128(_ what: String = "UInt128") throws(CodecError) -> UInt128 {
         try need(16, what)
         let high = try readBigEndian(UInt64.self, what)
         let low = try readBigEndian(UInt64.self, what)
         return UInt128(high) << 64 | UInt128(low)
     }
 
-    public mutating func readAddress(_ what: String = "address") throws(CodecError) -> Address {
+    package mutating func readAddress(_ what: String = "address") throws(CodecError) -> Address {
         try need(Address.byteCount, what)
         return Address(
             high: try readBigEndian(UInt64.self, what),
@@ -58,7 +58,7 @@ public struct ByteReader: Sendable {
             low: try readBigEndian(UInt32.self, what))
     }
 
-    public mutating func readHash(_ what: String = "hash") throws(CodecError) -> Hash32 {
+    package mutating func readHash(_ what: String = "hash") throws(CodecError) -> Hash32 {
         try need(Hash32.byteCount, what)
         return Hash32(
             w0: try readBigEndian(UInt64.self, what),
@@ -68,12 +68,12 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads exactly `count` raw bytes.
-    public mutating func readBytes(count: Int, _ what: String) throws(CodecError) -> [UInt8] {
+    package mutating func readBytes(count: Int, _ what: String) throws(CodecError) -> [UInt8] {
         Array(try readSlice(count: count, what))
     }
 
     /// Reads exactly `count` raw bytes, sharing the input's storage.
-    public mutating func readSlice(count: Int, _ what: String) throws(CodecError) -> ArraySlice<UInt8> {
+    package mutating func readSlice(count: Int, _ what: String) throws(CodecError) -> ArraySlice<UInt8> {
         try need(count, what)
         let start = bytes.startIndex + offset
         offset += count
@@ -81,7 +81,7 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads a 32-bit length and that many bytes, refusing lengths above `limit` before allocating.
-    public mutating func readLengthPrefixed(_ what: String, limit: Int) throws(CodecError) -> [UInt8] {
+    package mutating func readLengthPrefixed(_ what: String, limit: Int) throws(CodecError) -> [UInt8] {
         let length = Int(try readUInt32("\(what) length"))
         guard length <= limit else {
             throw CodecError.invalidValue(what: what, reason: "length \(length) exceeds the limit of \(limit)")
@@ -92,7 +92,7 @@ public struct ByteReader: Sendable {
     /// Reads a 32-bit element count, refusing counts that the remaining bytes cannot hold.
     ///
     /// Checking against `minimumElementSize` keeps a forged count from reserving gigabytes.
-    public mutating func readCount(_ what: String, minimumElementSize: Int) throws(CodecError) -> Int {
+    package mutating func readCount(_ what: String, minimumElementSize: Int) throws(CodecError) -> Int {
         let count = Int(try readUInt32("\(what) count"))
         guard count <= remaining / max(minimumElementSize, 1) else {
             throw CodecError.invalidValue(what: what, reason: "count \(count) exceeds what \(remaining) bytes can hold")

@@ -1,43 +1,43 @@
 /// Appends fixed-width big-endian fields to a byte buffer: the one binary layout of every Takeoff encoding.
 ///
 /// Big-endian throughout so that encoded keys sort as their values do (LMDB compares keys bytewise).
-public struct ByteWriter: Sendable {
+package struct ByteWriter: Sendable {
     /// The bytes written so far.
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
 
     /// Creates an empty writer with room for `capacity` bytes.
-    public init(capacity: Int = 64) {
+    package init(capacity: Int = 64) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     @inlinable
-    public mutating func write(_ value: UInt8) { bytes.append(value) }
+    package mutating func write(_ value: UInt8) { bytes.append(value) }
 
     @inlinable
-    public mutating func write(_ value: UInt16) { appendBigEndian(value) }
+    package mutating func write(_ value: UInt16) { appendBigEndian(value) }
 
     @inlinable
-    public mutating func write(_ value: UInt32) { appendBigEndian(value) }
+    package mutating func write(_ value: UInt32) { appendBigEndian(value) }
 
     @inlinable
-    public mutating func write(_ value: UInt64) { appendBigEndian(value) }
+    package mutating func write(_ value: UInt64) { appendBigEndian(value) }
 
     @inlinable
-    public mutating func write(_ value: UInt128) {
+    package mutating func write(_ value: UInt128) {
         appendBigEndian(UInt64(truncatingIfNeeded: value >> 64))
         appendBigEndian(UInt64(truncatingIfNeeded: value))
     }
 
     @inlinable
-    public mutating func write(_ value: Address) {
+    package mutating func write(_ value: Address) {
         appendBigEndian(value.high)
         appendBigEndian(value.middle)
         appendBigEndian(value.low)
     }
 
     @inlinable
-    public mutating func write(_ value: Hash32) {
+    package mutating func write(_ value: Hash32) {
         appendBigEndian(value.w0)
         appendBigEndian(value.w1)
         appendBigEndian(value.w2)
@@ -46,11 +46,11 @@ public struct ByteWriter: Sendable {
 
     /// Writes raw bytes with no length prefix (fixed-size fields such as keys and signatures).
     @inlinable
-    public mutating func write<Bytes: Sequence<UInt8>>(raw: Bytes) { bytes.append(contentsOf: raw) }
+    package mutating func write<Bytes: Sequence<UInt8>>(raw: Bytes) { bytes.append(contentsOf: raw) }
 
     /// Writes a 32-bit length followed by the bytes.
     @inlinable
-    public mutating func write(lengthPrefixed data: [UInt8]) {
+    package mutating func write(lengthPrefixed data: [UInt8]) {
         write(UInt32(data.count))
         bytes.append(contentsOf: data)
     }

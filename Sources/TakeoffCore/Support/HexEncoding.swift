@@ -1,9 +1,9 @@
 /// Lowercase hex text for bytes, and back.
-public enum HexEncoding {
+package enum HexEncoding {
     private static let digits = Array("0123456789abcdef".utf8)
 
     /// Encodes bytes as lowercase hex without a prefix.
-    public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+    package static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
         var utf8: [UInt8] = []
         utf8.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
@@ -15,7 +15,7 @@ public enum HexEncoding {
 
     /// Decodes hex text (either case, optional `0x` prefix).
     /// - Throws: ``CodecError/invalidHex(_:)`` on an odd length or a non-hex character.
-    public static func decode(_ text: some StringProtocol) throws(CodecError) -> [UInt8] {
+    package static func decode(_ text: some StringProtocol) throws(CodecError) -> [UInt8] {
         var utf8 = Array(text.utf8)
         if utf8.count >= 2, utf8[0] == UInt8(ascii: "0"), utf8[1] | 0x20 == UInt8(ascii: "x") {
             utf8.removeFirst(2)

@@ -4,9 +4,9 @@ import Synchronization
 import TakeoffCore
 
 /// A named table (an LMDB database) in an ``LMDBEnvironment``.
-public struct LMDBTable: Hashable, Sendable {
+package struct LMDBTable: Hashable, Sendable {
     /// The table's name.
-    public let name: String
+    package let name: String
     let handle: MDB_dbi
 }
 
@@ -16,17 +16,17 @@ public struct LMDBTable: Hashable, Sendable {
 /// open on one thread. Write transactions are begun and committed inside one closure call, so on one
 /// thread, as LMDB requires. When a write fills the map, the environment doubles it and runs the closure
 /// again: callers never see `MDB_MAP_FULL`.
-public final class LMDBEnvironment: @unchecked Sendable {
+package final class LMDBEnvironment: @unchecked Sendable {
     // @unchecked: the LMDB environment handle is safe to share between threads; the one operation that is
     // not (resizing the map) is serialized against every open read transaction by `mapLock`.
     let handle: OpaquePointer
     /// The directory the environment lives in.
-    public let path: String
+    package let path: String
     private let mapLock = ReadersWriterLock()
     private let currentMapSize: Atomic<Int>
     private let tablesByName: Mutex<[String: LMDBTable]> = Mutex([:])
     /// Whether the environment was opened read-only (`MDB_RDONLY`): no write transaction, no table created.
-    public let isReadOnly: Bool
+    package let isReadOnly: Bool
 
     /// Opens (creating the data files if needed) the environment in `path`, which must exist.
     /// - Parameters:
@@ -38,7 +38,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     ///   - readOnly: open with `MDB_RDONLY`: the data file must exist, and nothing is written.
     /// - Throws: ``LMDBError`` naming the path, e.g. `ENOENT` for a missing directory, `EACCES` for a
     ///   read-only one.
-    public init(
+    package init(
         path: String, mapSize: Int = 64 << 20, maxTables: UInt32 = 16, syncOnCommit: Bool = true, readOnly: Bool = false
     ) throws(LMDBError) {
         var environment: OpaquePointer?
@@ -66,12 +66,12 @@ public final class LMDBEnvironment: @unchecked Sendable {
     deinit { mdb_env_close(handle) }
 
     /// The current map size in bytes.
-    public var mapSize: Int { currentMapSize.load(ordering: .relaxed) }
+    package var mapSize: Int { currentMapSize.load(ordering: .relaxed) }
 
     /// Opens (creating it if needed, unless read-only) the table `name`.
     /// - Throws: ``LMDBError`` when LMDB refuses (too many tables, say), `MDB_NOTFOUND` for a table that a
     ///   read-only environment does not have.
-    public func table(_ name: String) throws -> LMDBTable {
+    package func table(_ name: String) throws -> LMDBTable {
         if let table = tablesByName.withLock({ $0[name] }) { return table }
         let table = isReadOnly
             ? try openTableReadOnly(name)
@@ -105,7 +105,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     ///
     /// Do not begin a write transaction inside `body`: growing the map waits for open read transactions.
     /// - Throws: ``LMDBError`` from beginning the transaction, or whatever `body` throws.
-    public func withReadTransaction<Result>(
+    package func withReadTransaction<Result>(
         _ body: (LMDBReadTransaction) throws -> Result
     ) throws -> Result {
         while true {
@@ -135,7 +135,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     /// map doubled and `body` run again from the start, so `body` must not have effects outside the
     /// transaction that a second run would repeat.
     /// - Throws: the first error: ``LMDBError`` from LMDB, or whatever `body` throws.
-    public func withWriteTransaction<Result>(
+    package func withWriteTransaction<Result>(
         _ body: (LMDBWriteTransaction) throws -> Result
     ) throws -> Result {
         while true {
@@ -194,7 +194,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// Flushes committed data to disk (needed only when opened with `syncOnCommit: false`).
     /// - Throws: ``LMDBError`` when the flush fails.
-    public func sync() throws(LMDBError) {
+    package func sync() throws(LMDBError) {
         try lmdbCheck(mdb_env_sync(handle, 1), "mdb_env_sync(\(path))")
     }
 }

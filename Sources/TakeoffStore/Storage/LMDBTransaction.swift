@@ -2,7 +2,7 @@ import CLMDB
 import TakeoffCore
 
 /// Reads shared by read and write transactions.
-public protocol LMDBReading {
+package protocol LMDBReading {
     /// The LMDB transaction handle.
     var handle: OpaquePointer { get }
 }
@@ -12,7 +12,7 @@ extension LMDBReading {
     ///
     /// The buffer points into the memory map and is valid only during `body`.
     /// - Throws: ``LMDBError`` for any failure other than a missing key, or what `body` throws.
-    public func withValue<Result, Failure: Error>(
+    package func withValue<Result, Failure: Error>(
         in table: LMDBTable, forKey key: UnsafeRawBufferPointer,
         _ body: (UnsafeRawBufferPointer?) throws(Failure) -> Result
     ) throws -> Result {
@@ -26,7 +26,7 @@ extension LMDBReading {
 
     /// The bytes stored under `key` in `table`, or `nil`.
     /// - Throws: ``LMDBError`` for any failure other than a missing key.
-    public func value(in table: LMDBTable, forKey key: [UInt8]) throws -> [UInt8]? {
+    package func value(in table: LMDBTable, forKey key: [UInt8]) throws -> [UInt8]? {
         try key.withUnsafeBytes { keyBytes in
             try withValue(in: table, forKey: keyBytes) { $0.map { Array($0) } }
         }
@@ -34,7 +34,7 @@ extension LMDBReading {
 
     /// The number of entries in `table`.
     /// - Throws: ``LMDBError`` when LMDB cannot read the table's statistics.
-    public func count(of table: LMDBTable) throws(LMDBError) -> Int {
+    package func count(of table: LMDBTable) throws(LMDBError) -> Int {
         var stat = MDB_stat()
         try lmdbCheck(mdb_stat(handle, table.handle, &stat), "mdb_stat(\(table.name))")
         return stat.ms_entries
@@ -43,7 +43,7 @@ extension LMDBReading {
     /// Calls `body` with every (key, value) in `table` in key order, starting at the first key not less than
     /// `start` (the first key when `start` is nil), until `body` returns false.
     /// - Throws: ``LMDBError`` from the cursor, or what `body` throws.
-    public func forEach(
+    package func forEach(
         in table: LMDBTable, from start: [UInt8]? = nil,
         _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
     ) throws {
@@ -70,8 +70,8 @@ extension LMDBReading {
 
 /// A read-only transaction, valid only inside the closure that received it: a consistent snapshot of the environment. See
 /// ``LMDBEnvironment/withReadTransaction(_:)``.
-public struct LMDBReadTransaction: LMDBReading {
-    public let handle: OpaquePointer
+package struct LMDBReadTransaction: LMDBReading {
+    package let handle: OpaquePointer
 
     init(handle: OpaquePointer) { self.handle = handle }
 
@@ -79,8 +79,8 @@ public struct LMDBReadTransaction: LMDBReading {
 }
 
 /// A write transaction, valid only inside the closure that received it. See ``LMDBEnvironment/withWriteTransaction(_:)``.
-public struct LMDBWriteTransaction: LMDBReading {
-    public let handle: OpaquePointer
+package struct LMDBWriteTransaction: LMDBReading {
+    package let handle: OpaquePointer
 
     init(handle: OpaquePointer) { self.handle = handle }
 
@@ -88,7 +88,7 @@ public struct LMDBWriteTransaction: LMDBReading {
     /// - Parameter append: `MDB_APPEND`: the caller promises `key` sorts after every key in the table,
     ///   which makes bulk loads of sorted keys much faster.
     /// - Throws: ``LMDBError``, including `MDB_MAP_FULL` (handled by the enclosing transaction call).
-    public func put(
+    package func put(
         in table: LMDBTable, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, append: Bool = false
     ) throws(LMDBError) {
         var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
@@ -98,7 +98,7 @@ public struct LMDBWriteTransaction: LMDBReading {
 
     /// Stores `value` under `key` in `table`.
     /// - Throws: ``LMDBError``.
-    public func put(in table: LMDBTable, key: [UInt8], value: [UInt8], append: Bool = false) throws {
+    package func put(in table: LMDBTable, key: [UInt8], value: [UInt8], append: Bool = false) throws {
         try key.withUnsafeBytes { keyBytes in
             try value.withUnsafeBytes { valueBytes in
                 try put(in: table, key: keyBytes, value: valueBytes, append: append)
@@ -110,7 +110,7 @@ public struct LMDBWriteTransaction: LMDBReading {
     /// - Returns: whether the key was there.
     /// - Throws: ``LMDBError``.
     @discardableResult
-    public func delete(in table: LMDBTable, key: UnsafeRawBufferPointer) throws(LMDBError) -> Bool {
+    package func delete(in table: LMDBTable, key: UnsafeRawBufferPointer) throws(LMDBError) -> Bool {
         var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         let result = mdb_del(handle, table.handle, &keyValue, nil)
         if result == MDB_NOTFOUND { return false }
@@ -122,13 +122,13 @@ public struct LMDBWriteTransaction: LMDBReading {
     /// - Returns: whether the key was there.
     /// - Throws: ``LMDBError``.
     @discardableResult
-    public func delete(in table: LMDBTable, key: [UInt8]) throws -> Bool {
+    package func delete(in table: LMDBTable, key: [UInt8]) throws -> Bool {
         try key.withUnsafeBytes { keyBytes in try delete(in: table, key: keyBytes) }
     }
 
     /// Removes every entry of `table`.
     /// - Throws: ``LMDBError``.
-    public func clear(_ table: LMDBTable) throws(LMDBError) {
+    package func clear(_ table: LMDBTable) throws(LMDBError) {
         try lmdbCheck(mdb_drop(handle, table.handle, 0), "mdb_drop(\(table.name))")
     }
 

@@ -25,7 +25,7 @@ import Darwin
 /// ``StateStoreError/locked(_:)``); one opened read-only takes no lock, creates nothing and never waits.
 public final class StateStore: Sendable {
     /// The LMDB environment underneath.
-    public let environment: LMDBEnvironment
+    package let environment: LMDBEnvironment
     private let stateTable: LMDBTable
     private let metaTable: LMDBTable
     private let historyTable: LMDBTable
