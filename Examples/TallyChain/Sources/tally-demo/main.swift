@@ -1,0 +1,99 @@
+// The tally chain's demo node. For each block: execute it on the parallel executor and on the sequential
+// reference and require identical results (and that the parallel path ran); archive it; commit it to an
+// LMDB store. Then rebuild the state twice from the archive alone, re-executing and applying change sets,
+// and require the same head. Exits non-zero on any difference.
+//
+//     swift run tally-demo [directory] [--blocks N] [--block-size N] [--members N]
+import Foundation
+import TakeoffArchive
+import TakeoffCore
+import TakeoffStore
+import TallyChain
+
+struct DemoFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+func option(_ name: String, default value: Int) throws -> Int {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: name) else { return value }
+    guard index + 1 < arguments.count, let parsed = Int(arguments[index + 1]), parsed > 0 else {
+        throw DemoFailure(description: "\(name) needs a positive number")
+    }
+    return parsed
+}
+
+func runDemo() throws {
+    let blocks = try option("--blocks", default: 8)
+    let blockSize = try option("--block-size", default: 200)
+    let memberCount = try option("--members", default: 64)
+    let directory = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("--") && Int($0) == nil }
+        ?? NSTemporaryDirectory() + "tally-demo-\(ProcessInfo.processInfo.processIdentifier)"
+    guard !FileManager.default.fileExists(atPath: directory) else {
+        throw DemoFailure(description: "\(directory) exists already: name a new directory")
+    }
+    for part in ["store", "replay-execute", "replay-apply"] {
+        try FileManager.default.createDirectory(atPath: directory + "/" + part, withIntermediateDirectories: true)
+    }
+
+    var workload = try TallyWorkload(memberCount: memberCount, seed: 7)
+    let genesis = Genesis(entries: workload.genesisEntries)
+    let store = try StateStore(directory: directory + "/store", syncOnCommit: false)
+    let archive = try BlockArchive(directory: directory + "/archive", writable: true)
+    try archive.append(ArchivedBlock<TallyTransaction>(genesis))
+    try store.initialize(genesis)
+
+    // Every block must run on the worker threads here, so that the comparison below tests the parallel path.
+    let parallel = ParallelExecutor(logic: TallyLogic(), threads: 4, policy: .alwaysParallel)
+    let sequential = SequentialExecutor(logic: TallyLogic())
+    var statuses: [ReceiptStatus: Int] = [:]
+    for number in 1...UInt64(blocks) {
+        let transactions = try workload.nextBlock(size: blockSize)
+        let (executed, reference) = try store.withSnapshot { snapshot in
+            let context = workload.context(number: snapshot.head.block + 1)
+            return (
+                try parallel.execute(transactions, context: context, parent: snapshot.head, state: snapshot),
+                try sequential.execute(transactions, context: context, parent: snapshot.head, state: snapshot)
+            )
+        }
+        guard executed.metrics.path == .parallel else {
+            throw DemoFailure(description: "block \(number) did not run in parallel: \(executed.metrics.reason)")
+        }
+        guard executed.header == reference.header, executed.receipts == reference.receipts,
+            executed.changeSet == reference.changeSet
+        else { throw DemoFailure(description: "block \(number): the parallel result differs from the sequential one") }
+        try archive.append(ArchivedBlock(executed))
+        try store.commit(executed.header, changeSet: executed.changeSet, commitment: executed.commitment)
+        for receipt in executed.receipts { statuses[receipt.status, default: 0] += 1 }
+        print(
+            "block \(number): \(transactions.count) transactions, parallel = sequential "
+                + "(\(executed.metrics.incarnations) executions, \(executed.metrics.aborts) aborts), "
+                + "commitment \(executed.header.stateCommitment.hex.prefix(16))")
+    }
+    let head = try store.head()!
+    let summary = statuses.sorted { $0.value > $1.value }.map { "\(TallyStatus.name(of: $0.key)) \($0.value)" }
+    print("receipts: " + summary.joined(separator: ", "))
+
+    // Rebuild the state from the archive alone, both ways, and check that each ends at the same head.
+    for mode in [ReplayMode.execute, .apply] {
+        let rebuilt = try StateStore(directory: directory + "/replay-\(mode)", syncOnCommit: false)
+        let report = try Replayer(
+            archive: try BlockArchive(directory: directory + "/archive", writable: false), store: rebuilt, mode: mode,
+            logic: TallyLogic(), verifySignatures: true
+        ).run()
+        guard let replayed = try rebuilt.head(), replayed == head else {
+            throw DemoFailure(description: "\(mode) replay ended at a different head than the run")
+        }
+        print("replay (\(mode)): \(report.blocks) blocks, \(report.transactions) transactions, same head and commitment")
+    }
+    let verified = try BlockArchive(directory: directory + "/archive", writable: false).verify()
+    print("archive verified: \(verified.blocks) blocks, \(verified.commitmentsChecked) commitments")
+    print("state: \(directory)/store at block \(head.block), commitment \(head.commitment.digest.hex)")
+}
+
+do {
+    try runDemo()
+} catch {
+    FileHandle.standardError.write(Data("tally-demo: \(error)\n".utf8))
+    exit(1)
+}
