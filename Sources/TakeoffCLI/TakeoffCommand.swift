@@ -7,6 +7,7 @@ struct TakeoffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "takeoff",
         abstract: "Execute blocks of account transactions and commit them to an LMDB state store.",
+        version: TakeoffVersion.current,
         subcommands: [RunCommand.self, ReplayCommand.self, VerifyCommand.self, UnwindCommand.self, SnapshotCommand.self, InspectCommand.self, CompactCommand.self, BenchCommand.self])
 
     /// Parses and runs, printing errors on one line (`takeoff: <message>`) with a non-zero exit, and help in
