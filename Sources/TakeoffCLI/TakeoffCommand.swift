@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Takeoff
 
 /// The `takeoff` command: parallel transaction execution over an LMDB state store.
 @main
