@@ -42,7 +42,7 @@ let benchmarks: @Sendable () -> Void = {
     let block = generator.nextBlock(size: 1_000)
     let context = generator.context(number: 1)
     let options = ExecutionOptions(verifySignatures: false)
-    let executors: [(String, any BlockExecutor)] = [
+    let executors: [(String, any BlockExecutor<BuiltinTransaction>)] = [
         ("sequential", SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)),
         ("parallel, 2 threads", ParallelExecutor(logic: BuiltinTransactionLogic(), options: options, threads: 2, policy: .alwaysParallel)),
     ]

@@ -37,7 +37,9 @@ extension ByteWriter {
         write(UInt32(0))
         transaction.encode(into: &bytes)
         let length = UInt32(truncatingIfNeeded: bytes.count - start - 4)
-        withUnsafeBytes(of: length.bigEndian) { bytes.replaceSubrange(start..<start + 4, with: $0) }
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            for index in 0..<4 { buffer[start + index] = UInt8(truncatingIfNeeded: length >> (24 - 8 * index)) }
+        }
     }
 }
 
