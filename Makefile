@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_DIR ?= demo-data
 
-.PHONY: setup build test example run bench clean
+.PHONY: setup build test example docs run bench clean
 
 # Installs the C libraries Takeoff links (LMDB, zstd) when they are missing; quiet when present.
 setup:
@@ -41,6 +41,16 @@ run: build
 # Execution throughput, parallel against sequential on the same blocks in the same run (see BENCHMARKS.md).
 bench: build
 	$(SWIFT) run -c release takeoff bench
+
+# DocC for every library module; fails on any documentation warning.
+DOC_TARGETS = TakeoffCore TakeoffStore TakeoffArchive TakeoffBuiltinChain TakeoffWorkloads
+docs: setup
+	@for target in $(DOC_TARGETS); do \
+		$(SWIFT) package --disable-sandbox generate-documentation --target $$target > .build/docs-$$target.log 2>&1 \
+			|| { cat .build/docs-$$target.log; exit 1; }; \
+		if grep -q "warning:" .build/docs-$$target.log; then grep -A2 "warning:" .build/docs-$$target.log; exit 1; fi; \
+		echo "$$target: documentation built, no warnings"; \
+	done
 
 clean:
 	rm -rf .build Examples/TallyChain/.build $(DEMO_DIR)

@@ -3,9 +3,9 @@ import TakeoffCore
 /// The built-in chain's envelope: an Ed25519 signature by the sender's key, the sender's account nonce,
 /// and a fee paid in full to the block's fee collector.
 ///
-/// 1. An invalid signature fails with ``ReceiptStatus/badSignature``; nothing is charged.
-/// 2. The sender must exist and carry the transaction's nonce (``ReceiptStatus/badNonce``) and be able to
-///    pay the fee (``ReceiptStatus/insufficientFee``); nothing is charged otherwise.
+/// 1. An invalid signature fails with `ReceiptStatus/badSignature`; nothing is charged.
+/// 2. The sender must exist and carry the transaction's nonce (`ReceiptStatus/badNonce`) and be able to
+///    pay the fee (`ReceiptStatus/insufficientFee`); nothing is charged otherwise.
 /// 3. The fee leaves the sender and is credited (a commutative delta) to the block's fee collector; the
 ///    sender's nonce goes up by one.
 public struct BuiltinChainRules: ChainRules {

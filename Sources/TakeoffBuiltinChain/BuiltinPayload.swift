@@ -1,7 +1,7 @@
 import TakeoffCore
 
 /// What a built-in transaction asks for; ``BuiltinTransactionLogic`` runs it. (A chain with transactions
-/// of its own defines its own ``ChainTransaction`` type instead.)
+/// of its own defines its own `ChainTransaction` type instead.)
 public enum BuiltinPayload: Hashable, Sendable {
     /// Moves `amount` of the native balance from the sender to `to`, creating `to` if it is new.
     case transfer(to: Address, amount: UInt128)

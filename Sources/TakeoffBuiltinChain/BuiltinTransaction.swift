@@ -12,7 +12,7 @@ public typealias SignatureBytes = FixedBytes<64>
 /// is run by ``BuiltinTransactionLogic``. The signature covers ``signingBytes``: every field but the
 /// signature itself, behind a domain tag.
 public struct BuiltinTransaction: ChainTransaction {
-    /// The paying account. It must be the address of ``publicKey`` (``Address/init(publicKey:)``).
+    /// The paying account. It must be the address of ``publicKey`` (`Address/init(publicKey:)`).
     public var sender: Address
     /// Must equal the sender's nonce in the state when the transaction runs.
     public var nonce: UInt64
@@ -114,7 +114,7 @@ public struct BuiltinTransaction: ChainTransaction {
     }
 
     /// Decodes a transaction that fills `bytes` exactly.
-    /// - Throws: ``CodecError`` on malformed or trailing bytes.
+    /// - Throws: `CodecError` on malformed or trailing bytes.
     public init(encoded bytes: ArraySlice<UInt8>) throws(CodecError) {
         var reader = ByteReader(bytes)
         self = try Self.decode(from: &reader)

@@ -4,8 +4,8 @@ import TakeoffCore
 /// account creation, behind ``BuiltinChainRules``.
 ///
 /// State layout:
-/// - native balances and nonces under ``StateKey/account(_:)``;
-/// - token balances under ``StateKey/tokenBalance(token:holder:)``; a token's minter (an address) in slot 0
+/// - native balances and nonces under `StateKey/account(_:)`;
+/// - token balances under `StateKey/tokenBalance(token:holder:)`; a token's minter (an address) in slot 0
 ///   of the token's address and its total supply in slot 1;
 /// - a pool's two tokens (addresses) in slots 0 and 1 of the pool's address; its reserves are its own token
 ///   balances;

@@ -21,9 +21,12 @@ extension BlockArchive {
     /// change set) match the block's contents. From genesis, each header's state commitment is also
     /// recomputed from the change sets (each names the values it replaces), so every commitment is checked.
     ///
-    /// It needs no chain logic: transactions are checked as their encodings (``EncodedTransaction``).
+    /// It needs no chain logic: transactions are checked as their encodings (`EncodedTransaction`).
     /// Read-only: it changes nothing.
-    /// - Parameter progress: called after each block with what was checked so far.
+    /// - Parameters:
+    ///   - from: the first block to check; by default the archive's first.
+    ///   - to: the last block to check; by default the archive's last.
+    ///   - progress: called after each block with what was checked so far.
     /// - Throws: ``ArchiveError`` naming the segment, the first bad block and its byte offset, or
     ///   ``ArchiveError/blockNotFound(_:head:)`` for a range outside the archive.
     public func verify(

@@ -61,7 +61,7 @@ public struct ArchivedBlock<Transaction: ChainTransaction>: Hashable, Sendable {
     }
 
     /// Decodes ``encoded`` bytes, checking that the counts agree with the header.
-    /// - Throws: ``CodecError`` on any malformed input.
+    /// - Throws: `CodecError` on any malformed input.
     public init(encoded bytes: [UInt8]) throws(CodecError) {
         var reader = ByteReader(bytes)
         let version = try reader.readUInt8("archived block version")

@@ -3,8 +3,8 @@ import TakeoffCore
 import TakeoffStore
 
 /// An append-only archive of blocks in a directory: numbered segment files of zstd frames, one record per
-/// block (see ``RecordFraming``), beside each segment an index of (block number, byte offset) pairs for
-/// random access, and a manifest (``ArchiveManifest``) that lists the segments and the blocks they hold.
+/// block (see `RecordFraming`), beside each segment an index of (block number, byte offset) pairs for
+/// random access, and a manifest (`ArchiveManifest`) that lists the segments and the blocks they hold.
 ///
 /// Appends are durable when ``append(_:)`` returns: the record is written and synced before its index entry,
 /// so an index entry never points at data that was not synced, and an indexed record that is missing or
@@ -14,7 +14,7 @@ import TakeoffStore
 /// Everything else (a missing, emptied or swapped segment, bytes that no append wrote) is reported as an
 /// ``ArchiveError`` naming the segment, block and byte offset, and left as it is.
 ///
-/// A writer holds the directory's writer lock (``WriterLockError`` for a second one) for the archive's
+/// A writer holds the directory's writer lock (`WriterLockError` for a second one) for the archive's
 /// life; readers take no lock and change nothing on disk. Every record carries a SHA-256 checksum of its
 /// compressed bytes, checked on every read.
 public final class BlockArchive: @unchecked Sendable {
@@ -40,6 +40,7 @@ public final class BlockArchive: @unchecked Sendable {
 
     /// Opens the archive in `directory`.
     /// - Parameters:
+    ///   - directory: the archive's directory.
     ///   - writable: open for appending, holding the writer lock, and repair a torn tail; otherwise open
     ///     read-only and change nothing.
     ///   - create: with `writable`, create the directory and an empty archive when there is none (the
@@ -237,7 +238,9 @@ public final class BlockArchive: @unchecked Sendable {
     /// - Throws: ``ArchiveError/blockNotFound(_:head:)``, ``ArchiveError/truncated(segment:block:offset:)``,
     ///   ``ArchiveError/corrupt(segment:block:offset:reason:)`` or ``ArchiveError/outOfOrder(segment:expected:found:offset:)``.
     ///   A transaction that `Transaction` cannot decode is reported as corrupt.
-    /// - Parameter as: the chain's transaction type (``EncodedTransaction`` reads any chain's blocks).
+    /// - Parameters:
+    ///   - number: the block's number.
+    ///   - as: the chain's transaction type (`EncodedTransaction` reads any chain's blocks).
     public func read<Transaction: ChainTransaction>(
         _ number: UInt64, as _: Transaction.Type
     ) throws(ArchiveError) -> ArchivedBlock<Transaction> {
@@ -452,7 +455,7 @@ public final class BlockArchive: @unchecked Sendable {
     }
 
     /// Reads every record header (and every block's transaction count) to count what the archive holds.
-    /// - Throws: as ``read(_:)``.
+    /// - Throws: as ``read(_:as:)``.
     public func statistics() throws -> Statistics {
         var statistics = Statistics()
         let segments = lock.withLock { self.segments }

@@ -93,9 +93,12 @@ public struct Replayer<Logic: TransactionLogic> {
     }
 
     /// Replays blocks `from...to` (defaults: the store's head + 1 and the archive's last block).
-    /// - Parameter progress: called after each commit with the report so far.
-    /// - Throws: ``ReplayError``, ``ArchiveError`` (with segment, block and offset), ``StateStoreError`` or
-    ///   ``ExecutionError``; the store then holds the last block that passed every check.
+    /// - Parameters:
+    ///   - from: the first block to replay; by default the one after the store's head.
+    ///   - to: the last block to replay; by default the archive's last.
+    ///   - progress: called after each commit with the report so far.
+    /// - Throws: ``ReplayError``, ``ArchiveError`` (with segment, block and offset), `StateStoreError` or
+    ///   `ExecutionError`; the store then holds the last block that passed every check.
     public func run(from: UInt64? = nil, to: UInt64? = nil, progress: (ReplayReport) -> Void = { _ in }) throws -> ReplayReport {
         var report = ReplayReport()
         var head = try store.head() ?? initializeFromArchive()

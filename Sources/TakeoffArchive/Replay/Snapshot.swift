@@ -32,7 +32,7 @@ public enum Snapshot {
 
     /// Writes the store's current state to `path`.
     /// - Returns: the head the snapshot holds and its number of entries.
-    /// - Throws: ``StateStoreError``, or ``SnapshotError/io(path:reason:)`` when the file cannot be written.
+    /// - Throws: `StateStoreError`, or ``SnapshotError/io(path:reason:)`` when the file cannot be written.
     @discardableResult
     public static func export(from store: StateStore, to path: String) throws -> (head: StoreHead, entries: Int) {
         // Refuse a directory (or any non-regular file) before doing the work.
@@ -71,7 +71,7 @@ public enum Snapshot {
     /// Loads the snapshot at `path` into an empty store.
     /// - Returns: the store's head.
     /// - Throws: ``SnapshotError`` for an unreadable, damaged or tampered file (nothing is written then), and
-    ///   ``StateStoreError/alreadyInitialized(path:head:)`` for a store that is not empty.
+    ///   `StateStoreError/alreadyInitialized(path:head:)` for a store that is not empty.
     @discardableResult
     public static func importSnapshot(from path: String, into store: StateStore) throws -> StoreHead {
         if let existing = try store.head() { throw StateStoreError.alreadyInitialized(path: store.path, head: existing.block) }

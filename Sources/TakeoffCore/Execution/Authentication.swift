@@ -4,7 +4,10 @@ import Dispatch
 public enum Authentication {
     /// Each transaction's ``ChainRules/authenticate(_:)`` answer, in order: nil for an authentic one, the
     /// rejecting status otherwise.
-    /// - Parameter threads: how many threads may check at once.
+    /// - Parameters:
+    ///   - transactions: the block's transactions.
+    ///   - rules: the chain's rules.
+    ///   - threads: how many threads may check at once.
     public static func check<Rules: ChainRules>(
         _ transactions: [Rules.Transaction], rules: Rules, threads: Int
     ) -> [ReceiptStatus?] {

@@ -12,7 +12,7 @@ public enum EnvelopeOutcome: Hashable, Sendable {
 ///
 /// The executors are generic over a ``TransactionLogic`` whose ``TransactionLogic/rules`` are these, so a
 /// chain with another signature scheme, another nonce rule (or none) or another fee model plugs its rules
-/// in without touching the engine. ``BuiltinChainRules`` (Ed25519, account nonces, fees to the block's fee
+/// in without touching the engine. `BuiltinChainRules` (Ed25519, account nonces, fees to the block's fee
 /// collector) are the built-in chain's.
 ///
 /// Both requirements must be deterministic: ``authenticate(_:)`` is a pure function of the transaction;
@@ -32,7 +32,7 @@ public protocol ChainRules: Sendable {
     /// Checks an authentic transaction's envelope against the state and charges it: typically checks the
     /// sender's nonce and balance, takes the fee from the sender, bumps the nonce and pays the fee out.
     ///
-    /// Pay fees out with ``TransactionState/credit(_:_:)``: a credit is a commutative delta, so a single fee
+    /// Pay fees out with `TransactionState.credit(_:_:)`: a credit is a commutative delta, so a single fee
     /// destination that every transaction pays does not make the block a chain of dependencies.
     /// - Returns: ``EnvelopeOutcome/charged(fee:)`` to run the payload, ``EnvelopeOutcome/rejected(_:)``
     ///   to stop here (the engine then drops the rules' writes).

@@ -36,6 +36,11 @@ public struct ExecutedBlock<Transaction: ChainTransaction>: Sendable {
     /// - Parameters:
     ///   - context: the block's context.
     ///   - parent: the state the block ran on.
+    ///   - transactions: the block's transactions, in order.
+    ///   - receipts: one receipt per transaction.
+    ///   - changeSet: the block's changes.
+    ///   - accessSets: each transaction's access set (may be empty).
+    ///   - metrics: how the block was executed.
     public init(
         context: BlockContext, parent: StoreHead, transactions: [Transaction], receipts: [Receipt], changeSet: ChangeSet,
         accessSets: [AccessSet] = [], metrics: ExecutionMetrics = ExecutionMetrics()

@@ -177,7 +177,7 @@ public struct TransactionState {
 }
 
 extension Optional where Wrapped == StateValue {
-    /// This value with `amount` credited, as ``TransactionState/credit(_:_:)`` defines it.
+    /// This value with `amount` credited, as `TransactionState.credit(_:_:)` defines it.
     @inlinable
     public func credited(_ amount: UInt128, key: StateKey) -> StateValue? {
         switch self {

@@ -14,7 +14,7 @@ public protocol ChainKey: Hashable, Sendable {
 ///
 /// Prefer the fixed-size cases (``StateValue/amount(_:)``, ``StateValue/word(_:)``, ``StateValue/account(_:)``):
 /// they never allocate, where ``StateValue/bytes(_:)`` does on every write. A value that
-/// ``TransactionState/credit(_:_:)`` should add to must be an ``StateValue/amount(_:)`` (or an account).
+/// `TransactionState.credit(_:_:)` should add to must be an ``StateValue/amount(_:)`` (or an account).
 public protocol ChainValue: Sendable {
     /// The engine's value for this one.
     var stateValue: StateValue { get }

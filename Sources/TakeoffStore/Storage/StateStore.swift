@@ -11,9 +11,9 @@ import Darwin
 /// environment.
 ///
 /// Tables:
-/// - `state`: encoded ``StateKey`` → encoded ``StateValue``.
+/// - `state`: encoded `StateKey` → encoded `StateValue`.
 /// - `meta`: `head` (block number), `headHash` (its header hash), `commitment` (the lanes of the
-///   ``StateCommitment``).
+///   `StateCommitment`).
 /// - `history`: for every commit, keyed by its last block number (big-endian): its first block, the hash
 ///   of the block before it and its change set with the previous values, so that ``unwind(to:)`` can
 ///   restore any earlier commit exactly. Off with `keepHistory: false`.
@@ -162,7 +162,7 @@ public final class StateStore: Sendable {
     ///     single block its number must be the head's plus one and its parent hash the head's hash.
     ///   - changeSet: the changes (of the whole range, merged).
     ///   - firstBlock: for a merged range, its first block (the head's plus one); nil for a single block.
-    ///   - commitment: the commitment after the change set when the caller has already computed it (block by
+    ///   - knownCommitment: the commitment after the change set when the caller has already computed it (block by
     ///     block, as replay does), which saves hashing every changed key a second time; it must still match
     ///     the header.
     /// - Returns: the new head.
@@ -211,7 +211,7 @@ public final class StateStore: Sendable {
     /// Rolls the state back to right after block `block`, undoing recorded commits from the head down.
     /// - Returns: the new head.
     /// - Throws: ``StateStoreError/historyUnavailable(block:reason:)`` when a commit between `block` and the
-    ///   head has no history, or `block` lies inside a merged range; ``StateStoreError/staleChange`` when the
+    ///   head has no history, or `block` lies inside a merged range; `StateStoreError/staleChange` when the
     ///   state does not hold what the history says it should. Each undone commit is its own transaction, so
     ///   an interrupted unwind leaves a consistent, earlier head.
     @discardableResult

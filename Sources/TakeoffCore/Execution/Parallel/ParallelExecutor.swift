@@ -47,7 +47,7 @@ public struct FallbackPolicy: Hashable, Sendable {
 /// Terms: a transaction's *index* is its place in the block; each execution of it is an *incarnation*;
 /// the *read set* is what an incarnation read (key and value); a failed validation *aborts* the incarnation
 /// and turns its writes into *estimates*, which make readers wait for it instead of reading stale values.
-/// Files: ``MultiVersionMemory`` (versions per key), ``Scheduler`` (tasks and statuses),
+/// Files: `MultiVersionMemory` (versions per key), `Scheduler` (tasks and statuses),
 /// `ParallelBlockRun` (the worker loop, recording and validation), this file (paths and fallback).
 ///
 /// Workers are dedicated threads; nothing runs on the Swift concurrency pool.
@@ -63,7 +63,10 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
 
     /// Creates a parallel executor.
     /// - Parameters:
+    ///   - logic: the chain's payload logic, and through it its envelope rules and transaction type.
+    ///   - options: engine settings shared with the sequential fallback.
     ///   - threads: worker threads; by default the number of active processors.
+    ///   - policy: when to run a block sequentially instead.
     public init(
         logic: Logic, options: ExecutionOptions = ExecutionOptions(),
         threads: Int = ProcessInfo.processInfo.activeProcessorCount, policy: FallbackPolicy = FallbackPolicy()
