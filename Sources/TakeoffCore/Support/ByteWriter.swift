@@ -48,6 +48,11 @@ package struct ByteWriter: Sendable {
     @inlinable
     package mutating func write<Bytes: Sequence<UInt8>>(raw: Bytes) { bytes.append(contentsOf: raw) }
 
+    /// Writes raw bytes from an array: the common case, without going through `Sequence` (a generic call
+    /// from another module is not always specialized).
+    @inlinable
+    package mutating func write(raw: [UInt8]) { bytes.append(contentsOf: raw) }
+
     /// Writes a 32-bit length followed by the bytes.
     @inlinable
     package mutating func write(lengthPrefixed data: [UInt8]) {
