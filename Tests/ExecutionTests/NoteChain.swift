@@ -1,4 +1,4 @@
-import Takeoff
+@testable import TakeoffCore
 
 /// A small chain of the tests' own, with its own transaction type and envelope rules, for logics that are
 /// not the built-in one: a sender, a nonce, a kind and some bytes; no signatures; a flat fee of 1 paid to
@@ -11,13 +11,13 @@ struct NoteTransaction: ChainTransaction {
     var gasLimit: UInt64 = 100
 
     func encode(into bytes: inout [UInt8]) {
-        withUnsafeBytes(of: sender.high.bigEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: sender.middle.bigEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: sender.low.bigEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: nonce.bigEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: kind.bigEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: gasLimit.bigEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: data)
+        var writer = ByteWriter()
+        writer.write(sender)
+        writer.write(nonce)
+        writer.write(kind)
+        writer.write(gasLimit)
+        writer.write(raw: data)
+        bytes.append(contentsOf: writer.bytes)
     }
 
     init(sender: Address, nonce: UInt64, kind: UInt16, data: [UInt8]) {
@@ -28,21 +28,12 @@ struct NoteTransaction: ChainTransaction {
     }
 
     init(encoded bytes: ArraySlice<UInt8>) throws(CodecError) {
-        guard bytes.count >= 38 else { throw CodecError.truncated(what: "note transaction", needed: 38, remaining: bytes.count) }
-        var cursor = bytes.startIndex
-        func word<T: FixedWidthInteger>(_: T.Type) -> T {
-            var value: T = 0
-            for _ in 0..<MemoryLayout<T>.size {
-                value = value << 8 | T(bytes[cursor])
-                cursor += 1
-            }
-            return value
-        }
-        sender = Address(high: word(UInt64.self), middle: word(UInt64.self), low: word(UInt32.self))
-        nonce = word(UInt64.self)
-        kind = word(UInt16.self)
-        gasLimit = word(UInt64.self)
-        data = Array(bytes[cursor...])
+        var reader = ByteReader(bytes)
+        sender = try reader.readAddress("sender")
+        nonce = try reader.readUInt64("nonce")
+        kind = try reader.readUInt16("kind")
+        gasLimit = try reader.readUInt64("gas limit")
+        data = try reader.readBytes(count: reader.remaining, "data")
     }
 }
 

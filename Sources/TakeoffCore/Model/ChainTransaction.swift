@@ -36,6 +36,7 @@ extension ByteWriter {
         let start = bytes.count
         write(UInt32(0))
         transaction.encode(into: &bytes)
+        precondition(bytes.count - start - 4 <= Int(UInt32.max), "a transaction's encoding passes 4 GiB")
         let length = UInt32(truncatingIfNeeded: bytes.count - start - 4)
         bytes.withUnsafeMutableBufferPointer { buffer in
             for index in 0..<4 { buffer[start + index] = UInt8(truncatingIfNeeded: length >> (24 - 8 * index)) }

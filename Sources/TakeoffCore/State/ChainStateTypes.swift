@@ -46,6 +46,8 @@ extension TransactionState {
 
     /// Sets `key` to `value`.
     public mutating func write(_ key: some ChainKey, _ value: some ChainValue) {
+        // `Optional(...)`: a plain `StateValue` would pick this overload again (`StateValue` is a `ChainValue`)
+        // and recurse forever, instead of the concrete `write(_:_:)` that takes an optional value.
         write(key.stateKey, Optional(value.stateValue))
     }
 
