@@ -53,6 +53,12 @@ struct RunCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Bytes per archive segment file before a new one starts.")
     var segmentSize: Int = 64 << 20
 
+    @Option(parsing: .unconditional, help: "With --archive: blocks committed to the store together (the archive is the log).")
+    var commitBlocks: Int = 16
+
+    @Option(parsing: .unconditional, help: "With --archive: seconds a block waits for its store commit at most.")
+    var commitInterval: Double = 1.0
+
     @Flag(help: "Generate unsigned transactions and skip signature checks (benchmarks over many accounts).")
     var unsigned = false
 
@@ -65,6 +71,10 @@ struct RunCommand: ParsableCommand {
         guard accounts >= 2 else { throw ValidationError("--accounts must be at least 2, got \(accounts)") }
         guard workPerTx >= 0 else { throw ValidationError("--work-per-tx must not be negative, got \(workPerTx)") }
         guard (1...1024).contains(threads) else { throw ValidationError("--threads must be within 1...1024, got \(threads)") }
+        guard (1...4096).contains(commitBlocks) else { throw ValidationError("--commit-blocks must be within 1...4096, got \(commitBlocks)") }
+        guard commitInterval >= 0, commitInterval <= 3600 else {
+            throw ValidationError("--commit-interval must be within 0...3600 seconds, got \(commitInterval)")
+        }
         guard (1...(1 << 40)).contains(segmentSize) else { throw ValidationError("--segment-size must be within 1...2^40 bytes, got \(segmentSize)") }
         if workload != .mainnet { try ArgumentLimits.checkAccounts(accounts) }
         try ArgumentLimits.checkBlockSize(blockSize)
@@ -78,90 +88,64 @@ struct RunCommand: ParsableCommand {
         if let archive { try checkArchivePath(archive, mayCreate: true) }
         let store = try openStore(at: db, access: .create)
         let options = ExecutionOptions(verifySignatures: !unsigned, workRoundsPerTransaction: workPerTx)
-        let blockExecutor: any BlockExecutor<BuiltinTransaction> =
-            switch executor {
-            case .parallel: ParallelExecutor(logic: BuiltinTransactionLogic(), options: options, threads: threads)
-            case .sequential: SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
-            }
-
         let blockArchive = try archive.map { try BlockArchive(directory: $0, writable: true, segmentSizeLimit: UInt64(segmentSize)) }
         if let note = blockArchive?.recoveryNote { printDiagnostic("archive \(archive!): \(note)") }
-        if try store.head() == nil {
-            let genesis = Genesis(entries: generator.genesis())
-            if let blockArchive, blockArchive.head != nil {
-                // A new store beside an archive that has blocks (a run killed right after archiving genesis, or
-                // a store deleted): rebuild it from the archive, if the archive starts from this genesis.
-                guard blockArchive.firstBlock == 0, try blockArchive.read(0, as: BuiltinTransaction.self).header == genesis.header else {
-                    throw CommandError(description: "the archive in \(archive!) does not start from this workload's genesis state")
-                }
-            } else {
-                try blockArchive?.append(ArchivedBlock<BuiltinTransaction>(genesis))
-                try store.initialize(genesis)
-            }
+        switch executor {
+        case .parallel:
+            try run(ParallelExecutor(logic: BuiltinTransactionLogic(), options: options, threads: threads), generator, store, blockArchive)
+        case .sequential:
+            try run(SequentialExecutor(logic: BuiltinTransactionLogic(), options: options), generator, store, blockArchive)
         }
-        if let blockArchive { try catchUp(store, with: blockArchive) }
+    }
+
+    /// Runs the blocks on a pipeline over `executor`.
+    private func run<Executor: BlockExecutor<BuiltinTransaction>>(
+        _ executor: Executor, _ generator: WorkloadGenerator, _ store: StateStore, _ blockArchive: BlockArchive?
+    ) throws {
+        let pipeline = BlockPipeline(
+            executor: executor, store: store, archive: blockArchive,
+            configuration: PipelineConfiguration(commitBlocks: commitBlocks, commitInterval: commitInterval))
+        let started: PipelineStart
+        do {
+            started = try pipeline.start(from: Genesis(entries: generator.genesis()))
+        } catch let error as PipelineError {
+            throw CommandError(description: "\(error)")
+        }
+        if let applied = started.recovered {
+            printDiagnostic("applied archived blocks \(applied.lowerBound)...\(applied.upperBound) missing from the store")
+        }
         // Nonces come from the store: all zero after genesis, the committed ones when continuing.
         generator.startingNonce = { address in
             guard case .account(let account)? = try? store.value(for: .account(address)) else { return 0 }
             return account.nonce
         }
-        let startBlock = try store.head()!.block
+        let startBlock = started.head.block
         if let available = generator.blockCount, startBlock + UInt64(blocks) > UInt64(available) {
             throw CommandError(
                 description: "the mainnet trace has \(available) blocks and the store is at block \(startBlock): "
                     + "at most \(max(0, Int(available) - Int(startBlock))) more can run")
         }
         var progress = Progress()
-        var summary = RunSummary(workload: workload.rawValue, executor: executor.rawValue, threads: executor == .parallel ? threads : 1)
-        for number in startBlock + 1...startBlock + UInt64(blocks) {
-            let generationStart = Date()
-            // Block N's transactions depend on the seed and N only: a split or interrupted run equals one run.
-            let transactions = generator.block(number: number, size: blockSize)
-            summary.generationSeconds += Date().timeIntervalSince(generationStart)
-
-            let start = Date()
-            let executed = try store.withSnapshot { snapshot in
-                try blockExecutor.execute(
-                    transactions, context: generator.context(number: snapshot.head.block + 1), parent: snapshot.head,
-                    state: snapshot)
-            }
-            // The archive is the source of truth: a block is durable once archived, then the store follows.
-            try blockArchive?.append(ArchivedBlock(executed))
-            // The executor already computed the commitment after the block: the store need not hash every key again.
-            let head = try store.commit(executed.header, changeSet: executed.changeSet, commitment: executed.commitment)
-            summary.seconds += Date().timeIntervalSince(start)
-            summary.record(executed, head: head)
-            progress.update(
-                "block \(head.block): \(summary.transactions) transactions, \(Int(summary.tps)) tx/s")
-        }
+        var summary = RunSummary(workload: workload.rawValue, executor: self.executor.rawValue, threads: self.executor == .parallel ? threads : 1)
+        let lastBlock = startBlock + UInt64(blocks)
+        let runStart = Date()
+        let report = try pipeline.run(
+            next: { number in
+                guard number <= lastBlock else { return nil }
+                // Block N's transactions depend on the seed and N only: a split or interrupted run equals one run.
+                return PipelineBlock(transactions: generator.block(number: number, size: blockSize), context: generator.context(number: number))
+            },
+            durable: { executed in
+                summary.seconds = Date().timeIntervalSince(runStart)
+                summary.record(executed, head: executed.head)
+                progress.update("block \(executed.header.number): \(summary.transactions) transactions, \(Int(summary.tps)) tx/s")
+            })
         progress.finish()
+        summary.finish(report)
         summary.keys = try store.keyCount()
         summary.db = db
         print(json ? try jsonLine(summary) : summary.humanText())
     }
-}
-
-/// Brings the store up to the archive's head when a crash struck between archiving a block and committing
-/// it (rebuilding it from genesis when it is new); refuses an archive that is behind the store, and blocks
-/// that an unwind undid on purpose.
-private func catchUp(_ store: StateStore, with archive: BlockArchive) throws {
-    // An empty archive may start at any block: it then begins with the next one.
-    guard let archived = archive.head else { return }
-    let head = try store.head()
-    if let head {
-        guard archived >= head.block else {
-            throw CommandError(description: "the archive in \(archive.directory) ends at block \(archived) but the store is at block \(head.block)")
-        }
-        if archived == head.block { return }
-        if let unwound = try store.unwindRecord() {
-            throw CommandError(
-                description: "the store was unwound from block \(unwound.from) to block \(unwound.to) and the archive in \(archive.directory) "
-                    + "still holds blocks \(head.block + 1)...\(archived); cut them with `takeoff unwind --db \(store.path) --archive "
-                    + "\(archive.directory) --to \(head.block)`, or replay them with `takeoff replay`")
-        }
-    }
-    let report = try Replayer(archive: archive, store: store, mode: .apply, logic: BuiltinTransactionLogic(), window: 1).run()
-    printDiagnostic("applied archived blocks \(report.fromBlock ?? 0)...\(report.toBlock ?? 0) missing from the store")
 }
 
 extension WorkloadKind: ExpressibleByArgument {}

@@ -20,6 +20,10 @@ struct RunSummary: Encodable {
     var db = ""
     /// Totals over all blocks.
     var metrics = MetricTotals()
+    /// Where each pipeline stage spent its time.
+    var stages: [PipelineStageTime] = []
+    /// Store commits (batches of blocks when the archive is the log).
+    var storeCommits = 0
 
     /// Transactions per second of execution and commit, updated with every block.
     var tps = 0.0
@@ -37,12 +41,29 @@ struct RunSummary: Encodable {
         tps = seconds > 0 ? Double(transactions) / seconds : 0
     }
 
+    /// Takes the run's totals from the pipeline once every block is committed.
+    mutating func finish(_ report: PipelineReport) {
+        seconds = report.seconds
+        tps = report.tps
+        headBlock = report.headBlock
+        stateCommitment = report.stateCommitment
+        stages = report.stages
+        storeCommits = report.storeCommits
+        generationSeconds = report.stages.first?.busySeconds ?? 0
+    }
+
+    private var stageText: String {
+        stages.map { String(format: "%@ %.3f / %.3f / %.3f", $0.stage, $0.busySeconds, $0.starvedSeconds, $0.blockedSeconds) }
+            .joined(separator: "; ")
+    }
+
     func humanText() -> String {
         """
         Ran \(blocks) \(workload) blocks, \(transactions) transactions, with the \(executor) executor\
         \(executor == "parallel" ? " (\(threads) threads)" : "")
-          \(String(format: "%.0f", tps)) tx/s: \(String(format: "%.3f", seconds)) s executing and committing \
-        (plus \(String(format: "%.3f", generationSeconds)) s generating)
+          \(String(format: "%.0f", tps)) tx/s: \(String(format: "%.3f", seconds)) s from the first block generated to the last \
+        committed, \(storeCommits) store commits
+          pipeline stages (busy / waiting for input / waiting for output, seconds): \(stageText)
           receipts: \(succeeded) succeeded, \(failed) failed
           \(metrics.humanText)
           head block \(headBlock), state commitment \(stateCommitment)

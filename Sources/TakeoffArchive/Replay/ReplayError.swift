@@ -27,3 +27,23 @@ public enum ReplayError: Error, CustomStringConvertible {
         }
     }
 }
+
+extension ReplayError {
+    /// Compares a re-executed block's header with the archived one, naming the first field that differs.
+    static func check(_ computed: BlockHeader, against archived: BlockHeader) throws(ReplayError) {
+        if computed.stateCommitment != archived.stateCommitment {
+            throw ReplayError.commitmentMismatch(block: archived.number, archived: archived.stateCommitment, computed: computed.stateCommitment)
+        }
+        for (field, left, right) in [
+            ("transactions digest", archived.transactionsDigest, computed.transactionsDigest),
+            ("receipts digest", archived.receiptsDigest, computed.receiptsDigest),
+            ("change set digest", archived.changeSetDigest, computed.changeSetDigest),
+            ("parent hash", archived.parentHash, computed.parentHash),
+        ] where left != right {
+            throw ReplayError.headerMismatch(block: archived.number, field: field, archived: left, computed: right)
+        }
+        if computed != archived {
+            throw ReplayError.headerMismatch(block: archived.number, field: "header", archived: archived.hash, computed: computed.hash)
+        }
+    }
+}

@@ -115,6 +115,14 @@ public struct Replayer<Logic: TransactionLogic> {
                 "the store is at block \(head.block); replaying from block \(from) would skip blocks \(head.block + 1)...\(from - 1)")
         }
         if let from, from <= head.block { report.skippedBlocks = Int(min(head.block, end) - from + 1) }
+        if mode == .execute {
+            try replayOnPipeline(through: end, over: head, report: &report, started: started, progress: progress)
+            head = try store.head() ?? head
+            report.headBlock = head.block
+            report.stateCommitment = head.commitment.digest.hex
+            report.setElapsed(since: started)
+            return report
+        }
         var next = head.block + 1
         while next <= end {
             if let range = ranges.first(where: { $0.lowerBound == next && $0.upperBound <= end }),
@@ -149,7 +157,7 @@ public struct Replayer<Logic: TransactionLogic> {
                 }
             }
             if blocks.isEmpty { throw failure! }
-            let (newHead, verified) = mode == .apply ? try apply(blocks, over: head) : try execute(blocks, over: head)
+            let (newHead, verified) = try apply(blocks, over: head)
             if report.fromBlock == nil { report.fromBlock = next }
             report.toBlock = last
             report.blocks += blocks.count
@@ -194,57 +202,38 @@ public struct Replayer<Logic: TransactionLogic> {
         }
     }
 
-    /// Re-executes checked blocks one by one, each over the previous ones' changes, compares each with the
-    /// archive, and commits them together. A mismatch commits the blocks before it, then stops.
-    private func execute(_ blocks: [ArchivedBlock<Logic.Transaction>], over head: StoreHead) throws -> (StoreHead, Int) {
-        var pending: [StateKey: StateChange] = [:]
-        var pendingValues: [StateKey: StateValue?] = [:]
-        var virtualHead = head
-        var done: [ArchivedBlock<Logic.Transaction>] = []
-        var failure: (any Error)?
-        for block in blocks {
-            do {
-                let executed = try store.withSnapshot { snapshot in
-                    try executor.execute(
-                        block.transactions, context: block.header.context, parent: virtualHead,
-                        state: LayeredState(base: snapshot, pending: pendingValues), accessHints: block.accessSets)
-                }
-                try compare(executed.header, with: block.header)
-                for change in executed.changeSet.changes {
-                    // The value before the window comes from the first block that changed the key (it may be nil).
-                    var merged = change
-                    if let earlier = pending[change.key] { merged.oldValue = earlier.oldValue }
-                    pending[change.key] = merged
-                    pendingValues[change.key] = change.newValue
-                }
-                virtualHead = executed.head
-                done.append(block)
-            } catch {
-                failure = error
-                break
-            }
-        }
-        var newHead = head
-        if let last = done.last {
-            newHead = try store.commit(
-                last.header, changeSet: ChangeSet(unsorted: pending.values), firstBlock: done[0].number,
-                commitment: virtualHead.commitment)
-        }
-        if let failure { throw failure }
-        return (newHead, done.count)
-    }
-
-    private func compare(_ computed: BlockHeader, with archived: BlockHeader) throws {
-        if computed.stateCommitment != archived.stateCommitment {
-            throw ReplayError.commitmentMismatch(block: archived.number, archived: archived.stateCommitment, computed: computed.stateCommitment)
-        }
-        for (field, left, right) in [
-            ("transactions digest", archived.transactionsDigest, computed.transactionsDigest),
-            ("receipts digest", archived.receiptsDigest, computed.receiptsDigest),
-            ("change set digest", archived.changeSetDigest, computed.changeSetDigest),
-        ] where left != right {
-            throw ReplayError.headerMismatch(block: archived.number, field: field, archived: left, computed: right)
-        }
+    /// Re-executes blocks `head.block + 1...end` on a ``BlockPipeline``: this thread reads and checks each
+    /// block ahead of execution, the executor takes the recorded access sets as its dependency hints, every
+    /// re-executed header is compared with the archived one, and the store commits `window` blocks at a
+    /// time. A bad block stops the replay after the blocks before it are committed.
+    private func replayOnPipeline(
+        through end: UInt64, over head: StoreHead, report: inout ReplayReport, started: UInt64, progress: (ReplayReport) -> Void
+    ) throws {
+        guard head.block < end else { return }
+        let pipeline = BlockPipeline(executor: executor, store: store, configuration: PipelineConfiguration(commitBlocks: window))
+        var parentHash = head.blockHash
+        _ = try pipeline.drive(
+            parent: head, appending: false, batching: true,
+            next: { number in
+                guard number <= end else { return nil }
+                let block = try archive.read(number, as: Logic.Transaction.self)
+                try checkLinks(block, parentHash: parentHash)
+                parentHash = block.header.hash
+                return PipelineBlock(
+                    transactions: block.transactions, context: block.header.context, accessHints: block.accessSets,
+                    expectedHeader: block.header)
+            },
+            durable: { executed in
+                if report.fromBlock == nil { report.fromBlock = executed.header.number }
+                report.toBlock = executed.header.number
+                report.blocks += 1
+                report.transactions += Int(executed.header.transactionCount)
+                report.verifiedBlocks += 1
+                report.headBlock = executed.header.number
+                report.stateCommitment = executed.commitment.digest.hex
+                report.setElapsed(since: started)
+                progress(report)
+            })
     }
 
     /// Applies a window of checked blocks as one merged change set; when the window's commitment does not match,

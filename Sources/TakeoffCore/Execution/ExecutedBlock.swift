@@ -68,22 +68,43 @@ public protocol BlockExecutor<Transaction>: Sendable {
     /// The chain's transaction type.
     associatedtype Transaction: ChainTransaction
 
+    /// The pre-execution check of a block's transactions, as the executor's options ask (all nil when
+    /// checks are off): each one's rejecting status, or nil. Independent per transaction, so a pipeline runs
+    /// it ahead of execution, on every core.
+    func authenticate(_ transactions: [Transaction]) -> [ReceiptStatus?]
+
     /// Executes `transactions` as block `context.number` over `state`, which holds the state after `parent`.
+    /// - Parameters:
+    ///   - authentications: what ``authenticate(_:)`` returned for these transactions, when a pipeline
+    ///     stage checked them already; nil to check them now.
+    ///   - accessHints: the access sets recorded when the block was first executed (as a replay has them),
+    ///     one per transaction: an executor that schedules by dependencies estimates them from these
+    ///     instead of the logic's conflict keys. Ignored when nil or when the count differs.
     /// - Throws: ``ExecutionError`` when the state cannot be read; never for a failing transaction.
     func execute(
-        _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
+        _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader,
+        authentications: [ReceiptStatus?]?, accessHints: [AccessSet]?
     ) throws(ExecutionError) -> ExecutedBlock<Transaction>
 }
 
-/// An executor that can also take a block's recorded access sets (as a replay has them) as hints about
-/// its dependencies.
-public protocol AccessHintedExecutor<Transaction>: BlockExecutor {
-    /// Executes the block like ``BlockExecutor/execute(_:context:parent:state:)``, estimating its
-    /// dependencies from `accessHints` (one per transaction; ignored when the count differs).
-    func execute(
+extension BlockExecutor {
+    /// Executes `transactions` as block `context.number` over `state`, which holds the state after `parent`,
+    /// checking their authentication first.
+    /// - Throws: ``ExecutionError`` when the state cannot be read; never for a failing transaction.
+    public func execute(
+        _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
+    ) throws(ExecutionError) -> ExecutedBlock<Transaction> {
+        try execute(transactions, context: context, parent: parent, state: state, authentications: nil, accessHints: nil)
+    }
+
+    /// Executes the block like ``execute(_:context:parent:state:)``, estimating its dependencies from
+    /// `accessHints` (one per transaction; ignored when the count differs).
+    public func execute(
         _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader,
         accessHints: [AccessSet]?
-    ) throws(ExecutionError) -> ExecutedBlock<Transaction>
+    ) throws(ExecutionError) -> ExecutedBlock<Transaction> {
+        try execute(transactions, context: context, parent: parent, state: state, authentications: nil, accessHints: accessHints)
+    }
 }
 
 /// Why a block could not be executed at all.

@@ -9,12 +9,18 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
         processor = TransactionProcessor(logic: logic, options: options)
     }
 
+    public func authenticate(_ transactions: [Logic.Transaction]) -> [ReceiptStatus?] {
+        processor.options.authenticate(transactions, rules: processor.logic.rules)
+    }
+
+    /// Executes the block one transaction after another (`accessHints` are of no use to it).
     public func execute(
-        _ transactions: [Logic.Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
+        _ transactions: [Logic.Transaction], context: BlockContext, parent: StoreHead, state: some StateReader,
+        authentications: [ReceiptStatus?]?, accessHints: [AccessSet]?
     ) throws(ExecutionError) -> ExecutedBlock<Logic.Transaction> {
         var stopwatch = Stopwatch()
         var metrics = ExecutionMetrics()
-        let authentications = processor.options.authenticate(transactions, rules: processor.logic.rules)
+        let authentications = authentications ?? authenticate(transactions)
         metrics.signatureSeconds = stopwatch.lap()
         let (receipts, changeSet, accessSets) = try run(
             transactions, authentications: authentications, context: context, state: state as any StateReader)

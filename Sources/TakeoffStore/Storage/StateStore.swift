@@ -194,18 +194,67 @@ public final class StateStore: Sendable {
                     block: header.number, header: header.stateCommitment, computed: commitment.digest)
             }
             try apply(changeSet.changes, block: header.number, in: transaction)
-            if keepsHistory {
-                var writer = ByteWriter(capacity: 64 + changeSet.count * 96)
-                writer.write(Self.historyFormatVersion)
-                writer.write(first)
-                writer.write(current.blockHash)
-                changeSet.encode(to: &writer)
-                try transaction.put(in: historyTable, key: Self.blockKey(header.number), value: writer.bytes)
-            }
+            try writeHistory(of: header.number, firstBlock: first, parentHash: current.blockHash, changeSet: changeSet, in: transaction)
             let head = StoreHead(block: header.number, blockHash: header.hash, commitment: commitment)
             try writeHead(head, in: transaction)
             return head
         }
+    }
+
+    /// Commits consecutive blocks in one write transaction, with one sync: their changes merged, each block's
+    /// own history entry (so that ``unwind(to:)`` can still stop at any of them), and the last block as the
+    /// head. This is how a pipeline commits a batch of blocks that its archive already holds.
+    /// - Parameters:
+    ///   - blocks: each block's header and change set, in order; the first must follow the head, and each
+    ///     name the previous one as its parent.
+    ///   - merged: their changes merged into one (``ChangeSet/merging(_:)``): what the state goes through.
+    ///   - commitment: the commitment after the last block, as the executor computed it; it must match the
+    ///     last header. (Only the last block's commitment is checked: the blocks before it were checked by
+    ///     the executor that produced them.)
+    /// - Returns: the new head.
+    /// - Throws: as ``commit(_:changeSet:firstBlock:commitment:)``. Nothing is written when it throws.
+    @discardableResult
+    public func commit(
+        blocks: [(header: BlockHeader, changeSet: ChangeSet)], merged: ChangeSet, commitment: StateCommitment
+    ) throws -> StoreHead {
+        precondition(!blocks.isEmpty, "a commit of no blocks")
+        let last = blocks[blocks.count - 1].header
+        return try environment.withWriteTransaction { transaction in
+            guard let current = try readHead(transaction) else { throw StateStoreError.notInitialized(path: path) }
+            var parent = current
+            for (header, _) in blocks {
+                guard header.number == parent.block + 1 else { throw StateStoreError.unexpectedBlock(expected: parent.block + 1, got: header.number) }
+                guard header.parentHash == parent.blockHash else {
+                    throw StateStoreError.parentMismatch(block: header.number, expected: parent.blockHash, found: header.parentHash)
+                }
+                parent = StoreHead(block: header.number, blockHash: header.hash, commitment: commitment)
+            }
+            guard commitment.digest == last.stateCommitment else {
+                throw StateStoreError.commitmentMismatch(block: last.number, header: last.stateCommitment, computed: commitment.digest)
+            }
+            try apply(merged.changes, block: last.number, in: transaction)
+            var parentHash = current.blockHash
+            for (header, changeSet) in blocks {
+                try writeHistory(of: header.number, firstBlock: header.number, parentHash: parentHash, changeSet: changeSet, in: transaction)
+                parentHash = header.hash
+            }
+            let head = StoreHead(block: last.number, blockHash: last.hash, commitment: commitment)
+            try writeHead(head, in: transaction)
+            return head
+        }
+    }
+
+    /// Records what a commit changed, for ``unwind(to:)`` (nothing when the store keeps no history).
+    private func writeHistory(
+        of block: UInt64, firstBlock: UInt64, parentHash: Hash32, changeSet: ChangeSet, in transaction: LMDBWriteTransaction
+    ) throws {
+        guard keepsHistory else { return }
+        var writer = ByteWriter(capacity: 64 + changeSet.count * 96)
+        writer.write(Self.historyFormatVersion)
+        writer.write(firstBlock)
+        writer.write(parentHash)
+        changeSet.encode(to: &writer)
+        try transaction.put(in: historyTable, key: Self.blockKey(block), value: writer.bytes)
     }
 
     /// Rolls the state back to right after block `block`, undoing recorded commits from the head down.

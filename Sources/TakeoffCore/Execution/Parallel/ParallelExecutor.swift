@@ -51,7 +51,7 @@ public struct FallbackPolicy: Hashable, Sendable {
 /// `ParallelBlockRun` (the worker loop, recording and validation), this file (paths and fallback).
 ///
 /// Workers are dedicated threads; nothing runs on the Swift concurrency pool.
-public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
+public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
     /// Runs each transaction (shared with the sequential fallback).
     public let processor: TransactionProcessor<Logic>
     /// Worker threads per block.
@@ -77,23 +77,19 @@ public struct ParallelExecutor<Logic: TransactionLogic>: AccessHintedExecutor {
         self.policy = policy
     }
 
-    /// Executes the block. `state` is read from several threads at once.
-    public func execute(
-        _ transactions: [Logic.Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
-    ) throws(ExecutionError) -> ExecutedBlock<Logic.Transaction> {
-        try execute(transactions, context: context, parent: parent, state: state, accessHints: nil)
+    public func authenticate(_ transactions: [Logic.Transaction]) -> [ReceiptStatus?] {
+        processor.options.authenticate(transactions, rules: processor.logic.rules)
     }
 
-    /// Executes the block, estimating its dependencies from `accessHints` (the access sets recorded when it
-    /// was first executed, as a replay has them) instead of the logic's conflict keys.
+    /// Executes the block. `state` is read from several threads at once.
     public func execute(
         _ transactions: [Logic.Transaction], context: BlockContext, parent: StoreHead, state: some StateReader,
-        accessHints: [AccessSet]?
+        authentications: [ReceiptStatus?]?, accessHints: [AccessSet]?
     ) throws(ExecutionError) -> ExecutedBlock<Logic.Transaction> {
         var stopwatch = Stopwatch()
         var metrics = ExecutionMetrics()
         metrics.threads = threads
-        let authentications = processor.options.authenticate(transactions, rules: processor.logic.rules)
+        let authentications = authentications ?? authenticate(transactions)
         metrics.signatureSeconds = stopwatch.lap()
 
         let state: any StateReader = state

@@ -1,0 +1,403 @@
+import Dispatch
+import Foundation
+import Synchronization
+import TakeoffCore
+import TakeoffStore
+
+/// Executes blocks through stages on dedicated threads connected by bounded queues:
+///
+///     pre-execution (the caller's thread: make or read the block, check its signatures on every core)
+///       -> execution (over the store's snapshot and the changes of the blocks not yet committed)
+///       -> archive append (the archive is the log: a block is durable once its record is synced there)
+///       -> state store commit (batched over several blocks, by count and by time)
+///
+/// Block N+1's pre-execution overlaps block N's execution, and the commit of a batch overlaps the next
+/// blocks' execution. Without an archive, the store is the log: every block is committed (and synced) on
+/// its own before it is reported durable, still overlapping the next block's execution.
+///
+/// A crash between an archive append and the store commit loses nothing: ``recover()`` (called by
+/// ``start(from:)``) applies the archived blocks that the store lacks. The pipeline also replays an archive
+/// (``Replayer`` in execute mode runs on it): the caller's thread reads, checks, decompresses and decodes
+/// each block ahead of execution, and every executed header is compared with the archived one.
+public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
+    /// The executor that runs each block.
+    public let executor: Executor
+    /// The state store the blocks are committed to.
+    public let store: StateStore
+    /// The archive new blocks are appended to (opened writable), or nil: the store is then the log.
+    public let archive: BlockArchive?
+    /// Queue depths and commit batching.
+    public let configuration: PipelineConfiguration
+
+    /// Creates a pipeline. Call ``start(from:)`` (or ``recover()`` for a store that has its genesis already)
+    /// before running blocks.
+    public init(executor: Executor, store: StateStore, archive: BlockArchive? = nil, configuration: PipelineConfiguration = PipelineConfiguration()) {
+        self.executor = executor
+        self.store = store
+        self.archive = archive
+        self.configuration = configuration
+    }
+
+    // MARK: - Starting
+
+    /// Makes sure the store holds a state to continue from, and the one the archive ends at:
+    /// - a new store and a new (or no) archive: archives `genesis` as block 0 and initializes the store;
+    /// - a new store beside an archive that has blocks: rebuilds the store from the archive, which must start
+    ///   from this genesis;
+    /// - a store that has a state: applies the archived blocks it lacks (``recover()``); `genesis` is not
+    ///   evaluated.
+    /// - Returns: the store's head, and the archived blocks applied to it.
+    /// - Throws: ``PipelineError``, ``ArchiveError``, ``ReplayError`` or `StateStoreError`.
+    @discardableResult
+    public func start(from genesis: @autoclosure () throws -> Genesis) throws -> PipelineStart {
+        if try store.head() == nil {
+            let genesis = try genesis()
+            if let archive, archive.head != nil {
+                guard archive.firstBlock == 0, try archive.read(0, as: EncodedTransaction.self).header == genesis.header else {
+                    throw PipelineError.genesisMismatch(archive: archive.directory)
+                }
+            } else {
+                try archive?.append(ArchivedBlock<EncodedTransaction>(genesis))
+                try store.initialize(genesis)
+            }
+        }
+        let recovered = try recover()
+        return PipelineStart(head: try store.head()!, recovered: recovered)
+    }
+
+    /// Applies the archived blocks that the store lacks (a crash came between their append and their commit),
+    /// checking each block's link to its parent, its change set against its header, and its commitment.
+    /// A new store first gets the archive's block 0, the genesis state.
+    /// - Returns: the blocks applied, or nil when the store was up to date.
+    /// - Throws: ``PipelineError`` when the archive is behind the store, or holds blocks that an unwind undid
+    ///   on purpose; ``ReplayError`` or ``ArchiveError`` for a bad block (the store then holds the blocks
+    ///   before it).
+    @discardableResult
+    public func recover() throws -> ClosedRange<UInt64>? {
+        guard let archive, let archived = archive.head else { return nil }
+        var head: StoreHead
+        if let current = try store.head() {
+            head = current
+        } else {
+            guard archive.firstBlock == 0 else { throw PipelineError.notStarted(store: store.path) }
+            let block = try archive.read(0, as: EncodedTransaction.self)
+            let genesis = Genesis(changeSet: block.changeSet)
+            guard genesis.header == block.header else {
+                throw ReplayError.commitmentMismatch(block: 0, archived: block.header.stateCommitment, computed: genesis.header.stateCommitment)
+            }
+            head = try store.initialize(genesis)
+        }
+        guard archived >= head.block else {
+            throw PipelineError.archiveBehindStore(archive: archive.directory, archiveHead: archived, storeHead: head.block)
+        }
+        guard archived > head.block else { return nil }
+        if let unwound = try store.unwindRecord() {
+            throw PipelineError.unwoundBlocksInArchive(
+                store: store.path, archive: archive.directory, unwoundFrom: unwound.from, storeHead: head.block, archiveHead: archived)
+        }
+        let first = head.block + 1
+        var commitment = head.commitment
+        var parentHash = head.blockHash
+        var batch: [(header: BlockHeader, changeSet: ChangeSet)] = []
+        for number in first...archived {
+            let block = try archive.read(number, as: EncodedTransaction.self)
+            guard block.header.parentHash == parentHash else {
+                throw ReplayError.brokenChain(block: number, expectedParent: parentHash, archivedParent: block.header.parentHash)
+            }
+            guard block.changeSet.digest == block.header.changeSetDigest else {
+                throw ReplayError.inconsistentBlock(block: number, reason: "the change set does not match the header's digest")
+            }
+            var next = commitment
+            next.apply(block.changeSet)
+            guard next.digest == block.header.stateCommitment else {
+                if !batch.isEmpty { try store.commit(blocks: batch, merged: ChangeSet.merging(batch.map(\.changeSet)), commitment: commitment) }
+                throw ReplayError.commitmentMismatch(block: number, archived: block.header.stateCommitment, computed: next.digest)
+            }
+            commitment = next
+            parentHash = block.header.hash
+            batch.append((block.header, block.changeSet))
+            if batch.count == configuration.commitBlocks || number == archived {
+                try store.commit(blocks: batch, merged: ChangeSet.merging(batch.map(\.changeSet)), commitment: commitment)
+                batch = []
+            }
+        }
+        return first...archived
+    }
+
+    // MARK: - Running
+
+    /// Executes new blocks, one after the store's head after another, until `next` returns nil.
+    /// - Parameters:
+    ///   - next: called on the caller's thread with each block number in turn; returns that block's
+    ///     transactions and context, or nil to stop.
+    ///   - durable: called on the caller's thread with each block, in order, once it is durable: synced in
+    ///     the archive (or committed to the store when there is no archive).
+    /// - Returns: what the run did. With an archive, the store may lag the archive by a batch until the run
+    ///   returns, when everything is committed.
+    /// - Throws: the first error of any stage, or of `next` or `durable`, once every stage has stopped; the
+    ///   blocks before the failing one are still made durable and committed.
+    public func run(
+        next: (UInt64) throws -> PipelineBlock<Executor.Transaction>?,
+        durable: (ExecutedBlock<Executor.Transaction>) throws -> Void = { _ in }
+    ) throws -> PipelineReport {
+        guard let head = try store.head() else { throw PipelineError.notStarted(store: store.path) }
+        return try drive(parent: head, appending: archive != nil, batching: archive != nil, next: next, durable: durable)
+    }
+
+    /// One block between the pre-execution and execution stages.
+    private struct PreparedBlock: Sendable {
+        var block: PipelineBlock<Executor.Transaction>
+        var authentications: [ReceiptStatus?]
+    }
+
+    /// One block between the execution and commit stages; `executed` only when the commit reports it.
+    private struct CommitItem: Sendable {
+        var header: BlockHeader
+        var changeSet: ChangeSet
+        var commitment: StateCommitment
+        var executed: ExecutedBlock<Executor.Transaction>?
+    }
+
+    /// Runs the stages from the block after `parent`.
+    /// - Parameters:
+    ///   - appending: append each block to the archive, the log; otherwise commit each one on its own.
+    ///   - batching: commit in batches (the blocks are durable elsewhere: appended, or read from an archive).
+    func drive(
+        parent: StoreHead, appending: Bool, batching: Bool,
+        next: (UInt64) throws -> PipelineBlock<Executor.Transaction>?,
+        durable: (ExecutedBlock<Executor.Transaction>) throws -> Void
+    ) throws -> PipelineReport {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let depth = configuration.queueDepth
+        let commitLimit = batching ? configuration.commitBlocks : 1
+        let prepared = BoundedQueue<PreparedBlock>(capacity: depth)
+        let executedQueue = BoundedQueue<ExecutedBlock<Executor.Transaction>>(capacity: depth)
+        // Room for a whole batch and the next one's first blocks: execution goes on while a batch commits.
+        let commitQueue = BoundedQueue<CommitItem>(capacity: commitLimit + depth)
+        // Never full: the caller drains it between blocks, and at most the blocks in flight wait in it.
+        let reports = BoundedQueue<ExecutedBlock<Executor.Transaction>>(capacity: Int.max)
+        let failure = Mutex<(any Error)?>(nil)
+        let committed = Mutex(CommitProgress(block: parent.block, commits: 0, head: parent))
+        let times = Mutex([PipelineStageTime](repeating: PipelineStageTime(stage: ""), count: 4))
+        let stages = DispatchGroup()
+
+        let executor = executor, store = store, archive = archive
+        let commitInterval = configuration.commitInterval
+        startStage("execution", group: stages) {
+            var time = PipelineStageTime(stage: "execution")
+            defer {
+                prepared.close()
+                if appending { executedQueue.close() } else { commitQueue.close() }
+                time.queueHighWaterMark = prepared.highWaterMark
+                times.withLock { $0[1] = time }
+            }
+            var pending = PendingChanges()
+            var parent = parent
+            var forgottenThrough = parent.block
+            var clock = StageClock()
+            while let item = prepared.pop() {
+                time.starvedSeconds += clock.lap()
+                do {
+                    // Blocks the store has committed are in its snapshot: the table keeps only the rest.
+                    let storeHead = committed.withLock { $0.block }
+                    if storeHead > forgottenThrough {
+                        pending.dropCommitted(through: storeHead)
+                        forgottenThrough = storeHead
+                    }
+                    let block = item.block
+                    let executed = try store.withSnapshot { snapshot in
+                        try executor.execute(
+                            block.transactions, context: block.context, parent: parent, state: pending.reader(over: snapshot),
+                            authentications: item.authentications, accessHints: block.accessHints)
+                    }
+                    if let expected = block.expectedHeader { try ReplayError.check(executed.header, against: expected) }
+                    pending.add(executed.changeSet, block: executed.header.number)
+                    parent = executed.head
+                    time.busySeconds += clock.lap()
+                    var reported = executed
+                    if batching && !appending {
+                        // A replay's report needs the header and metrics only: a batch waiting for its
+                        // commit does not hold its blocks' transactions.
+                        reported.block.transactions = []
+                        reported.receipts = []
+                        reported.accessSets = []
+                    }
+                    let pushed =
+                        appending
+                        ? executedQueue.push(executed)
+                        : commitQueue.push(
+                            CommitItem(header: executed.header, changeSet: executed.changeSet, commitment: executed.commitment, executed: reported))
+                    time.blockedSeconds += clock.lap()
+                    if !pushed { return }
+                } catch {
+                    failure.withLock { if $0 == nil { $0 = error } }
+                    return
+                }
+            }
+        }
+        if appending, let archive {
+            startStage("archive", group: stages) {
+                var time = PipelineStageTime(stage: "archive")
+                defer {
+                    executedQueue.close()
+                    commitQueue.close()
+                    reports.close()
+                    time.queueHighWaterMark = executedQueue.highWaterMark
+                    times.withLock { $0[2] = time }
+                }
+                var clock = StageClock()
+                while let executed = executedQueue.pop() {
+                    time.starvedSeconds += clock.lap()
+                    do {
+                        try archive.append(ArchivedBlock(executed))
+                    } catch {
+                        failure.withLock { if $0 == nil { $0 = error } }
+                        return
+                    }
+                    reports.push(executed)
+                    time.busySeconds += clock.lap()
+                    let pushed = commitQueue.push(
+                        CommitItem(header: executed.header, changeSet: executed.changeSet, commitment: executed.commitment, executed: nil))
+                    time.blockedSeconds += clock.lap()
+                    if !pushed { return }
+                }
+            }
+        }
+        startStage("commit", group: stages) {
+            var time = PipelineStageTime(stage: "commit")
+            defer {
+                commitQueue.close()
+                if !appending { reports.close() }
+                time.queueHighWaterMark = commitQueue.highWaterMark
+                times.withLock { $0[3] = time }
+            }
+            var batch: [CommitItem] = []
+            var deadline = Date.distantFuture
+            var clock = StageClock()
+            while true {
+                let popped = commitQueue.pop(until: batch.isEmpty ? nil : deadline)
+                time.starvedSeconds += clock.lap()
+                var finished = false
+                switch popped {
+                case .element(let item):
+                    if batch.isEmpty { deadline = Date(timeIntervalSinceNow: commitInterval) }
+                    batch.append(item)
+                    if batch.count < commitLimit { continue }
+                case .timedOut: break
+                case .finished: finished = true
+                }
+                if !batch.isEmpty {
+                    do {
+                        let merged = batch.count == 1 ? batch[0].changeSet : ChangeSet.merging(batch.map(\.changeSet))
+                        let head = try store.commit(
+                            blocks: batch.map { ($0.header, $0.changeSet) }, merged: merged, commitment: batch[batch.count - 1].commitment)
+                        committed.withLock { $0 = CommitProgress(block: head.block, commits: $0.commits + 1, head: head) }
+                    } catch {
+                        failure.withLock { if $0 == nil { $0 = error } }
+                        return
+                    }
+                    for item in batch { if let executed = item.executed { reports.push(executed) } }
+                    batch = []
+                    time.busySeconds += clock.lap()
+                }
+                if finished { return }
+            }
+        }
+
+        // Pre-execution on the caller's thread, which also reports durable blocks between them.
+        var report = PipelineReport()
+        var time = PipelineStageTime(stage: "pre-execution")
+        var callerFailure: (any Error)?
+        func deliver(_ executed: ExecutedBlock<Executor.Transaction>) {
+            report.blocks += 1
+            report.transactions += Int(executed.header.transactionCount)
+            guard callerFailure == nil else { return }
+            do { try durable(executed) } catch { callerFailure = error }
+        }
+        var clock = StageClock()
+        var number = parent.block + 1
+        while callerFailure == nil, failure.withLock({ $0 == nil }) {
+            while case .element(let executed) = reports.pop(until: .distantPast) { deliver(executed) }
+            do {
+                guard let block = try next(number) else { break }
+                guard block.context.number == number else { throw PipelineError.unexpectedBlock(expected: number, got: block.context.number) }
+                let authentications = executor.authenticate(block.transactions)
+                time.busySeconds += clock.lap()
+                let pushed = prepared.push(PreparedBlock(block: block, authentications: authentications))
+                time.blockedSeconds += clock.lap()
+                if !pushed { break }
+            } catch {
+                callerFailure = error
+            }
+            number += 1
+        }
+        prepared.close()
+        while let executed = reports.pop() { deliver(executed) }
+        stages.wait()
+
+        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let progress = committed.withLock { $0 }
+        report.storeCommits = progress.commits
+        report.headBlock = progress.head.block
+        report.stateCommitment = progress.head.commitment.digest.hex
+        report.stages = times.withLock { $0 }
+        report.stages[0] = time
+        if !appending { report.stages.remove(at: 2) }
+        if let error = failure.withLock({ $0 }) ?? callerFailure { throw error }
+        return report
+    }
+}
+
+/// Where a pipeline starts from.
+public struct PipelineStart: Sendable {
+    /// The store's head.
+    public var head: StoreHead
+    /// The archived blocks that the store lacked and were applied to it, if any.
+    public var recovered: ClosedRange<UInt64>?
+}
+
+/// What the commit stage has done so far.
+private struct CommitProgress: Sendable {
+    var block: UInt64
+    var commits: Int
+    var head: StoreHead
+}
+
+/// Seconds between a stage's steps.
+private struct StageClock {
+    private var last = DispatchTime.now().uptimeNanoseconds
+
+    mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return Double(now - last) / 1e9
+    }
+}
+
+/// Runs `body` on a new thread named `name`, inside `group`.
+private func startStage(_ name: String, group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
+    group.enter()
+    // The body (and what it captured: the store, the archive) is released before the group is left, so that
+    // a caller that reopens the store once the run returns finds no reference left behind.
+    let stage = StageBody(body)
+    let thread = Thread {
+        stage.run()
+        group.leave()
+    }
+    thread.name = "takeoff \(name)"
+    thread.stackSize = 1 << 22
+    thread.start()
+}
+
+/// A stage's work, dropped once it has run.
+private final class StageBody: @unchecked Sendable {
+    // @unchecked: `body` is read and cleared by the stage's own thread only.
+    private var body: (@Sendable () -> Void)?
+
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+
+    func run() {
+        body?()
+        body = nil
+    }
+}

@@ -1,0 +1,98 @@
+import TakeoffCore
+
+/// How a ``BlockPipeline`` buffers blocks between its stages and batches its store commits.
+public struct PipelineConfiguration: Hashable, Sendable {
+    /// Blocks each queue between two stages holds at most: how far a stage may run ahead of the next one.
+    public var queueDepth: Int
+    /// With the archive as the log (or replaying from it): commit to the store once this many blocks wait...
+    public var commitBlocks: Int
+    /// ...or once the first waiting block has waited this many seconds, whichever comes first.
+    public var commitInterval: Double
+
+    /// Creates a configuration.
+    /// - Parameters:
+    ///   - queueDepth: blocks each queue between two stages holds at most (at least 1).
+    ///   - commitBlocks: blocks committed together at most (at least 1). A batch costs one sync and writes
+    ///     each page it touches once, however many of its blocks changed it.
+    ///   - commitInterval: seconds a block waits for its batch to fill, at most.
+    public init(queueDepth: Int = 2, commitBlocks: Int = 16, commitInterval: Double = 1.0) {
+        self.queueDepth = max(1, queueDepth)
+        self.commitBlocks = max(1, commitBlocks)
+        self.commitInterval = max(0, commitInterval)
+    }
+}
+
+/// One block for a ``BlockPipeline`` to execute.
+public struct PipelineBlock<Transaction: ChainTransaction>: Sendable {
+    /// The transactions, in order.
+    public var transactions: [Transaction]
+    /// The block's context; its number must be the one the pipeline asked for.
+    public var context: BlockContext
+    /// The access sets recorded when the block was first executed (a replay has them), as the executor's
+    /// dependency hints.
+    public var accessHints: [AccessSet]?
+    /// The header the block must produce (a replay checks every field the executor recomputes).
+    public var expectedHeader: BlockHeader?
+
+    /// Creates a block to execute.
+    public init(transactions: [Transaction], context: BlockContext, accessHints: [AccessSet]? = nil, expectedHeader: BlockHeader? = nil) {
+        self.transactions = transactions
+        self.context = context
+        self.accessHints = accessHints
+        self.expectedHeader = expectedHeader
+    }
+}
+
+/// Where one pipeline stage spent its time.
+public struct PipelineStageTime: Hashable, Sendable, Encodable {
+    /// The stage: "pre-execution", "execution", "archive" or "commit".
+    public var stage: String
+    /// Seconds doing its own work.
+    public var busySeconds = 0.0
+    /// Seconds waiting for the stage before it (its input queue empty).
+    public var starvedSeconds = 0.0
+    /// Seconds waiting for the stage after it (its output queue full).
+    public var blockedSeconds = 0.0
+    /// The most blocks its input queue held at once.
+    public var queueHighWaterMark = 0
+
+    /// A stage's empty account.
+    public init(stage: String) { self.stage = stage }
+}
+
+/// What a pipeline run did.
+public struct PipelineReport: Sendable, Encodable {
+    /// Blocks executed and made durable.
+    public var blocks = 0
+    /// Their transactions.
+    public var transactions = 0
+    /// Wall-clock seconds from the first block asked for to the last one committed.
+    public var seconds = 0.0
+    /// Store commits (each a batch of one or more blocks).
+    public var storeCommits = 0
+    /// The store's head after the run.
+    public var headBlock: UInt64 = 0
+    /// Its state commitment, in hex.
+    public var stateCommitment = ""
+    /// Each stage's time, in pipeline order.
+    public var stages: [PipelineStageTime] = []
+
+    /// Transactions per second.
+    public var tps: Double { seconds > 0 ? Double(transactions) / seconds : 0 }
+
+    private enum CodingKeys: String, CodingKey {
+        case blocks, transactions, seconds, tps, storeCommits, headBlock, stateCommitment, stages
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(blocks, forKey: .blocks)
+        try container.encode(transactions, forKey: .transactions)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(tps, forKey: .tps)
+        try container.encode(storeCommits, forKey: .storeCommits)
+        try container.encode(headBlock, forKey: .headBlock)
+        try container.encode(stateCommitment, forKey: .stateCommitment)
+        try container.encode(stages, forKey: .stages)
+    }
+}
