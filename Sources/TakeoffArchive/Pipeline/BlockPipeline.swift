@@ -110,14 +110,14 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
             var next = commitment
             next.apply(block.changeSet)
             guard next.digest == block.header.stateCommitment else {
-                if !batch.isEmpty { try store.commit(blocks: batch, merged: ChangeSet.merging(batch.map(\.changeSet)), commitment: commitment) }
+                if !batch.isEmpty { try store.commit(blocks: batch, commitment: commitment) }
                 throw ReplayError.commitmentMismatch(block: number, archived: block.header.stateCommitment, computed: next.digest)
             }
             commitment = next
             parentHash = block.header.hash
             batch.append((block.header, block.changeSet))
             if batch.count == configuration.commitBlocks || number == archived {
-                try store.commit(blocks: batch, merged: ChangeSet.merging(batch.map(\.changeSet)), commitment: commitment)
+                try store.commit(blocks: batch, commitment: commitment)
                 batch = []
             }
         }
@@ -183,6 +183,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
 
         let executor = executor, store = store, archive = archive
         let commitInterval = configuration.commitInterval
+        let cachedKeys = configuration.cachedKeys
         startStage("execution", group: stages) {
             var time = PipelineStageTime(stage: "execution")
             defer {
@@ -191,18 +192,18 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                 time.queueHighWaterMark = prepared.highWaterMark
                 times.withLock { $0[1] = time }
             }
-            var pending = PendingChanges()
+            var pending = PendingChanges(limit: cachedKeys)
             var parent = parent
-            var forgottenThrough = parent.block
+            var seenCommitted = parent.block
             var clock = StageClock()
             while let item = prepared.pop() {
                 time.starvedSeconds += clock.lap()
                 do {
-                    // Blocks the store has committed are in its snapshot: the table keeps only the rest.
+                    // Blocks the store has committed are in the snapshot taken next: the table may forget them.
                     let storeHead = committed.withLock { $0.block }
-                    if storeHead > forgottenThrough {
-                        pending.dropCommitted(through: storeHead)
-                        forgottenThrough = storeHead
+                    if storeHead > seenCommitted {
+                        pending.storeCommitted(through: storeHead)
+                        seenCommitted = storeHead
                     }
                     let block = item.block
                     let executed = try store.withSnapshot { snapshot in
@@ -288,9 +289,8 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                 }
                 if !batch.isEmpty {
                     do {
-                        let merged = batch.count == 1 ? batch[0].changeSet : ChangeSet.merging(batch.map(\.changeSet))
                         let head = try store.commit(
-                            blocks: batch.map { ($0.header, $0.changeSet) }, merged: merged, commitment: batch[batch.count - 1].commitment)
+                            blocks: batch.map { ($0.header, $0.changeSet) }, commitment: batch[batch.count - 1].commitment)
                         committed.withLock { $0 = CommitProgress(block: head.block, commits: $0.commits + 1, head: head) }
                     } catch {
                         failure.withLock { if $0 == nil { $0 = error } }

@@ -1,12 +1,16 @@
 import TakeoffCore
 
-/// The changes of blocks that a pipeline has executed but not yet committed to the store: the latest value
-/// of each key they changed, with the block that wrote it last.
+/// The values that a pipeline's blocks wrote, latest first: those of the blocks executed but not yet
+/// committed to the store, and, up to a limit, those the store has committed since, as a cache.
 ///
 /// Execution runs ahead of the store, so block N reads the store's snapshot (at some block M < N) through
-/// these changes. Once the store has committed a block, the entries that block (or an earlier one) wrote
-/// last hold what the store holds, and ``dropCommitted(through:)`` forgets them: the table keeps only what
-/// the store does not have yet, so its size is bounded by the blocks in flight.
+/// this table: every key that blocks M+1...N-1 wrote is here with its latest value. A key the store already
+/// holds is kept too, so that the next blocks read it from memory instead of the store's B-tree; once the
+/// table holds more than `limit` keys, ``storeCommitted(through:)`` forgets every key the store holds. The
+/// table's size is thus bounded by `limit` plus the keys of the blocks in flight.
+///
+/// The pipeline is the store's only writer (it holds the store's writer lock), so a cached value is always
+/// the store's current one.
 struct PendingChanges {
     struct Entry {
         /// The key's latest value (nil: deleted).
@@ -16,41 +20,41 @@ struct PendingChanges {
     }
 
     private(set) var entries = StateTable<Entry>()
-    /// The last block added.
-    private(set) var lastBlock: UInt64?
+    /// The table that `storeCommitted(through:)` fills with the entries it keeps: two tables that swap keep
+    /// their memory (and the pages the system has mapped for it) from one flush to the next.
+    private var spare = StateTable<Entry>()
+    /// Keys kept at most once the store holds them.
+    let limit: Int
+
+    init(limit: Int) { self.limit = max(0, limit) }
 
     /// Records block `block`'s changes, over the earlier blocks'.
     mutating func add(_ changeSet: ChangeSet, block: UInt64) {
-        entries.reserveCapacity(entries.count + changeSet.count)
         for change in changeSet.changes {
             entries.updateValue(Entry(value: change.newValue, block: block), forKey: change.key)
         }
-        lastBlock = block
     }
 
-    /// Forgets the entries last written by block `block` or earlier, now that the store holds them.
-    mutating func dropCommitted(through block: UInt64) {
-        guard entries.count > 0 else { return }
-        if let lastBlock, lastBlock <= block {
-            entries = StateTable()
-            return
-        }
-        var kept = StateTable<Entry>(minimumCapacity: entries.count / 2)
+    /// Called once the store holds every block up to `block`: past the limit, forgets the keys last written by
+    /// `block` or earlier.
+    mutating func storeCommitted(through block: UInt64) {
+        guard entries.count > limit else { return }
+        spare.removeAll(keepingCapacity: true)
         entries.forEach { key, entry in
-            if entry.block > block { kept.updateValue(entry, forKey: key) }
+            if entry.block > block { spare.updateValue(entry, forKey: key) }
         }
-        entries = kept
+        swap(&entries, &spare)
     }
 
-    /// The state after the last block added, read through `base` (which must hold every block these changes
-    /// have forgotten).
+    /// The state after the last block added, read through `base` (which must hold every block whose keys
+    /// this table has forgotten).
     func reader<Base: StateReader>(over base: Base) -> PendingStateReader<Base> {
         PendingStateReader(base: base, pending: entries)
     }
 }
 
-/// A store snapshot read through a pipeline's uncommitted changes. Immutable, so the executor's workers may
-/// read it at once.
+/// A store snapshot read through a pipeline's uncommitted and cached changes. Immutable, so the executor's
+/// workers may read it at once.
 struct PendingStateReader<Base: StateReader>: StateReader {
     let base: Base
     let pending: StateTable<PendingChanges.Entry>

@@ -8,6 +8,10 @@ public struct PipelineConfiguration: Hashable, Sendable {
     public var commitBlocks: Int
     /// ...or once the first waiting block has waited this many seconds, whichever comes first.
     public var commitInterval: Double
+    /// Keys whose latest value the pipeline keeps in memory after the store has committed them, so that the
+    /// next blocks read them without going through the store (about 100 bytes each). Past this many, the
+    /// cache is emptied of what the store holds.
+    public var cachedKeys: Int
 
     /// Creates a configuration.
     /// - Parameters:
@@ -15,7 +19,9 @@ public struct PipelineConfiguration: Hashable, Sendable {
     ///   - commitBlocks: blocks committed together at most (at least 1). A batch costs one sync and writes
     ///     each page it touches once, however many of its blocks changed it.
     ///   - commitInterval: seconds a block waits for its batch to fill, at most.
-    public init(queueDepth: Int = 2, commitBlocks: Int = 16, commitInterval: Double = 1.0) {
+    ///   - cachedKeys: committed keys kept in memory for the next blocks to read, at most.
+    public init(queueDepth: Int = 2, commitBlocks: Int = 16, commitInterval: Double = 1.0, cachedKeys: Int = 1 << 21) {
+        self.cachedKeys = max(0, cachedKeys)
         self.queueDepth = max(1, queueDepth)
         self.commitBlocks = max(1, commitBlocks)
         self.commitInterval = max(0, commitInterval)

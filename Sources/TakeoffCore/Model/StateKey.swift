@@ -140,6 +140,19 @@ public struct StateKey: Hashable, Comparable, Sendable, CustomStringConvertible 
         }
     }
 
+    /// Calls `body` with the canonical encoding in a buffer of its own (no heap allocation): how the store
+    /// looks a key up on the hot path.
+    package func withEncodedBytes<Result, Failure: Error>(_ body: (UnsafeRawBufferPointer) throws(Failure) -> Result) throws(Failure) -> Result {
+        let count = kind.fieldByteCount
+        var fields = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian, w4.bigEndian, UInt64(0))
+        return try withUnsafeMutableBytes(of: &fields) { (buffer) throws(Failure) -> Result in
+            // Shift the fields up one byte to put the kind in front.
+            buffer.baseAddress!.advanced(by: 1).copyMemory(from: buffer.baseAddress!, byteCount: count)
+            buffer[0] = kind.rawValue
+            return try body(UnsafeRawBufferPointer(rebasing: buffer[..<(1 + count)]))
+        }
+    }
+
     /// The canonical encoding.
     public var encoded: [UInt8] {
         var writer = ByteWriter(capacity: Self.maximumEncodedSize)

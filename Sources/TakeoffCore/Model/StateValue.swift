@@ -45,6 +45,37 @@ public enum StateValue: Hashable, Sendable {
         }
     }
 
+    /// The size of an account's encoding: the tag, the balance and the nonce.
+    static let accountEncodedSize = 1 + 16 + 8
+
+    /// Calls `body` with the canonical encoding; an account's (the common value) is written into a buffer of
+    /// its own, with no heap allocation.
+    package func withEncodedBytes<Result, Failure: Error>(_ body: (UnsafeRawBufferPointer) throws(Failure) -> Result) throws(Failure) -> Result {
+        guard case .account(let account) = self else {
+            let bytes = encoded
+            return try bytes.withUnsafeBufferPointer { (buffer) throws(Failure) -> Result in try body(UnsafeRawBufferPointer(buffer)) }
+        }
+        var fields = (UInt8(1), account.balance.bigEndian, account.nonce.bigEndian)
+        return try withUnsafeMutableBytes(of: &fields) { (buffer) throws(Failure) -> Result in
+            // The tuple's padding sits between the tag and the balance: close the gap.
+            let balanceOffset = MemoryLayout<(UInt8, UInt128, UInt64)>.offset(of: \.1)!
+            buffer.baseAddress!.advanced(by: 1).copyMemory(from: buffer.baseAddress!.advanced(by: balanceOffset), byteCount: 24)
+            return try body(UnsafeRawBufferPointer(rebasing: buffer[..<Self.accountEncodedSize]))
+        }
+    }
+
+    /// Decodes a value that fills `bytes` exactly, reading an account's encoding in place.
+    /// - Throws: ``CodecError`` on malformed or trailing bytes.
+    package init(encodedBytes bytes: UnsafeRawBufferPointer) throws(CodecError) {
+        if bytes.count == Self.accountEncodedSize, bytes[0] == 1 {
+            let balance = UInt128(bigEndian: bytes.loadUnaligned(fromByteOffset: 1, as: UInt128.self))
+            let nonce = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 17, as: UInt64.self))
+            self = .account(Account(balance: balance, nonce: nonce))
+        } else {
+            try self.init(encoded: Array(bytes))
+        }
+    }
+
     /// The canonical encoding.
     public var encoded: [UInt8] {
         var writer = ByteWriter(capacity: 32)

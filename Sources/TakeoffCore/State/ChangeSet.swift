@@ -43,16 +43,16 @@ public struct ChangeSet: Hashable, Sendable {
     /// The change sets of consecutive blocks as one: each key once, with its value before the first and
     /// after the last (keys that come back to their first value drop out).
     public static func merging(_ changeSets: some Sequence<ChangeSet>) -> ChangeSet {
-        var merged: [StateKey: StateChange] = [:]
+        let changeSets = Array(changeSets)
+        var merged = StateTable<StateChange>(minimumCapacity: changeSets.reduce(0) { $0 + $1.count })
         for changeSet in changeSets {
             for change in changeSet.changes {
-                var combined = change
                 // The value before the range comes from the first change of the key (it may be nil).
-                if let earlier = merged[change.key] { combined.oldValue = earlier.oldValue }
-                merged[change.key] = combined
+                let (slot, inserted) = merged.findOrInsert(change.key) { change }
+                if !inserted { merged[slot: slot].newValue = change.newValue }
             }
         }
-        return ChangeSet(unsorted: merged.values)
+        return ChangeSet(unsorted: merged.map(\.value))
     }
 
     /// The number of changed keys.

@@ -171,6 +171,20 @@ public struct StateTable<Value> {
         return removed
     }
 
+    /// Removes every key; with `keepingCapacity`, the table keeps its storage (and the pages it has already
+    /// touched) for what comes next.
+    public mutating func removeAll(keepingCapacity: Bool = false) {
+        guard keepingCapacity else {
+            self = StateTable()
+            return
+        }
+        makeUnique()
+        let storage = storage
+        for slot in 0...storage.mask where storage.control[slot] != 0 { (storage.entries + slot).deinitialize(count: 1) }
+        storage.control.update(repeating: 0, count: storage.capacity)
+        storage.count = 0
+    }
+
     /// Makes room for `count` keys in all, so that inserting them does not grow the table.
     public mutating func reserveCapacity(_ count: Int) {
         let wanted = Self.capacity(for: count)

@@ -201,13 +201,14 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// Commits consecutive blocks in one write transaction, with one sync: their changes merged, each block's
-    /// own history entry (so that ``unwind(to:)`` can still stop at any of them), and the last block as the
-    /// head. This is how a pipeline commits a batch of blocks that its archive already holds.
+    /// Commits consecutive blocks in one write transaction, with one sync: each block's changes in turn (each
+    /// checked against the values the blocks before it left), each block's own history entry (so that
+    /// ``unwind(to:)`` can still stop at any of them), and the last block as the head. This is how a pipeline
+    /// commits a batch of blocks that its archive already holds: a page that several of them change is
+    /// written to disk once.
     /// - Parameters:
     ///   - blocks: each block's header and change set, in order; the first must follow the head, and each
     ///     name the previous one as its parent.
-    ///   - merged: their changes merged into one (``ChangeSet/merging(_:)``): what the state goes through.
     ///   - commitment: the commitment after the last block, as the executor computed it; it must match the
     ///     last header. (Only the last block's commitment is checked: the blocks before it were checked by
     ///     the executor that produced them.)
@@ -215,7 +216,7 @@ public final class StateStore: Sendable {
     /// - Throws: as ``commit(_:changeSet:firstBlock:commitment:)``. Nothing is written when it throws.
     @discardableResult
     public func commit(
-        blocks: [(header: BlockHeader, changeSet: ChangeSet)], merged: ChangeSet, commitment: StateCommitment
+        blocks: [(header: BlockHeader, changeSet: ChangeSet)], commitment: StateCommitment
     ) throws -> StoreHead {
         precondition(!blocks.isEmpty, "a commit of no blocks")
         let last = blocks[blocks.count - 1].header
@@ -232,9 +233,9 @@ public final class StateStore: Sendable {
             guard commitment.digest == last.stateCommitment else {
                 throw StateStoreError.commitmentMismatch(block: last.number, header: last.stateCommitment, computed: commitment.digest)
             }
-            try apply(merged.changes, block: last.number, in: transaction)
             var parentHash = current.blockHash
             for (header, changeSet) in blocks {
+                try apply(changeSet.changes, block: header.number, in: transaction)
                 try writeHistory(of: header.number, firstBlock: header.number, parentHash: parentHash, changeSet: changeSet, in: transaction)
                 parentHash = header.hash
             }
@@ -321,15 +322,16 @@ public final class StateStore: Sendable {
     /// Writes changes after checking every previous value.
     private func apply(_ changes: [StateChange], block: UInt64, in transaction: LMDBWriteTransaction) throws {
         for change in changes {
-            let key = change.key.encoded
-            let stored = try decodeValue(try transaction.value(in: stateTable, forKey: key), key: change.key)
+            let stored = try value(for: change.key, in: transaction)
             guard stored == change.oldValue else {
                 throw StateStoreError.staleChange(block: block, key: change.key, expected: change.oldValue, found: stored)
             }
-            if let newValue = change.newValue {
-                try transaction.put(in: stateTable, key: key, value: newValue.encoded)
-            } else {
-                try transaction.delete(in: stateTable, key: key)
+            try change.key.withEncodedBytes { key in
+                if let newValue = change.newValue {
+                    try newValue.withEncodedBytes { value in try transaction.put(in: stateTable, key: key, value: value) }
+                } else {
+                    try transaction.delete(in: stateTable, key: key)
+                }
             }
         }
     }
@@ -492,7 +494,14 @@ public final class StateStore: Sendable {
     }
 
     func value(for key: StateKey, in transaction: some LMDBReading) throws -> StateValue? {
-        try decodeValue(try transaction.value(in: stateTable, forKey: key.encoded), key: key)
+        try key.withEncodedBytes { keyBytes in
+            try transaction.withValue(in: stateTable, forKey: keyBytes) { stored in
+                guard let stored else { return nil }
+                do throws(CodecError) { return try StateValue(encodedBytes: stored) } catch {
+                    throw StateStoreError.corrupt(path: path, what: "value of \(key)", reason: error)
+                }
+            }
+        }
     }
 
     private func decodeValue(_ bytes: [UInt8]?, key: StateKey) throws -> StateValue? {
