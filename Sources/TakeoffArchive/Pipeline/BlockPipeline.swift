@@ -308,11 +308,16 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         var report = PipelineReport()
         var time = PipelineStageTime(stage: "pre-execution")
         var callerFailure: (any Error)?
+        var durableFailed = false
         func deliver(_ executed: ExecutedBlock<Executor.Transaction>) {
             report.blocks += 1
             report.transactions += Int(executed.header.transactionCount)
-            guard callerFailure == nil else { return }
-            do { try durable(executed) } catch { callerFailure = error }
+            // Blocks made durable after `next` failed are still reported; after `durable` failed, none is.
+            guard !durableFailed else { return }
+            do { try durable(executed) } catch {
+                durableFailed = true
+                if callerFailure == nil { callerFailure = error }
+            }
         }
         var clock = StageClock()
         var number = parent.block + 1
