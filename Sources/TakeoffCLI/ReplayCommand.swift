@@ -96,6 +96,9 @@ struct ReplayCommand: ParsableCommand {
                   \(Int(report.tps)) tx/s over \(String(format: "%.3f", report.seconds)) s; \(report.verifiedBlocks) commitments checked
                   head block \(report.headBlock), state commitment \(report.stateCommitment)
                 """)
+            if !report.stages.isEmpty {
+                print("  pipeline stages (busy / waiting for input / waiting for output, seconds): " + stageSummary(report.stages))
+            }
         }
     }
 }

@@ -52,10 +52,7 @@ struct RunSummary: Encodable {
         generationSeconds = report.stages.first?.busySeconds ?? 0
     }
 
-    private var stageText: String {
-        stages.map { String(format: "%@ %.3f / %.3f / %.3f", $0.stage, $0.busySeconds, $0.starvedSeconds, $0.blockedSeconds) }
-            .joined(separator: "; ")
-    }
+    private var stageText: String { stageSummary(stages) }
 
     func humanText() -> String {
         """
@@ -110,4 +107,10 @@ struct MetricTotals: Encodable {
             executing, \(String(format: "%.3f", finalizationSeconds)) s finalizing
             """
     }
+}
+
+/// Each pipeline stage's busy, starved and blocked seconds on one line.
+func stageSummary(_ stages: [PipelineStageTime]) -> String {
+    stages.map { "\($0.stage) " + [$0.busySeconds, $0.starvedSeconds, $0.blockedSeconds].map { String(format: "%.3f", $0) }.joined(separator: " / ") }
+        .joined(separator: "; ")
 }

@@ -75,7 +75,7 @@ import TakeoffWorkloads
         #expect(reported.storeCommits >= (Self.blocks + configuration.commitBlocks - 1) / configuration.commitBlocks)
         #expect(reported.storeCommits <= Self.blocks)
         if configuration.commitBlocks == 5 { #expect(reported.storeCommits < Self.blocks) }
-        #expect(reported.stages.map(\.stage) == ["pre-execution", "execution", "archive", "commit"])
+        #expect(reported.stages.map(\.stage) == ["source", "pre-execution", "execution", "archive", "commit"])
         for stage in reported.stages { #expect(stage.queueHighWaterMark <= max(configuration.queueDepth, configuration.commitBlocks + configuration.queueDepth)) }
         // Every block stays unwindable on its own: each has its own history entry.
         #expect(try pipeline.store.unwind(to: UInt64(Self.blocks - 1)).blockHash == fixture.headers[Self.blocks - 1].hash)
@@ -86,7 +86,7 @@ import TakeoffWorkloads
         let pipeline = try Self.pipeline(in: try fixture.freshStorePath("plain"), archived: false, configuration: PipelineConfiguration(commitBlocks: 8))
         let (report, durable, _) = try Self.run(pipeline, through: 6)
         #expect(report?.storeCommits == 6)
-        #expect(report?.stages.map(\.stage) == ["pre-execution", "execution", "commit"])
+        #expect(report?.stages.map(\.stage) == ["source", "pre-execution", "execution", "commit"])
         #expect(durable.map(\.header) == Array(fixture.headers.dropFirst()))
     }
 

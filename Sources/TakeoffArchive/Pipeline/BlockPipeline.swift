@@ -6,12 +6,13 @@ import TakeoffStore
 
 /// Executes blocks through stages on dedicated threads connected by bounded queues:
 ///
-///     pre-execution (the caller's thread: make or read the block, check its signatures on every core)
+///     source (the caller's thread: make, or read and decode, each block)
+///       -> pre-execution (signature checks, on every core)
 ///       -> execution (over the store's snapshot and the changes of the blocks not yet committed)
 ///       -> archive append (the archive is the log: a block is durable once its record is synced there)
 ///       -> state store commit (batched over several blocks, by count and by time)
 ///
-/// Block N+1's pre-execution overlaps block N's execution, and the commit of a batch overlaps the next
+/// Block N+2 is made while block N+1's signatures are checked and block N executes, and the commit of a batch overlaps the next
 /// blocks' execution. Without an archive, the store is the log: every block is committed (and synced) on
 /// its own before it is reported durable, still overlapping the next block's execution.
 ///
@@ -170,6 +171,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         let depth = configuration.queueDepth
         let commitLimit = batching ? configuration.commitBlocks : 1
+        let proposed = BoundedQueue<PipelineBlock<Executor.Transaction>>(capacity: depth)
         let prepared = BoundedQueue<PreparedBlock>(capacity: depth)
         let executedQueue = BoundedQueue<ExecutedBlock<Executor.Transaction>>(capacity: depth)
         // Room for a whole batch and the next one's first blocks: execution goes on while a batch commits.
@@ -178,19 +180,37 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         let reports = BoundedQueue<ExecutedBlock<Executor.Transaction>>(capacity: Int.max)
         let failure = Mutex<(any Error)?>(nil)
         let committed = Mutex(CommitProgress(block: parent.block, commits: 0, head: parent))
-        let times = Mutex([PipelineStageTime](repeating: PipelineStageTime(stage: ""), count: 4))
+        let times = Mutex([PipelineStageTime](repeating: PipelineStageTime(stage: ""), count: 5))
         let stages = DispatchGroup()
 
         let executor = executor, store = store, archive = archive
         let commitInterval = configuration.commitInterval
         let cachedKeys = configuration.cachedKeys
+        startStage("pre-execution", group: stages) {
+            var time = PipelineStageTime(stage: "pre-execution")
+            defer {
+                proposed.close()
+                prepared.close()
+                time.queueHighWaterMark = proposed.highWaterMark
+                times.withLock { $0[1] = time }
+            }
+            var clock = StageClock()
+            while let block = proposed.pop() {
+                time.starvedSeconds += clock.lap()
+                let authentications = executor.authenticate(block.transactions)
+                time.busySeconds += clock.lap()
+                let pushed = prepared.push(PreparedBlock(block: block, authentications: authentications))
+                time.blockedSeconds += clock.lap()
+                if !pushed { return }
+            }
+        }
         startStage("execution", group: stages) {
             var time = PipelineStageTime(stage: "execution")
             defer {
                 prepared.close()
                 if appending { executedQueue.close() } else { commitQueue.close() }
                 time.queueHighWaterMark = prepared.highWaterMark
-                times.withLock { $0[1] = time }
+                times.withLock { $0[2] = time }
             }
             var pending = PendingChanges(limit: cachedKeys)
             var parent = parent
@@ -244,7 +264,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                     commitQueue.close()
                     reports.close()
                     time.queueHighWaterMark = executedQueue.highWaterMark
-                    times.withLock { $0[2] = time }
+                    times.withLock { $0[3] = time }
                 }
                 var clock = StageClock()
                 while let executed = executedQueue.pop() {
@@ -270,7 +290,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                 commitQueue.close()
                 if !appending { reports.close() }
                 time.queueHighWaterMark = commitQueue.highWaterMark
-                times.withLock { $0[3] = time }
+                times.withLock { $0[4] = time }
             }
             var batch: [CommitItem] = []
             var deadline = Date.distantFuture
@@ -304,9 +324,9 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
             }
         }
 
-        // Pre-execution on the caller's thread, which also reports durable blocks between them.
+        // The source of blocks is the caller's thread, which also reports durable blocks between them.
         var report = PipelineReport()
-        var time = PipelineStageTime(stage: "pre-execution")
+        var time = PipelineStageTime(stage: "source")
         var callerFailure: (any Error)?
         var durableFailed = false
         func deliver(_ executed: ExecutedBlock<Executor.Transaction>) {
@@ -326,9 +346,8 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
             do {
                 guard let block = try next(number) else { break }
                 guard block.context.number == number else { throw PipelineError.unexpectedBlock(expected: number, got: block.context.number) }
-                let authentications = executor.authenticate(block.transactions)
                 time.busySeconds += clock.lap()
-                let pushed = prepared.push(PreparedBlock(block: block, authentications: authentications))
+                let pushed = proposed.push(block)
                 time.blockedSeconds += clock.lap()
                 if !pushed { break }
             } catch {
@@ -336,7 +355,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
             }
             number += 1
         }
-        prepared.close()
+        proposed.close()
         while let executed = reports.pop() { deliver(executed) }
         stages.wait()
 
@@ -347,7 +366,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         report.stateCommitment = progress.head.commitment.digest.hex
         report.stages = times.withLock { $0 }
         report.stages[0] = time
-        if !appending { report.stages.remove(at: 2) }
+        if !appending { report.stages.remove(at: 3) }
         if let error = failure.withLock({ $0 }) ?? callerFailure { throw error }
         return report
     }

@@ -51,7 +51,8 @@ public struct PipelineBlock<Transaction: ChainTransaction>: Sendable {
 
 /// Where one pipeline stage spent its time.
 public struct PipelineStageTime: Hashable, Sendable, Encodable {
-    /// The stage: "pre-execution", "execution", "archive" or "commit".
+    /// The stage: "source" (the caller's thread, making or reading blocks), "pre-execution", "execution",
+    /// "archive" or "commit".
     public var stage: String
     /// Seconds doing its own work.
     public var busySeconds = 0.0

@@ -27,6 +27,8 @@ public struct ReplayReport: Sendable, Encodable {
     public var skippedBlocks = 0
     /// What the replay worked around, e.g. a damaged merged range file it replaced with the blocks themselves.
     public var notes: [String] = []
+    /// Execute mode: where each stage of the pipeline spent its time.
+    public var stages: [PipelineStageTime] = []
 
     /// Transactions per second.
     public var tps = 0.0
@@ -38,7 +40,7 @@ public struct ReplayReport: Sendable, Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case fromBlock, toBlock, blocks, transactions, seconds, tps, verifiedBlocks, headBlock, stateCommitment, skippedBlocks, notes
+        case fromBlock, toBlock, blocks, transactions, seconds, tps, verifiedBlocks, headBlock, stateCommitment, skippedBlocks, notes, stages
     }
 
     /// Encodes every field, `fromBlock` and `toBlock` as null when nothing was replayed (scripts can rely on
@@ -56,6 +58,7 @@ public struct ReplayReport: Sendable, Encodable {
         try container.encode(stateCommitment, forKey: .stateCommitment)
         try container.encode(skippedBlocks, forKey: .skippedBlocks)
         try container.encode(notes, forKey: .notes)
+        try container.encode(stages, forKey: .stages)
     }
 }
 
@@ -212,7 +215,7 @@ public struct Replayer<Logic: TransactionLogic> {
         guard head.block < end else { return }
         let pipeline = BlockPipeline(executor: executor, store: store, configuration: PipelineConfiguration(commitBlocks: window))
         var parentHash = head.blockHash
-        _ = try pipeline.drive(
+        let pipelineReport = try pipeline.drive(
             parent: head, appending: false, batching: true,
             next: { number in
                 guard number <= end else { return nil }
@@ -234,6 +237,7 @@ public struct Replayer<Logic: TransactionLogic> {
                 report.setElapsed(since: started)
                 progress(report)
             })
+        report.stages = pipelineReport.stages
     }
 
     /// Applies a window of checked blocks as one merged change set; when the window's commitment does not match,
