@@ -178,7 +178,9 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         let commitQueue = BoundedQueue<CommitItem>(capacity: commitLimit + depth)
         // Never full: the caller drains it between blocks, and at most the blocks in flight wait in it.
         let reports = BoundedQueue<ExecutedBlock<Executor.Transaction>>(capacity: Int.max)
+        // The first error of any stage; the others stop once they see their queues closed.
         let failure = Mutex<(any Error)?>(nil)
+        @Sendable func record(_ error: any Error) { failure.withLock { if $0 == nil { $0 = error } } }
         let committed = Mutex(CommitProgress(block: parent.block, commits: 0, head: parent))
         let times = Mutex([PipelineStageTime](repeating: PipelineStageTime(stage: ""), count: 5))
         let stages = DispatchGroup()
@@ -194,7 +196,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                 time.queueHighWaterMark = proposed.highWaterMark
                 times.withLock { $0[1] = time }
             }
-            var clock = StageClock()
+            var clock = Stopwatch()
             while let block = proposed.pop() {
                 time.starvedSeconds += clock.lap()
                 let authentications = executor.authenticate(block.transactions)
@@ -215,7 +217,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
             var pending = PendingChanges(limit: cachedKeys)
             var parent = parent
             var seenCommitted = parent.block
-            var clock = StageClock()
+            var clock = Stopwatch()
             while let item = prepared.pop() {
                 time.starvedSeconds += clock.lap()
                 do {
@@ -251,7 +253,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                     time.blockedSeconds += clock.lap()
                     if !pushed { return }
                 } catch {
-                    failure.withLock { if $0 == nil { $0 = error } }
+                    record(error)
                     return
                 }
             }
@@ -266,13 +268,13 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                     time.queueHighWaterMark = executedQueue.highWaterMark
                     times.withLock { $0[3] = time }
                 }
-                var clock = StageClock()
+                var clock = Stopwatch()
                 while let executed = executedQueue.pop() {
                     time.starvedSeconds += clock.lap()
                     do {
                         try archive.append(ArchivedBlock(executed))
                     } catch {
-                        failure.withLock { if $0 == nil { $0 = error } }
+                        record(error)
                         return
                     }
                     reports.push(executed)
@@ -294,7 +296,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
             }
             var batch: [CommitItem] = []
             var deadline = Date.distantFuture
-            var clock = StageClock()
+            var clock = Stopwatch()
             while true {
                 let popped = commitQueue.pop(until: batch.isEmpty ? nil : deadline)
                 time.starvedSeconds += clock.lap()
@@ -313,7 +315,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                             blocks: batch.map { ($0.header, $0.changeSet) }, commitment: batch[batch.count - 1].commitment)
                         committed.withLock { $0 = CommitProgress(block: head.block, commits: $0.commits + 1, head: head) }
                     } catch {
-                        failure.withLock { if $0 == nil { $0 = error } }
+                        record(error)
                         return
                     }
                     for item in batch { if let executed = item.executed { reports.push(executed) } }
@@ -339,7 +341,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                 if callerFailure == nil { callerFailure = error }
             }
         }
-        var clock = StageClock()
+        var clock = Stopwatch()
         var number = parent.block + 1
         while callerFailure == nil, failure.withLock({ $0 == nil }) {
             while case .element(let executed) = reports.pop(until: .distantPast) { deliver(executed) }
@@ -385,17 +387,6 @@ private struct CommitProgress: Sendable {
     var block: UInt64
     var commits: Int
     var head: StoreHead
-}
-
-/// Seconds between a stage's steps.
-private struct StageClock {
-    private var last = DispatchTime.now().uptimeNanoseconds
-
-    mutating func lap() -> Double {
-        let now = DispatchTime.now().uptimeNanoseconds
-        defer { last = now }
-        return Double(now - last) / 1e9
-    }
 }
 
 /// Runs `body` on a new thread named `name`, inside `group`.

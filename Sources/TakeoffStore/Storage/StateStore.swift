@@ -322,11 +322,14 @@ public final class StateStore: Sendable {
     /// Writes changes after checking every previous value.
     private func apply(_ changes: [StateChange], block: UInt64, in transaction: LMDBWriteTransaction) throws {
         for change in changes {
-            let stored = try value(for: change.key, in: transaction)
-            guard stored == change.oldValue else {
-                throw StateStoreError.staleChange(block: block, key: change.key, expected: change.oldValue, found: stored)
-            }
+            // One encoding of the key serves the check of the stored value and the write.
             try change.key.withEncodedBytes { key in
+                let stored = try transaction.withValue(in: stateTable, forKey: key) { bytes in
+                    try bytes.map { try decodeStored($0, key: change.key) }
+                }
+                guard stored == change.oldValue else {
+                    throw StateStoreError.staleChange(block: block, key: change.key, expected: change.oldValue, found: stored)
+                }
                 if let newValue = change.newValue {
                     try newValue.withEncodedBytes { value in try transaction.put(in: stateTable, key: key, value: value) }
                 } else {
@@ -404,7 +407,7 @@ public final class StateStore: Sendable {
             do throws(CodecError) { key = try StateKey(encoded: Array(keyBytes)) } catch {
                 throw StateStoreError.corrupt(path: path, what: "state key", reason: error)
             }
-            guard let value = try decodeValue(Array(valueBytes), key: key) else { return true }
+            let value = try decodeStored(valueBytes, key: key)
             try body(key, value)
             return true
         }
@@ -477,7 +480,7 @@ public final class StateStore: Sendable {
             do throws(CodecError) { key = try StateKey(encoded: Array(keyBytes)) } catch {
                 throw StateStoreError.corrupt(path: path, what: "state key", reason: error)
             }
-            guard let value = try decodeValue(Array(valueBytes), key: key) else { return true }
+            let value = try decodeStored(valueBytes, key: key)
             batch.append(StateChange(key: key, oldValue: nil, newValue: value))
             keys += 1
             bytes += keyBytes.count + valueBytes.count
@@ -495,18 +498,13 @@ public final class StateStore: Sendable {
 
     func value(for key: StateKey, in transaction: some LMDBReading) throws -> StateValue? {
         try key.withEncodedBytes { keyBytes in
-            try transaction.withValue(in: stateTable, forKey: keyBytes) { stored in
-                guard let stored else { return nil }
-                do throws(CodecError) { return try StateValue(encodedBytes: stored) } catch {
-                    throw StateStoreError.corrupt(path: path, what: "value of \(key)", reason: error)
-                }
-            }
+            try transaction.withValue(in: stateTable, forKey: keyBytes) { stored in try stored.map { try decodeStored($0, key: key) } }
         }
     }
 
-    private func decodeValue(_ bytes: [UInt8]?, key: StateKey) throws -> StateValue? {
-        guard let bytes else { return nil }
-        do throws(CodecError) { return try StateValue(encoded: bytes) } catch {
+    /// Decodes the value stored under `key`, read in place from the memory map.
+    private func decodeStored(_ bytes: UnsafeRawBufferPointer, key: StateKey) throws -> StateValue {
+        do throws(CodecError) { return try StateValue(encodedBytes: bytes) } catch {
             throw StateStoreError.corrupt(path: path, what: "value of \(key)", reason: error)
         }
     }
