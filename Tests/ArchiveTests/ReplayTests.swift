@@ -131,7 +131,7 @@ import Testing
         let archive = try BlockArchive(directory: fixture.archivePath, writable: true)
         // A well-formed, checksummed range file whose merged changes leave out block 4: the commitment
         // check catches it and the blocks themselves are applied instead.
-        var merged = MergedRange(try (UInt64(1)...3).map { try archive.read($0, as: BuiltinTransaction.self) })
+        var merged = MergedRange(try (UInt64(1)...3).map { try archive.readChanges($0) })
         merged.headers.append(try archive.read(4, as: BuiltinTransaction.self).header)
         try FileManager.default.createDirectory(atPath: fixture.archivePath + "/ranges", withIntermediateDirectories: true)
         try Data(try merged.fileBytes()).write(to: URL(fileURLWithPath: fixture.archivePath + "/ranges/range-1-4.tkr"))

@@ -23,10 +23,22 @@ package enum FuzzTargets {
         {
             decodeBlock(content)
         }
+        if bytes.count > RecordFraming.headerSize,
+            let changes = try? Zstd.decompressFirstFrame(Array(bytes.dropFirst(RecordFraming.headerSize)), limit: 1 << 20)
+        {
+            decodeBlock(changes)
+        }
         decodeBlock(bytes)
     }
 
     private static func decodeBlock(_ bytes: [UInt8]) {
+        if let changes = try? ArchivedChanges(encodedPrefix: bytes),
+            (try? ArchivedChanges(encodedPrefix: ArchivedBlock<BuiltinTransaction>(
+                header: changes.header, transactions: [], receipts: [], changeSet: changes.changeSet, accessSets: []).encodedParts.changes))
+                != changes
+        {
+            preconditionFailure("decoded archived changes do not survive a round trip")
+        }
         guard let block = try? ArchivedBlock<BuiltinTransaction>(encoded: bytes) else { return }
         guard (try? ArchivedBlock<BuiltinTransaction>(encoded: block.encoded)) == block else {
             preconditionFailure("a decoded archived block does not survive a round trip")
@@ -52,8 +64,10 @@ package enum FuzzTargets {
                 receipts: transactions.map { _ in Receipt(status: .success, gasUsed: 21_000, feePaid: 21_000) },
                 changeSet: ChangeSet(unsorted: [StateChange(key: .account(sender), oldValue: .account(Account(balance: 1_000)), newValue: .account(Account(balance: 900, nonce: 1)))]))
             return [ArchivedBlock(genesis), ArchivedBlock(executed)].flatMap { block -> [[UInt8]] in
-                let content = block.encoded
-                guard let frame = try? Zstd.compress(content) else { return [content] }
+                // As the archive writes a record: the changes part and the body, one frame each.
+                let parts = block.encodedParts
+                let content = parts.changes + parts.body
+                guard let frame = try? Zstd.compress(parts.changes) + Zstd.compress(parts.body) else { return [content] }
                 let header = RecordFraming.Header(block: block.number, frameLength: frame.count, contentLength: content.count, checksum: Hash32.sha256(frame))
                 return [content, RecordFraming.encodeHeader(header) + frame]
             }

@@ -38,62 +38,96 @@ public struct ArchivedBlock<Transaction: ChainTransaction>: Hashable, Sendable {
     /// The block number.
     public var number: UInt64 { header.number }
 
-    /// The format version written before every encoded archived block.
-    public static var formatVersion: UInt8 { 2 }
+    /// The format version written before every encoded archived block. Version 2 (one canonical encoding,
+    /// transactions first) is still read; see ``ArchivedBlock/init(version2:)``.
+    public static var formatVersion: UInt8 { 3 }
 
-    /// The canonical encoding (what one zstd frame of a segment holds).
-    public var encoded: [UInt8] {
-        var writer = ByteWriter(capacity: 256 + transactions.count * 300 + changeSet.count * 100)
-        writer.write(Self.formatVersion)
-        header.encode(to: &writer)
-        writer.write(UInt32(transactions.count))
-        for transaction in transactions { writer.writeFramed(transaction) }
-        for receipt in receipts { receipt.encode(to: &writer) }
-        changeSet.encode(to: &writer)
-        writer.write(UInt32(accessSets.count))
-        for accessSet in accessSets {
-            for keys in [accessSet.reads, accessSet.writes] {
-                writer.write(UInt32(keys.count))
-                for key in keys { key.encode(to: &writer) }
-            }
-        }
-        return writer.bytes
+    /// The two parts of the encoding, which the archive compresses as two zstd frames so that apply mode
+    /// decompresses the first alone:
+    /// - `changes`: the format version, the header and the change set (``CompactEncoding``);
+    /// - `body`: the transactions (each framed, in the chain's encoding), the receipts and the access sets.
+    public var encodedParts: (changes: [UInt8], body: [UInt8]) {
+        var changes = ByteWriter(capacity: 256 + changeSet.count * 24)
+        changes.write(Self.formatVersion)
+        header.encode(to: &changes)
+        CompactEncoding.write(changeSet, to: &changes)
+        var body = ByteWriter(capacity: 16 + transactions.count * 120)
+        body.writeVarint(UInt64(transactions.count))
+        for transaction in transactions { body.writeFramed(transaction) }
+        for receipt in receipts { CompactEncoding.write(receipt, to: &body) }
+        CompactEncoding.write(accessSets, keysOf: changeSet, to: &body)
+        return (changes.bytes, body.bytes)
     }
 
-    /// Decodes ``encoded`` bytes, checking that the counts agree with the header.
+    /// The encoding: ``encodedParts`` one after the other (what a record decompresses to).
+    public var encoded: [UInt8] {
+        let parts = encodedParts
+        return parts.changes + parts.body
+    }
+
+    /// Decodes ``encoded`` bytes (or a version 2 encoding), checking that the counts agree with the header.
     /// - Throws: `CodecError` on any malformed input.
     public init(encoded bytes: [UInt8]) throws(CodecError) {
         var reader = ByteReader(bytes)
         let version = try reader.readUInt8("archived block version")
+        if version == 2 {
+            try self.init(version2: &reader)
+            return
+        }
         guard version == Self.formatVersion else { throw CodecError.unsupportedVersion(what: "archived block", version: version) }
-        header = try BlockHeader.decode(from: &reader)
-        let count = try reader.readCount("transactions", minimumElementSize: 4)
+        let header = try BlockHeader.decode(from: &reader)
+        let changeSet = try CompactEncoding.readChangeSet(from: &reader)
+        let count = try reader.readVarintCount("transactions", minimumElementSize: 4)
         guard count == Int(header.transactionCount) else {
             throw CodecError.invalidValue(what: "archived block", reason: "header says \(header.transactionCount) transactions, body has \(count)")
         }
-        transactions = []
+        var transactions: [Transaction] = []
         transactions.reserveCapacity(count)
         for _ in 0..<count { transactions.append(try reader.readFramed(Transaction.self)) }
-        receipts = []
+        var receipts: [Receipt] = []
         receipts.reserveCapacity(count)
-        for _ in 0..<count { receipts.append(try Receipt.decode(from: &reader)) }
-        changeSet = try ChangeSet.decode(from: &reader)
-        let accessCount = try reader.readCount("access sets", minimumElementSize: 8)
-        guard accessCount == 0 || accessCount == count else {
-            throw CodecError.invalidValue(what: "archived block", reason: "\(accessCount) access sets for \(count) transactions")
-        }
-        accessSets = []
-        for _ in 0..<accessCount {
-            var lists: [[StateKey]] = []
-            for what in ["read keys", "written keys"] {
-                let keyCount = try reader.readCount(what, minimumElementSize: 21)
-                var keys: [StateKey] = []
-                keys.reserveCapacity(keyCount)
-                for _ in 0..<keyCount { keys.append(try StateKey.decode(from: &reader)) }
-                lists.append(keys)
-            }
-            accessSets.append(AccessSet(reads: lists[0], writes: lists[1]))
+        for _ in 0..<count { receipts.append(try CompactEncoding.readReceipt(from: &reader)) }
+        let accessSets = try CompactEncoding.readAccessSets(keysOf: changeSet, from: &reader)
+        guard accessSets.isEmpty || accessSets.count == count else {
+            throw CodecError.invalidValue(what: "archived block", reason: "\(accessSets.count) access sets for \(count) transactions")
         }
         try reader.expectEnd(of: "archived block")
+        self.init(header: header, transactions: transactions, receipts: receipts, changeSet: changeSet, accessSets: accessSets)
+    }
+}
+
+/// What apply mode needs of an archived block: its header and change set, decoded from the start of a
+/// record without its transactions.
+public struct ArchivedChanges: Hashable, Sendable {
+    /// The block's header.
+    public var header: BlockHeader
+    /// The block's changes with their previous values.
+    public var changeSet: ChangeSet
+
+    /// The block number.
+    public var number: UInt64 { header.number }
+
+    /// Creates the changes of a block.
+    public init(header: BlockHeader, changeSet: ChangeSet) {
+        self.header = header
+        self.changeSet = changeSet
+    }
+
+    /// Decodes the changes part at the start of `bytes` (anything after it is not read). A version 2
+    /// encoding has no separate part: it is decoded whole.
+    /// - Throws: `CodecError` on malformed input.
+    public init(encodedPrefix bytes: [UInt8]) throws(CodecError) {
+        var reader = ByteReader(bytes)
+        let version = try reader.readUInt8("archived block version")
+        if version == 2 {
+            let block = try ArchivedBlock<EncodedTransaction>(encoded: bytes)
+            self.init(header: block.header, changeSet: block.changeSet)
+            return
+        }
+        guard version == ArchivedBlock<EncodedTransaction>.formatVersion else {
+            throw CodecError.unsupportedVersion(what: "archived block", version: version)
+        }
+        let header = try BlockHeader.decode(from: &reader)
+        self.init(header: header, changeSet: try CompactEncoding.readChangeSet(from: &reader))
     }
 }

@@ -249,9 +249,33 @@ public final class BlockArchive: @unchecked Sendable {
         return try readRecord(segment, at: offset, block: number, size: try segment.data.size())
     }
 
+    /// Reads and checks the header and change set of block `number`, without decompressing or decoding its
+    /// transactions, receipts and access sets: what apply mode needs. The whole record's checksum is still
+    /// verified.
+    /// - Throws: as ``read(_:as:)``.
+    public func readChanges(_ number: UInt64) throws(ArchiveError) -> ArchivedChanges {
+        guard let (segment, offset) = locate(number) else { throw ArchiveError.blockNotFound(number, head: head) }
+        return try readRecord(segment, at: offset, block: number, size: try segment.data.size()) { (frames, header) throws in
+            // A version 3 record starts with a frame of its own holding the version, the header and the change
+            // set; a version 2 record is one frame.
+            try ArchivedChanges(encodedPrefix: try Zstd.decompressFirstFrame(frames, limit: header.contentLength))
+        }
+    }
+
     private func readRecord<Transaction: ChainTransaction>(
         _ segment: ArchiveSegment, at offset: UInt64, block: UInt64, size: UInt64
     ) throws(ArchiveError) -> ArchivedBlock<Transaction> {
+        try readRecord(segment, at: offset, block: block, size: size) { (frames, header) throws in
+            try ArchivedBlock<Transaction>(encoded: try Zstd.decompress(frames, size: header.contentLength))
+        }
+    }
+
+    /// Reads the record of `block` at `offset`, checks its header and checksum, and decodes its frames with
+    /// `decode`; any failure to decode is reported as corruption at that record.
+    private func readRecord<Decoded>(
+        _ segment: ArchiveSegment, at offset: UInt64, block: UInt64, size: UInt64,
+        decode: ([UInt8], RecordFraming.Header) throws -> Decoded
+    ) throws(ArchiveError) -> Decoded where Decoded: NumberedRecord {
         guard offset + UInt64(RecordFraming.headerSize) <= size else {
             throw ArchiveError.truncated(segment: segment.name, block: block, offset: offset)
         }
@@ -267,27 +291,18 @@ public final class BlockArchive: @unchecked Sendable {
         guard frameOffset + UInt64(header.frameLength) <= size else {
             throw ArchiveError.truncated(segment: segment.name, block: block, offset: offset)
         }
-        let frame = try segment.data.read(at: frameOffset, count: header.frameLength)
-        guard Hash32.sha256(frame) == header.checksum else {
+        let frames = try segment.data.read(at: frameOffset, count: header.frameLength)
+        guard Hash32.sha256(frames) == header.checksum else {
             throw ArchiveError.corrupt(segment: segment.name, block: block, offset: offset, reason: "checksum mismatch")
         }
-        do {
-            let content = try Zstd.decompress(frame, limit: header.contentLength)
-            guard content.count == header.contentLength else {
-                throw ArchiveError.corrupt(
-                    segment: segment.name, block: block, offset: offset,
-                    reason: "decompressed to \(content.count) bytes, the header says \(header.contentLength)")
-            }
-            let archived = try ArchivedBlock<Transaction>(encoded: content)
-            guard archived.number == block else {
-                throw ArchiveError.outOfOrder(segment: segment.name, expected: block, found: archived.number, offset: offset)
-            }
-            return archived
-        } catch let error as ArchiveError {
-            throw error
-        } catch {
+        let decoded: Decoded
+        do { decoded = try decode(frames, header) } catch {
             throw ArchiveError.corrupt(segment: segment.name, block: block, offset: offset, reason: "\(error)")
         }
+        guard decoded.number == block else {
+            throw ArchiveError.outOfOrder(segment: segment.name, expected: block, found: decoded.number, offset: offset)
+        }
+        return decoded
     }
 
     // MARK: - Appending
@@ -297,33 +312,41 @@ public final class BlockArchive: @unchecked Sendable {
     ///   head; ``ArchiveError/io(path:operation:errno:)`` when writing or syncing fails (a full disk): the
     ///   archive then still ends at the previous block.
     public func append(_ block: ArchivedBlock<some ChainTransaction>) throws {
+        // Two frames, so that apply mode can decompress the changes alone; `zstd -d` still decompresses the
+        // record to the whole encoding.
+        let parts = block.encodedParts
+        try appendRecord(block.number, parts: [parts.changes, parts.body])
+    }
+
+    /// Appends a record for block `number` whose content is `parts`, each compressed as a zstd frame of its
+    /// own: what ``append(_:)`` does, and how tests write records of earlier formats.
+    package func appendRecord(_ number: UInt64, parts: [[UInt8]]) throws {
         precondition(isWritable, "append on an archive opened read-only")
-        let content = block.encoded
-        let frame = try Zstd.compress(content)
+        let frame = try parts.flatMap { part throws(ZstdError) in try Zstd.compress(part) }
         let header = RecordFraming.Header(
-            block: block.number, frameLength: frame.count, contentLength: content.count, checksum: Hash32.sha256(frame))
+            block: number, frameLength: frame.count, contentLength: parts.reduce(0) { $0 + $1.count }, checksum: Hash32.sha256(frame))
         lock.lock()
         defer { lock.unlock() }
         do {
-            if let head = segments.last(where: { !$0.entries.isEmpty })?.entries.last?.block, block.number != head + 1 {
+            if let head = segments.last(where: { !$0.entries.isEmpty })?.entries.last?.block, number != head + 1 {
                 throw ArchiveError.outOfOrder(
-                    segment: segments.last!.name, expected: head + 1, found: block.number, offset: segments.last!.end)
+                    segment: segments.last!.name, expected: head + 1, found: number, offset: segments.last!.end)
             }
             if segments.isEmpty || (segments.last!.end > 0 && segments.last!.end + UInt64(frame.count) > segmentSizeLimit) {
-                try startSegment(firstBlock: block.number)
-            } else if segments.allSatisfy({ $0.entries.isEmpty }), manifest.segments.last?.firstBlock != block.number {
+                try startSegment(firstBlock: number)
+            } else if segments.allSatisfy({ $0.entries.isEmpty }), manifest.segments.last?.firstBlock != number {
                 // An archive that holds no block yet may start at any block.
-                manifest.segments[manifest.segments.count - 1].firstBlock = block.number
+                manifest.segments[manifest.segments.count - 1].firstBlock = number
                 try manifest.write(directory: directory)
             }
             let segment = segments.last!
             let offset = segment.end
             try segment.data.write(RecordFraming.encodeHeader(header) + frame, at: offset)
             try segment.data.sync()
-            let entry = ArchiveSegment.indexBytes([(block.number, offset)])
+            let entry = ArchiveSegment.indexBytes([(number, offset)])
             try segment.index!.write(entry, at: UInt64(segment.entries.count * ArchiveSegment.indexEntrySize))
             try segment.index!.sync()
-            segment.entries.append((block.number, offset))
+            segment.entries.append((number, offset))
             segment.end = offset + UInt64(RecordFraming.headerSize + frame.count)
         }
     }
@@ -477,3 +500,11 @@ public final class BlockArchive: @unchecked Sendable {
         return statistics
     }
 }
+
+/// A decoded record that names its block, so that the reader can check it is the one the index promised.
+protocol NumberedRecord {
+    var number: UInt64 { get }
+}
+
+extension ArchivedBlock: NumberedRecord {}
+extension ArchivedChanges: NumberedRecord {}

@@ -21,12 +21,12 @@ public struct MergedRange: Hashable, Sendable {
     /// The last block.
     public var lastBlock: UInt64 { headers.last!.number }
 
-    /// Merges consecutive archived blocks.
-    public init<Transaction>(_ blocks: [ArchivedBlock<Transaction>]) {
+    /// Merges the changes of consecutive archived blocks.
+    public init(_ blocks: [ArchivedChanges]) {
         precondition(!blocks.isEmpty, "a merged range needs at least one block")
         headers = blocks.map(\.header)
         changeSet = ChangeSet.merging(blocks.lazy.map(\.changeSet))
-        transactions = blocks.reduce(0) { $0 + $1.transactions.count }
+        transactions = blocks.reduce(0) { $0 + Int($1.header.transactionCount) }
     }
 
     static let formatVersion: UInt8 = 1
@@ -95,7 +95,7 @@ extension BlockArchive {
             let range = first...(first + UInt64(rangeSize) - 1)
             first = range.upperBound + 1
             if existing.contains(range) { continue }
-            let merged = MergedRange(try range.map { try read($0, as: EncodedTransaction.self) })
+            let merged = MergedRange(try range.map { try readChanges($0) })
             let path = rangePath(range.lowerBound, range.upperBound)
             do { try AtomicFileWriter.write(try merged.fileBytes(), to: path) } catch let error as FileError {
                 throw ArchiveError(error)

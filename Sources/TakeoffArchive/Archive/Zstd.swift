@@ -1,4 +1,5 @@
 import CZstd
+import Foundation
 import TakeoffCore
 import TakeoffStore
 
@@ -35,6 +36,42 @@ package enum Zstd {
     /// - Throws: ``ZstdError`` for corrupt, truncated or oversized input.
     package static func decompress(_ bytes: [UInt8], limit: Int = 1 << 31) throws -> [UInt8] {
         try decompress(bytes, limit: limit, prefix: nil)
+    }
+
+    /// Decompresses one or more concatenated zstd frames whose content is known to be `size` bytes (a
+    /// record header says so), in one call into a buffer of that size.
+    /// - Throws: ``ZstdError`` for corrupt or truncated input, or content of another size.
+    package static func decompress(_ bytes: some ContiguousBytes, size: Int) throws(ZstdError) -> [UInt8] {
+        var result = 0
+        let output = [UInt8](unsafeUninitializedCapacity: size) { target, initialized in
+            result = bytes.withUnsafeBytes { source in
+                ZSTD_decompress(target.baseAddress, size, source.baseAddress, source.count)
+            }
+            initialized = ZSTD_isError(result) == 0 ? result : 0
+        }
+        try check(result, "ZSTD_decompress")
+        guard result == size else {
+            throw ZstdError(message: "decompressed to \(result) bytes, expected \(size)", operation: "ZSTD_decompress")
+        }
+        return output
+    }
+
+    /// Decompresses the first zstd frame of `bytes` alone, which must state its content size (every frame
+    /// that ``compress(_:level:)`` writes does).
+    /// - Parameter limit: the most bytes the output may hold.
+    /// - Throws: ``ZstdError`` for corrupt or truncated input, or a frame without its size or over `limit`.
+    package static func decompressFirstFrame(_ bytes: [UInt8], limit: Int) throws(ZstdError) -> [UInt8] {
+        let (length, size) = bytes.withUnsafeBytes { source in
+            let length = ZSTD_findFrameCompressedSize(source.baseAddress, source.count)
+            return (length, ZSTD_isError(length) == 0 ? ZSTD_getFrameContentSize(source.baseAddress, length) : 0)
+        }
+        try check(length, "ZSTD_findFrameCompressedSize")
+        // ZSTD_CONTENTSIZE_UNKNOWN and ZSTD_CONTENTSIZE_ERROR are the two largest values.
+        guard size < UInt64.max - 1 else { throw ZstdError(message: "the frame does not state its size", operation: "ZSTD_getFrameContentSize") }
+        guard size <= UInt64(limit) else {
+            throw ZstdError(message: "the frame's \(size) bytes exceed the limit of \(limit)", operation: "ZSTD_getFrameContentSize")
+        }
+        return try decompress(bytes[..<length], size: Int(size))
     }
 
     /// The first `count` decompressed bytes of `bytes` (fewer if the content is shorter), decompressing no

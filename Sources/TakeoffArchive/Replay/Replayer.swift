@@ -147,12 +147,13 @@ public struct Replayer<Logic: TransactionLogic> {
             let last = min(end, next + UInt64(window) - 1)
             // Read and check the window's blocks; on the first bad one, still commit the good ones before it,
             // so that the store ends at the last good block.
-            var blocks: [ArchivedBlock<Logic.Transaction>] = []
+            // Apply mode reads each block's header and change set, never its transactions.
+            var blocks: [ArchivedChanges] = []
             var failure: (any Error)?
             for number in next...last {
                 do {
-                    let block = try archive.read(number, as: Logic.Transaction.self)
-                    try checkLinks(block, parentHash: blocks.last?.header.hash ?? head.blockHash)
+                    let block = try archive.readChanges(number)
+                    try checkLinks(block.header, changeSet: block.changeSet, parentHash: blocks.last?.header.hash ?? head.blockHash)
                     blocks.append(block)
                 } catch {
                     failure = error
@@ -164,7 +165,7 @@ public struct Replayer<Logic: TransactionLogic> {
             if report.fromBlock == nil { report.fromBlock = next }
             report.toBlock = last
             report.blocks += blocks.count
-            report.transactions += blocks.reduce(0) { $0 + $1.transactions.count }
+            report.transactions += blocks.reduce(0) { $0 + Int($1.header.transactionCount) }
             report.verifiedBlocks += verified
             head = newHead
             report.headBlock = head.block
@@ -196,12 +197,12 @@ public struct Replayer<Logic: TransactionLogic> {
 
     /// Checks a block's link to its parent and, in apply mode, that the change set to apply is the one its
     /// header names. (Execute mode recomputes every digest and compares the whole header instead.)
-    private func checkLinks(_ block: ArchivedBlock<Logic.Transaction>, parentHash: Hash32) throws {
-        guard block.header.parentHash == parentHash else {
-            throw ReplayError.brokenChain(block: block.number, expectedParent: parentHash, archivedParent: block.header.parentHash)
+    private func checkLinks(_ header: BlockHeader, changeSet: ChangeSet, parentHash: Hash32) throws {
+        guard header.parentHash == parentHash else {
+            throw ReplayError.brokenChain(block: header.number, expectedParent: parentHash, archivedParent: header.parentHash)
         }
-        if mode == .apply, block.changeSet.digest != block.header.changeSetDigest {
-            throw ReplayError.inconsistentBlock(block: block.number, reason: "the change set does not match the header's digest")
+        if mode == .apply, changeSet.digest != header.changeSetDigest {
+            throw ReplayError.inconsistentBlock(block: header.number, reason: "the change set does not match the header's digest")
         }
     }
 
@@ -220,7 +221,7 @@ public struct Replayer<Logic: TransactionLogic> {
             next: { number in
                 guard number <= end else { return nil }
                 let block = try archive.read(number, as: Logic.Transaction.self)
-                try checkLinks(block, parentHash: parentHash)
+                try checkLinks(block.header, changeSet: block.changeSet, parentHash: parentHash)
                 parentHash = block.header.hash
                 return PipelineBlock(
                     transactions: block.transactions, context: block.header.context, accessHints: block.accessSets,
@@ -242,7 +243,7 @@ public struct Replayer<Logic: TransactionLogic> {
 
     /// Applies a window of checked blocks as one merged change set; when the window's commitment does not match,
     /// applies its blocks one by one to stop exactly at the first bad one.
-    private func apply(_ blocks: [ArchivedBlock<Logic.Transaction>], over head: StoreHead) throws -> (StoreHead, Int) {
+    private func apply(_ blocks: [ArchivedChanges], over head: StoreHead) throws -> (StoreHead, Int) {
         guard blocks.count > 1 else { return (try commitOne(blocks[0]), 1) }
         let last = blocks[blocks.count - 1]
         do {
@@ -284,7 +285,7 @@ public struct Replayer<Logic: TransactionLogic> {
         }
     }
 
-    private func commitOne(_ block: ArchivedBlock<Logic.Transaction>) throws -> StoreHead {
+    private func commitOne(_ block: ArchivedChanges) throws -> StoreHead {
         do {
             return try store.commit(block.header, changeSet: block.changeSet)
         } catch StateStoreError.commitmentMismatch(let number, let header, let computed) {

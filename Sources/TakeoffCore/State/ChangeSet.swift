@@ -40,6 +40,9 @@ public struct ChangeSet: Hashable, Sendable {
     /// An empty change set.
     public init() { changes = [] }
 
+    /// A change set from changes whose keys a decoder has already checked to be strictly increasing.
+    package init(checkedSortedChanges changes: [StateChange]) { self.changes = changes }
+
     /// The change sets of consecutive blocks as one: each key once, with its value before the first and
     /// after the last (keys that come back to their first value drop out).
     public static func merging(_ changeSets: some Sequence<ChangeSet>) -> ChangeSet {
@@ -109,9 +112,7 @@ public struct ChangeSet: Hashable, Sendable {
             let change = StateChange(key: key, oldValue: try decodeOptional(from: &reader), newValue: try decodeOptional(from: &reader))
             changes.append(change)
         }
-        var set = ChangeSet()
-        set.changes = changes
-        return set
+        return ChangeSet(checkedSortedChanges: changes)
     }
 
     /// Decodes a change set that fills `bytes` exactly.

@@ -89,6 +89,58 @@ package struct ByteReader: Sendable {
         return try readBytes(count: length, what)
     }
 
+    /// Reads a varint (see ``ByteWriter/writeVarint(_:)-(UInt64)``), refusing one longer than 64 bits.
+    package mutating func readVarint(_ what: String) throws(CodecError) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard offset < bytes.count else { throw CodecError.truncated(what: what, needed: 1, remaining: 0) }
+            let byte = bytes[bytes.startIndex + offset]
+            offset += 1
+            let bits = UInt64(byte & 0x7F)
+            guard shift < 63 || (shift == 63 && bits <= 1) else {
+                throw CodecError.invalidValue(what: what, reason: "varint does not fit in 64 bits")
+            }
+            value |= bits << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+        }
+    }
+
+    /// Reads a varint that must fit in 32 bits.
+    package mutating func readVarint32(_ what: String) throws(CodecError) -> UInt32 {
+        let value = try readVarint(what)
+        guard let narrow = UInt32(exactly: value) else { throw CodecError.invalidValue(what: what, reason: "\(value) does not fit in 32 bits") }
+        return narrow
+    }
+
+    /// Reads a 128-bit varint (see ``ByteWriter/writeVarint(_:)-(UInt128)``), refusing one longer than 128 bits.
+    package mutating func readVarint128(_ what: String) throws(CodecError) -> UInt128 {
+        var value: UInt128 = 0
+        var shift: UInt128 = 0
+        while true {
+            guard offset < bytes.count else { throw CodecError.truncated(what: what, needed: 1, remaining: 0) }
+            let byte = bytes[bytes.startIndex + offset]
+            offset += 1
+            let bits = UInt128(byte & 0x7F)
+            guard shift < 126 || (shift == 126 && bits <= 3) else {
+                throw CodecError.invalidValue(what: what, reason: "varint does not fit in 128 bits")
+            }
+            value |= bits << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+        }
+    }
+
+    /// Reads a varint element count, refusing counts that the remaining bytes cannot hold.
+    package mutating func readVarintCount(_ what: String, minimumElementSize: Int) throws(CodecError) -> Int {
+        let count = try readVarint("\(what) count")
+        guard count <= UInt64(remaining / max(minimumElementSize, 1)) else {
+            throw CodecError.invalidValue(what: what, reason: "count \(count) exceeds what \(remaining) bytes can hold")
+        }
+        return Int(count)
+    }
+
     /// Reads a 32-bit element count, refusing counts that the remaining bytes cannot hold.
     ///
     /// Checking against `minimumElementSize` keeps a forged count from reserving gigabytes.

@@ -60,6 +60,30 @@ package struct ByteWriter: Sendable {
         bytes.append(contentsOf: data)
     }
 
+    /// Writes an unsigned integer as a varint (LEB128: seven bits per byte, low bits first, the high bit set
+    /// on every byte but the last): one byte below 128, at most 10 bytes for 64 bits.
+    @inlinable
+    package mutating func writeVarint(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(truncatingIfNeeded: rest))
+    }
+
+    /// Writes a 128-bit integer as a varint: the same bytes as the 64-bit form for values that fit in 64
+    /// bits, at most 19 bytes.
+    @inlinable
+    package mutating func writeVarint(_ value: UInt128) {
+        var rest = value
+        while rest >> 64 != 0 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        writeVarint(UInt64(truncatingIfNeeded: rest))
+    }
+
     @inlinable
     mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }

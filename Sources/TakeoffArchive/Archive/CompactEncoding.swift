@@ -1,0 +1,226 @@
+import TakeoffCore
+import TakeoffStore
+
+/// The archive's compact forms of keys, values, receipts and access sets: what makes a record small before
+/// zstd sees it. The canonical encodings (fixed-width, big-endian) stay what digests and the store use;
+/// these are for the archive alone, and decode to exactly the same values.
+///
+/// - Sorted keys share their leading bytes with the key before them: a key is the count of shared bytes,
+///   then the rest of its canonical encoding.
+/// - Integers are varints: a balance of 10^12 takes 6 bytes, not 16.
+/// - An account's new value is written as the change from its old value: a transfer's sender is a nonce
+///   step of 1 and a balance drop, three or four bytes in all.
+/// - Access sets name keys by their index in the record's key table (the change set's keys, then the keys
+///   only read), so each key is written once per record.
+package enum CompactEncoding {
+    // MARK: - Sorted keys
+
+    /// Writes `keys`, which must be strictly increasing, each as (bytes shared with the previous key, the
+    /// rest of its canonical encoding).
+    static func writeSortedKeys(_ keys: some Sequence<StateKey>, to writer: inout ByteWriter) {
+        var previous = [UInt8](repeating: 0, count: StateKey.maximumEncodedSize)
+        var previousCount = 0
+        for key in keys {
+            key.withEncodedBytes { bytes in
+                var shared = 0
+                while shared < min(bytes.count, previousCount), bytes[shared] == previous[shared] { shared += 1 }
+                writer.write(UInt8(shared))
+                writer.write(raw: UnsafeRawBufferPointer(rebasing: bytes[shared...]))
+                previous.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
+                previousCount = bytes.count
+            }
+        }
+    }
+
+    /// Reads `count` keys written by ``writeSortedKeys(_:to:)``, checking that they strictly increase.
+    static func readSortedKeys(count: Int, from reader: inout ByteReader) throws(CodecError) -> [StateKey] {
+        var keys: [StateKey] = []
+        keys.reserveCapacity(count)
+        var previous: [UInt8] = []
+        for _ in 0..<count {
+            let shared = Int(try reader.readUInt8("shared key bytes"))
+            guard shared <= previous.count else {
+                throw CodecError.invalidValue(what: "key", reason: "shares \(shared) bytes with a \(previous.count)-byte key")
+            }
+            var bytes = Array(previous[..<shared])
+            if shared == 0 { bytes.append(try reader.readUInt8("state key tag")) }
+            guard let kind = StateKey.Kind(rawValue: bytes[0]) else { throw CodecError.unknownTag(what: "state key", tag: bytes[0]) }
+            let length = 1 + kind.fieldByteCount
+            guard bytes.count <= length else {
+                throw CodecError.invalidValue(what: "key", reason: "shares \(shared) bytes with a \(length)-byte key")
+            }
+            bytes.append(contentsOf: try reader.readSlice(count: length - bytes.count, "state key"))
+            let key = try StateKey(encoded: bytes)
+            if let last = keys.last, !(last < key) {
+                throw CodecError.invalidValue(what: "key list", reason: "keys are not strictly increasing at \(key)")
+            }
+            keys.append(key)
+            previous = bytes
+        }
+        return keys
+    }
+
+    // MARK: - Values
+
+    /// Writes a value: accounts and amounts with varints, the other kinds canonically.
+    static func write(_ value: StateValue, to writer: inout ByteWriter) {
+        switch value {
+        case .account(let account):
+            writer.write(UInt8(1))
+            writer.writeVarint(account.balance)
+            writer.writeVarint(account.nonce)
+        case .amount(let amount):
+            writer.write(UInt8(2))
+            writer.writeVarint(amount)
+        default:
+            value.encode(to: &writer)
+        }
+    }
+
+    /// Reads a value written by ``write(_:to:)``.
+    static func readValue(from reader: inout ByteReader) throws(CodecError) -> StateValue {
+        switch try reader.readUInt8("state value tag") {
+        case 1: return .account(Account(balance: try reader.readVarint128("balance"), nonce: try reader.readVarint("nonce")))
+        case 2: return .amount(try reader.readVarint128("amount"))
+        case 3: return .address(try reader.readAddress())
+        case 4: return .word(try reader.readHash("word"))
+        case 5: return .bytes(try reader.readLengthPrefixed("value bytes", limit: StateValue.maximumByteCount))
+        case let tag: throw CodecError.unknownTag(what: "state value", tag: tag)
+        }
+    }
+
+    /// The flags byte before a change's values.
+    private enum ChangeForm {
+        static let hasOld: UInt8 = 1
+        static let hasNew: UInt8 = 2
+        /// Both values are accounts; the new one is written as the change from the old one.
+        static let accountDelta: UInt8 = 4
+        /// With `accountDelta`: the balance went down.
+        static let balanceDecreased: UInt8 = 8
+        static let all: UInt8 = 15
+    }
+
+    // MARK: - Change sets
+
+    /// Writes a change set: the count, the keys, then each key's old and new values.
+    static func write(_ changeSet: ChangeSet, to writer: inout ByteWriter) {
+        writer.writeVarint(UInt64(changeSet.count))
+        writeSortedKeys(changeSet.changes.lazy.map(\.key), to: &writer)
+        for change in changeSet.changes {
+            if case .account(let old)? = change.oldValue, case .account(let new)? = change.newValue {
+                let decreased = new.balance < old.balance
+                writer.write(ChangeForm.hasOld | ChangeForm.hasNew | ChangeForm.accountDelta | (decreased ? ChangeForm.balanceDecreased : 0))
+                write(.account(old), to: &writer)
+                writer.writeVarint(decreased ? old.balance - new.balance : new.balance - old.balance)
+                writer.writeVarint(new.nonce &- old.nonce)
+                continue
+            }
+            writer.write((change.oldValue == nil ? 0 : ChangeForm.hasOld) | (change.newValue == nil ? 0 : ChangeForm.hasNew))
+            if let old = change.oldValue { write(old, to: &writer) }
+            if let new = change.newValue { write(new, to: &writer) }
+        }
+    }
+
+    /// Reads a change set written by ``write(_:to:)``.
+    static func readChangeSet(from reader: inout ByteReader) throws(CodecError) -> ChangeSet {
+        // A change is at least one shared-bytes count, the rest of a key and a flags byte.
+        let count = try reader.readVarintCount("changes", minimumElementSize: 2)
+        let keys = try readSortedKeys(count: count, from: &reader)
+        var changes: [StateChange] = []
+        changes.reserveCapacity(count)
+        for key in keys {
+            let form = try reader.readUInt8("change form")
+            guard form & ~ChangeForm.all == 0, form & ChangeForm.balanceDecreased == 0 || form & ChangeForm.accountDelta != 0 else {
+                throw CodecError.unknownTag(what: "change form", tag: form)
+            }
+            if form & ChangeForm.accountDelta != 0 {
+                guard form & (ChangeForm.hasOld | ChangeForm.hasNew) == ChangeForm.hasOld | ChangeForm.hasNew,
+                    case .account(let old) = try readValue(from: &reader)
+                else { throw CodecError.invalidValue(what: "change of \(key)", reason: "an account delta without an old account") }
+                let step = try reader.readVarint128("balance change")
+                let (balance, overflow) =
+                    form & ChangeForm.balanceDecreased != 0 ? old.balance.subtractingReportingOverflow(step) : old.balance.addingReportingOverflow(step)
+                guard !overflow else { throw CodecError.invalidValue(what: "change of \(key)", reason: "the balance change overflows") }
+                let nonce = old.nonce &+ (try reader.readVarint("nonce change"))
+                changes.append(StateChange(key: key, oldValue: .account(old), newValue: .account(Account(balance: balance, nonce: nonce))))
+                continue
+            }
+            let old = form & ChangeForm.hasOld != 0 ? try readValue(from: &reader) : nil
+            let new = form & ChangeForm.hasNew != 0 ? try readValue(from: &reader) : nil
+            changes.append(StateChange(key: key, oldValue: old, newValue: new))
+        }
+        return ChangeSet(checkedSortedChanges: changes)
+    }
+
+    // MARK: - Receipts
+
+    static func write(_ receipt: Receipt, to writer: inout ByteWriter) {
+        writer.writeVarint(UInt64(receipt.status.rawValue))
+        writer.writeVarint(receipt.gasUsed)
+        writer.writeVarint(receipt.feePaid)
+    }
+
+    static func readReceipt(from reader: inout ByteReader) throws(CodecError) -> Receipt {
+        Receipt(
+            status: ReceiptStatus(rawValue: try receiptStatus(from: &reader)), gasUsed: try reader.readVarint("gas used"),
+            feePaid: try reader.readVarint128("fee paid"))
+    }
+
+    private static func receiptStatus(from reader: inout ByteReader) throws(CodecError) -> UInt16 {
+        let value = try reader.readVarint("receipt status")
+        guard let status = UInt16(exactly: value) else { throw CodecError.invalidValue(what: "receipt status", reason: "\(value) does not fit in 16 bits") }
+        return status
+    }
+
+    // MARK: - Access sets
+
+    /// Writes access sets as indices into the key table: `changeSet`'s keys, then the keys they name that it
+    /// lacks (written here, sorted).
+    static func write(_ accessSets: [AccessSet], keysOf changeSet: ChangeSet, to writer: inout ByteWriter) {
+        var indices = StateTable<UInt32>(minimumCapacity: changeSet.count * 2)
+        for (index, change) in changeSet.changes.enumerated() { _ = indices.updateValue(UInt32(index), forKey: change.key) }
+        var extra = StateTable<Void>()
+        for accessSet in accessSets {
+            for key in accessSet.reads where indices.slot(of: key) == nil { _ = extra.findOrInsert(key) {} }
+            for key in accessSet.writes where indices.slot(of: key) == nil { _ = extra.findOrInsert(key) {} }
+        }
+        let extraKeys = extra.map { $0.key }.sorted()
+        for (offset, key) in extraKeys.enumerated() { _ = indices.updateValue(UInt32(changeSet.count + offset), forKey: key) }
+        writer.writeVarint(UInt64(extraKeys.count))
+        writeSortedKeys(extraKeys, to: &writer)
+        writer.writeVarint(UInt64(accessSets.count))
+        for accessSet in accessSets {
+            for keys in [accessSet.reads, accessSet.writes] {
+                writer.writeVarint(UInt64(keys.count))
+                for key in keys { writer.writeVarint(UInt64(indices[key]!)) }
+            }
+        }
+    }
+
+    /// Reads access sets written by ``write(_:keysOf:to:)``.
+    package static func readAccessSets(keysOf changeSet: ChangeSet, from reader: inout ByteReader) throws(CodecError) -> [AccessSet] {
+        let extraCount = try reader.readVarintCount("read-only keys", minimumElementSize: 2)
+        let table = changeSet.changes.map(\.key) + (try readSortedKeys(count: extraCount, from: &reader))
+        let count = try reader.readVarintCount("access sets", minimumElementSize: 2)
+        var accessSets: [AccessSet] = []
+        accessSets.reserveCapacity(count)
+        for _ in 0..<count {
+            var lists: [[StateKey]] = []
+            for what in ["read keys", "written keys"] {
+                let keyCount = try reader.readVarintCount(what, minimumElementSize: 1)
+                var keys: [StateKey] = []
+                keys.reserveCapacity(keyCount)
+                for _ in 0..<keyCount {
+                    let index = Int(try reader.readVarint32("key index"))
+                    guard index < table.count else {
+                        throw CodecError.invalidValue(what: what, reason: "key index \(index) is past the record's \(table.count) keys")
+                    }
+                    keys.append(table[index])
+                }
+                lists.append(keys)
+            }
+            accessSets.append(AccessSet(reads: lists[0], writes: lists[1]))
+        }
+        return accessSets
+    }
+}
