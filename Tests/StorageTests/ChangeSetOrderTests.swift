@@ -4,7 +4,7 @@ import Testing
 @testable import TakeoffCore
 @testable import TakeoffStore
 
-/// The change set's radix sort against a comparison sort.
+/// The change set's radix sort against a comparison sort, and its k-way merge against a dictionary.
 @Suite struct ChangeSetOrderTests {
     /// A xorshift generator: repeatable keys without a dependency on the model tests' helpers.
     struct Random {
@@ -50,5 +50,32 @@ import Testing
         // And the order is the encodings' bytewise order, which LMDB keeps.
         let encodings = changeSet.changes.map(\.key.encoded)
         #expect(zip(encodings, encodings.dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) })
+    }
+
+    /// Consecutive blocks over a small state (so keys repeat across blocks, come back to their first value,
+    /// are created and deleted), merged, against the state before and after computed directly.
+    @Test(arguments: [1, 2, 3, 17, 64])
+    func mergingConsecutiveChangeSetsMatchesTheStateBeforeAndAfter(blocks: Int) {
+        var random = Random(state: UInt64(blocks) &* 0x9E37_79B9 | 1)
+        let keys = (0..<40).map { StateKey.account(Address(space: UInt32($0 % 3), index: UInt64($0))) }
+        var state: [StateKey: StateValue] = [:]
+        for key in keys where random.next() % 2 == 0 { state[key] = .account(Account(balance: UInt128(random.next() % 4))) }
+        let before = state
+        var changeSets: [ChangeSet] = []
+        for _ in 0..<blocks {
+            var changes: [StateChange] = []
+            for key in keys where random.next() % 3 == 0 {
+                // Few values, so that keys often return to an earlier one; absent about one time in four.
+                let value: StateValue? = random.next() % 4 == 0 ? nil : .account(Account(balance: UInt128(random.next() % 4)))
+                changes.append(StateChange(key: key, oldValue: state[key], newValue: value))
+                state[key] = value
+            }
+            changeSets.append(ChangeSet(unsorted: changes))
+        }
+        let merged = ChangeSet.merging(changeSets)
+        let expected = ChangeSet(unsorted: keys.map { StateChange(key: $0, oldValue: before[$0], newValue: state[$0]) })
+        #expect(merged == expected)
+        #expect(merged.changes.map(\.key) == merged.changes.map(\.key).sorted())
+        #expect(merged.changes.allSatisfy { $0.oldValue != $0.newValue })
     }
 }

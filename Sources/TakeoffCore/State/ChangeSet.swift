@@ -45,17 +45,30 @@ public struct ChangeSet: Hashable, Sendable {
 
     /// The change sets of consecutive blocks as one: each key once, with its value before the first and
     /// after the last (keys that come back to their first value drop out).
+    ///
+    /// Each change set is sorted already, so this is a k-way merge through a heap of the sets' next keys
+    /// (ties go to the earlier block): every change is moved once, into a result that comes out sorted, with
+    /// no hash table and no sort.
     public static func merging(_ changeSets: some Sequence<ChangeSet>) -> ChangeSet {
-        let changeSets = Array(changeSets)
-        var merged = StateTable<StateChange>(minimumCapacity: changeSets.reduce(0) { $0 + $1.count })
-        for changeSet in changeSets {
-            for change in changeSet.changes {
-                // The value before the range comes from the first change of the key (it may be nil).
-                let (slot, inserted) = merged.findOrInsert(change.key) { change }
-                if !inserted { merged[slot: slot].newValue = change.newValue }
+        mergingSorted(changeSets.filter { !$0.isEmpty })
+    }
+
+    private static func mergingSorted(_ sets: [ChangeSet]) -> ChangeSet {
+        if sets.count <= 1 { return sets.first ?? ChangeSet() }
+        var merged: [StateChange] = []
+        merged.reserveCapacity(sets.reduce(0) { $0 + $1.count })
+        var heap = MergeHeap(sets)
+        while let (set, position) = heap.popMinimum() {
+            let change = sets[set].changes[position]
+            if let last = merged.last, last.key == change.key {
+                merged[merged.count - 1].newValue = change.newValue
+                continue
             }
+            if let last = merged.last, last.oldValue == last.newValue { merged.removeLast() }
+            merged.append(change)
         }
-        return ChangeSet(unsorted: merged.map(\.value))
+        if let last = merged.last, last.oldValue == last.newValue { merged.removeLast() }
+        return ChangeSet(checkedSortedChanges: merged)
     }
 
     /// The number of changed keys.
@@ -137,6 +150,55 @@ public struct ChangeSet: Hashable, Sendable {
         case 0: return nil
         case 1: return try StateValue.decode(from: &reader)
         case let tag: throw CodecError.unknownTag(what: "value presence", tag: tag)
+        }
+    }
+}
+
+/// A binary min-heap of the next key of each sorted change set, for ``ChangeSet/merging(_:)``: ordered by
+/// key, then by set (the earlier block first).
+private struct MergeHeap {
+    private var entries: [(key: StateKey, set: Int, position: Int)] = []
+    private let sets: [ChangeSet]
+
+    init(_ sets: [ChangeSet]) {
+        self.sets = sets
+        for (set, changeSet) in sets.enumerated() where !changeSet.isEmpty {
+            entries.append((changeSet.changes[0].key, set, 0))
+        }
+        for index in stride(from: entries.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
+    }
+
+    /// The set and position of the smallest next change, advancing that set; nil when all are consumed.
+    mutating func popMinimum() -> (set: Int, position: Int)? {
+        guard let top = entries.first else { return nil }
+        let next = top.position + 1
+        if next < sets[top.set].count {
+            entries[0] = (sets[top.set].changes[next].key, top.set, next)
+        } else {
+            let last = entries.removeLast()
+            if entries.isEmpty { return (top.set, top.position) }
+            entries[0] = last
+        }
+        siftDown(0)
+        return (top.set, top.position)
+    }
+
+    private func precedes(_ a: Int, _ b: Int) -> Bool {
+        let lhs = entries[a]
+        let rhs = entries[b]
+        return lhs.key < rhs.key || (lhs.key == rhs.key && lhs.set < rhs.set)
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var index = start
+        while true {
+            let left = 2 * index + 1
+            guard left < entries.count else { return }
+            var smallest = precedes(left, index) ? left : index
+            if left + 1 < entries.count, precedes(left + 1, smallest) { smallest = left + 1 }
+            if smallest == index { return }
+            entries.swapAt(index, smallest)
+            index = smallest
         }
     }
 }
