@@ -88,10 +88,18 @@ import Testing
         body.writeVarint(UInt64(0))  // no read-only keys
         body.writeVarint(UInt64(1))  // one access set
         body.writeVarint(UInt64(1))  // one read
+        body.writeVarint(UInt64(0))  // no write
+        var valid = body
+        valid.writeVarint(UInt64(block.changeSet.count - 1))  // the table's last key
+        var validReader = ByteReader(valid.bytes)
+        #expect(try CompactEncoding.readAccessSets(keysOf: block.changeSet, from: &validReader) == [AccessSet(reads: [block.changeSet.changes.last!.key], writes: [])])
         body.writeVarint(UInt64(block.changeSet.count))  // one past the table
-        body.writeVarint(UInt64(0))
         var reader = ByteReader(body.bytes)
-        #expect(throws: CodecError.self) { try CompactEncoding.readAccessSets(keysOf: block.changeSet, from: &reader) }
+        #expect {
+            try CompactEncoding.readAccessSets(keysOf: block.changeSet, from: &reader)
+        } throws: { error in
+            "\(error)".contains("past the record's")
+        }
     }
 
     @Test func theCompactEncodingIsSmallerThanVersion2() throws {

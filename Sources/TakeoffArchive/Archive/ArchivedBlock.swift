@@ -54,7 +54,7 @@ public struct ArchivedBlock<Transaction: ChainTransaction>: Hashable, Sendable {
         var body = ByteWriter(capacity: 16 + transactions.count * 120)
         body.writeVarint(UInt64(transactions.count))
         for transaction in transactions { body.writeFramed(transaction) }
-        for receipt in receipts { CompactEncoding.write(receipt, to: &body) }
+        CompactEncoding.write(receipts, to: &body)
         CompactEncoding.write(accessSets, keysOf: changeSet, to: &body)
         return (changes.bytes, body.bytes)
     }
@@ -84,9 +84,7 @@ public struct ArchivedBlock<Transaction: ChainTransaction>: Hashable, Sendable {
         var transactions: [Transaction] = []
         transactions.reserveCapacity(count)
         for _ in 0..<count { transactions.append(try reader.readFramed(Transaction.self)) }
-        var receipts: [Receipt] = []
-        receipts.reserveCapacity(count)
-        for _ in 0..<count { receipts.append(try CompactEncoding.readReceipt(from: &reader)) }
+        let receipts = try CompactEncoding.readReceipts(count: count, from: &reader)
         let accessSets = try CompactEncoding.readAccessSets(keysOf: changeSet, from: &reader)
         guard accessSets.isEmpty || accessSets.count == count else {
             throw CodecError.invalidValue(what: "archived block", reason: "\(accessSets.count) access sets for \(count) transactions")

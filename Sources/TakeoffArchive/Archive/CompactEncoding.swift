@@ -102,20 +102,33 @@ package enum CompactEncoding {
 
     // MARK: - Change sets
 
-    /// Writes a change set: the count, the keys, then each key's old and new values.
+    /// Writes a change set in columns, which zstd compresses better than rows of mixed fields: the count,
+    /// the keys, every change's form, then for the account changes written as deltas their old balances
+    /// (each as the signed difference from the one before), old nonces, balance steps and nonce steps, and
+    /// last the values of the other changes.
     static func write(_ changeSet: ChangeSet, to writer: inout ByteWriter) {
         writer.writeVarint(UInt64(changeSet.count))
         writeSortedKeys(changeSet.changes.lazy.map(\.key), to: &writer)
+        var deltas: [(old: Account, new: Account)] = []
+        deltas.reserveCapacity(changeSet.count)
         for change in changeSet.changes {
             if case .account(let old)? = change.oldValue, case .account(let new)? = change.newValue {
-                let decreased = new.balance < old.balance
-                writer.write(ChangeForm.hasOld | ChangeForm.hasNew | ChangeForm.accountDelta | (decreased ? ChangeForm.balanceDecreased : 0))
-                write(.account(old), to: &writer)
-                writer.writeVarint(decreased ? old.balance - new.balance : new.balance - old.balance)
-                writer.writeVarint(new.nonce &- old.nonce)
-                continue
+                writer.write(ChangeForm.hasOld | ChangeForm.hasNew | ChangeForm.accountDelta | (new.balance < old.balance ? ChangeForm.balanceDecreased : 0))
+                deltas.append((old, new))
+            } else {
+                writer.write((change.oldValue == nil ? 0 : ChangeForm.hasOld) | (change.newValue == nil ? 0 : ChangeForm.hasNew))
             }
-            writer.write((change.oldValue == nil ? 0 : ChangeForm.hasOld) | (change.newValue == nil ? 0 : ChangeForm.hasNew))
+        }
+        var previousBalance: UInt128 = 0
+        for delta in deltas {
+            writer.writeVarint(zigzag(delta.old.balance &- previousBalance))
+            previousBalance = delta.old.balance
+        }
+        for delta in deltas { writer.writeVarint(delta.old.nonce) }
+        for (old, new) in deltas { writer.writeVarint(new.balance < old.balance ? old.balance - new.balance : new.balance - old.balance) }
+        for (old, new) in deltas { writer.writeVarint(new.nonce &- old.nonce) }
+        for change in changeSet.changes {
+            if case .account? = change.oldValue, case .account? = change.newValue { continue }
             if let old = change.oldValue { write(old, to: &writer) }
             if let new = change.newValue { write(new, to: &writer) }
         }
@@ -123,21 +136,37 @@ package enum CompactEncoding {
 
     /// Reads a change set written by ``write(_:to:)``.
     static func readChangeSet(from reader: inout ByteReader) throws(CodecError) -> ChangeSet {
-        // A change is at least one shared-bytes count, the rest of a key and a flags byte.
+        // A change is at least one shared-bytes count, the rest of a key and a form byte.
         let count = try reader.readVarintCount("changes", minimumElementSize: 2)
         let keys = try readSortedKeys(count: count, from: &reader)
+        let forms = try reader.readSlice(count: count, "change forms")
+        var deltaCount = 0
+        for form in forms {
+            guard form & ~ChangeForm.all == 0, form & ChangeForm.balanceDecreased == 0 || form & ChangeForm.accountDelta != 0,
+                form & ChangeForm.accountDelta == 0 || form & (ChangeForm.hasOld | ChangeForm.hasNew) == ChangeForm.hasOld | ChangeForm.hasNew
+            else { throw CodecError.unknownTag(what: "change form", tag: form) }
+            if form & ChangeForm.accountDelta != 0 { deltaCount += 1 }
+        }
+        var oldAccounts: [Account] = []
+        oldAccounts.reserveCapacity(deltaCount)
+        var previousBalance: UInt128 = 0
+        for _ in 0..<deltaCount {
+            previousBalance = previousBalance &+ unzigzag(try reader.readVarint128("old balance"))
+            oldAccounts.append(Account(balance: previousBalance))
+        }
+        for index in 0..<deltaCount { oldAccounts[index].nonce = try reader.readVarint("old nonce") }
+        var balanceSteps: [UInt128] = []
+        balanceSteps.reserveCapacity(deltaCount)
+        for _ in 0..<deltaCount { balanceSteps.append(try reader.readVarint128("balance change")) }
         var changes: [StateChange] = []
         changes.reserveCapacity(count)
-        for key in keys {
-            let form = try reader.readUInt8("change form")
-            guard form & ~ChangeForm.all == 0, form & ChangeForm.balanceDecreased == 0 || form & ChangeForm.accountDelta != 0 else {
-                throw CodecError.unknownTag(what: "change form", tag: form)
-            }
-            if form & ChangeForm.accountDelta != 0 {
-                guard form & (ChangeForm.hasOld | ChangeForm.hasNew) == ChangeForm.hasOld | ChangeForm.hasNew,
-                    case .account(let old) = try readValue(from: &reader)
-                else { throw CodecError.invalidValue(what: "change of \(key)", reason: "an account delta without an old account") }
-                let step = try reader.readVarint128("balance change")
+        var delta = 0
+        for (key, form) in zip(keys, forms) {
+            guard form & ChangeForm.accountDelta == 0 else {
+                // The nonce steps come after the balance steps: read in this pass, in the same order.
+                let old = oldAccounts[delta]
+                let step = balanceSteps[delta]
+                delta += 1
                 let (balance, overflow) =
                     form & ChangeForm.balanceDecreased != 0 ? old.balance.subtractingReportingOverflow(step) : old.balance.addingReportingOverflow(step)
                 guard !overflow else { throw CodecError.invalidValue(what: "change of \(key)", reason: "the balance change overflows") }
@@ -145,25 +174,43 @@ package enum CompactEncoding {
                 changes.append(StateChange(key: key, oldValue: .account(old), newValue: .account(Account(balance: balance, nonce: nonce))))
                 continue
             }
-            let old = form & ChangeForm.hasOld != 0 ? try readValue(from: &reader) : nil
-            let new = form & ChangeForm.hasNew != 0 ? try readValue(from: &reader) : nil
-            changes.append(StateChange(key: key, oldValue: old, newValue: new))
+            changes.append(StateChange(key: key, oldValue: nil, newValue: nil))
+        }
+        for index in changes.indices where forms[forms.startIndex + index] & ChangeForm.accountDelta == 0 {
+            let form = forms[forms.startIndex + index]
+            changes[index].oldValue = form & ChangeForm.hasOld != 0 ? try readValue(from: &reader) : nil
+            changes[index].newValue = form & ChangeForm.hasNew != 0 ? try readValue(from: &reader) : nil
         }
         return ChangeSet(checkedSortedChanges: changes)
     }
 
-    // MARK: - Receipts
-
-    static func write(_ receipt: Receipt, to writer: inout ByteWriter) {
-        writer.writeVarint(UInt64(receipt.status.rawValue))
-        writer.writeVarint(receipt.gasUsed)
-        writer.writeVarint(receipt.feePaid)
+    /// A wrapping difference as a varint-friendly number: small differences either way stay small.
+    private static func zigzag(_ difference: UInt128) -> UInt128 {
+        let signed = Int128(bitPattern: difference)
+        return UInt128(bitPattern: (signed << 1) ^ (signed >> 127))
     }
 
-    static func readReceipt(from reader: inout ByteReader) throws(CodecError) -> Receipt {
-        Receipt(
-            status: ReceiptStatus(rawValue: try receiptStatus(from: &reader)), gasUsed: try reader.readVarint("gas used"),
-            feePaid: try reader.readVarint128("fee paid"))
+    private static func unzigzag(_ value: UInt128) -> UInt128 {
+        (value >> 1) ^ (0 &- (value & 1))
+    }
+
+    // MARK: - Receipts
+
+    /// Writes receipts in columns: every status, then every gas figure, then every fee.
+    static func write(_ receipts: [Receipt], to writer: inout ByteWriter) {
+        for receipt in receipts { writer.writeVarint(UInt64(receipt.status.rawValue)) }
+        for receipt in receipts { writer.writeVarint(receipt.gasUsed) }
+        for receipt in receipts { writer.writeVarint(receipt.feePaid) }
+    }
+
+    /// Reads `count` receipts written by ``write(_:to:)``.
+    static func readReceipts(count: Int, from reader: inout ByteReader) throws(CodecError) -> [Receipt] {
+        var receipts: [Receipt] = []
+        receipts.reserveCapacity(count)
+        for _ in 0..<count { receipts.append(Receipt(status: ReceiptStatus(rawValue: try receiptStatus(from: &reader)), gasUsed: 0, feePaid: 0)) }
+        for index in 0..<count { receipts[index].gasUsed = try reader.readVarint("gas used") }
+        for index in 0..<count { receipts[index].feePaid = try reader.readVarint128("fee paid") }
+        return receipts
     }
 
     private static func receiptStatus(from reader: inout ByteReader) throws(CodecError) -> UInt16 {
@@ -188,13 +235,12 @@ package enum CompactEncoding {
         for (offset, key) in extraKeys.enumerated() { _ = indices.updateValue(UInt32(changeSet.count + offset), forKey: key) }
         writer.writeVarint(UInt64(extraKeys.count))
         writeSortedKeys(extraKeys, to: &writer)
+        // In columns: the counts, then the read keys' indices, then the written keys'.
         writer.writeVarint(UInt64(accessSets.count))
-        for accessSet in accessSets {
-            for keys in [accessSet.reads, accessSet.writes] {
-                writer.writeVarint(UInt64(keys.count))
-                for key in keys { writer.writeVarint(UInt64(indices[key]!)) }
-            }
-        }
+        for accessSet in accessSets { writer.writeVarint(UInt64(accessSet.reads.count)) }
+        for accessSet in accessSets { writer.writeVarint(UInt64(accessSet.writes.count)) }
+        for accessSet in accessSets { for key in accessSet.reads { writer.writeVarint(UInt64(indices[key]!)) } }
+        for accessSet in accessSets { for key in accessSet.writes { writer.writeVarint(UInt64(indices[key]!)) } }
     }
 
     /// Reads access sets written by ``write(_:keysOf:to:)``.
@@ -202,25 +248,32 @@ package enum CompactEncoding {
         let extraCount = try reader.readVarintCount("read-only keys", minimumElementSize: 2)
         let table = changeSet.changes.map(\.key) + (try readSortedKeys(count: extraCount, from: &reader))
         let count = try reader.readVarintCount("access sets", minimumElementSize: 2)
+        var readCounts: [Int] = []
+        var writeCounts: [Int] = []
+        for _ in 0..<count { readCounts.append(try reader.readVarintCount("read keys", minimumElementSize: 1)) }
+        for _ in 0..<count { writeCounts.append(try reader.readVarintCount("written keys", minimumElementSize: 1)) }
         var accessSets: [AccessSet] = []
         accessSets.reserveCapacity(count)
-        for _ in 0..<count {
-            var lists: [[StateKey]] = []
-            for what in ["read keys", "written keys"] {
-                let keyCount = try reader.readVarintCount(what, minimumElementSize: 1)
-                var keys: [StateKey] = []
-                keys.reserveCapacity(keyCount)
-                for _ in 0..<keyCount {
-                    let index = Int(try reader.readVarint32("key index"))
-                    guard index < table.count else {
-                        throw CodecError.invalidValue(what: what, reason: "key index \(index) is past the record's \(table.count) keys")
-                    }
-                    keys.append(table[index])
-                }
-                lists.append(keys)
-            }
-            accessSets.append(AccessSet(reads: lists[0], writes: lists[1]))
+        for readCount in readCounts {
+            accessSets.append(AccessSet(reads: try keys(count: readCount, from: &reader, in: table, "read keys"), writes: []))
+        }
+        for (index, writeCount) in writeCounts.enumerated() {
+            accessSets[index].writes = try keys(count: writeCount, from: &reader, in: table, "written keys")
         }
         return accessSets
+    }
+
+    /// Reads `count` varint indices into `table`.
+    private static func keys(count: Int, from reader: inout ByteReader, in table: [StateKey], _ what: String) throws(CodecError) -> [StateKey] {
+        var keys: [StateKey] = []
+        keys.reserveCapacity(count)
+        for _ in 0..<count {
+            let index = Int(try reader.readVarint32("key index"))
+            guard index < table.count else {
+                throw CodecError.invalidValue(what: what, reason: "key index \(index) is past the record's \(table.count) keys")
+            }
+            keys.append(table[index])
+        }
+        return keys
     }
 }
