@@ -54,7 +54,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         if try store.head() == nil {
             let genesis = try genesis()
             if let archive, archive.head != nil {
-                guard archive.firstBlock == 0, try archive.read(0, as: EncodedTransaction.self).header == genesis.header else {
+                guard archive.firstBlock == 0, try archive.readChanges(0).header == genesis.header else {
                     throw PipelineError.genesisMismatch(archive: archive.directory)
                 }
             } else {
@@ -81,7 +81,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
             head = current
         } else {
             guard archive.firstBlock == 0 else { throw PipelineError.notStarted(store: store.path) }
-            let block = try archive.read(0, as: EncodedTransaction.self)
+            let block = try archive.readChanges(0)
             let genesis = Genesis(changeSet: block.changeSet)
             guard genesis.header == block.header else {
                 throw ReplayError.commitmentMismatch(block: 0, archived: block.header.stateCommitment, computed: genesis.header.stateCommitment)
@@ -101,7 +101,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         var parentHash = head.blockHash
         var batch: [(header: BlockHeader, changeSet: ChangeSet)] = []
         for number in first...archived {
-            let block = try archive.read(number, as: EncodedTransaction.self)
+            let block = try archive.readChanges(number)
             guard block.header.parentHash == parentHash else {
                 throw ReplayError.brokenChain(block: number, expectedParent: parentHash, archivedParent: block.header.parentHash)
             }

@@ -187,7 +187,7 @@ public struct Replayer<Logic: TransactionLogic> {
             throw ReplayError.cannotStart(
                 "the store is empty and the archive does not start at genesis (block 0): import a snapshot first")
         }
-        let block = try archive.read(0, as: EncodedTransaction.self)
+        let block = try archive.readChanges(0)
         let genesis = Genesis(changeSet: block.changeSet)
         guard genesis.header == block.header else {
             throw ReplayError.commitmentMismatch(block: 0, archived: block.header.stateCommitment, computed: genesis.header.stateCommitment)
@@ -274,7 +274,7 @@ public struct Replayer<Logic: TransactionLogic> {
             parentHash = header.hash
         }
         let lastHeader = merged.headers[merged.headers.count - 1]
-        guard try archive.read(range.upperBound, as: EncodedTransaction.self).header == lastHeader else {
+        guard try archive.readChanges(range.upperBound).header == lastHeader else {
             throw ReplayError.inconsistentBlock(
                 block: range.upperBound, reason: "the merged range's last header is not the archived block's header")
         }
