@@ -79,7 +79,9 @@ public protocol BlockExecutor<Transaction>: Sendable {
     ///     stage checked them already; nil to check them now.
     ///   - accessHints: the access sets recorded when the block was first executed (as a replay has them),
     ///     one per transaction: an executor that schedules by dependencies estimates them from these
-    ///     instead of the logic's conflict keys. Ignored when nil or when the count differs.
+    ///     instead of the logic's conflict keys, and the parallel executor makes each transaction wait for
+    ///     the earlier ones that wrote what it reads. Hints never change the result (every execution is still
+    ///     validated), only the work. Ignored when nil or when the count differs.
     /// - Throws: ``ExecutionError`` when the state cannot be read; never for a failing transaction.
     func execute(
         _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader,

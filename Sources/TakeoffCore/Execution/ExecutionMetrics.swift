@@ -22,7 +22,8 @@ public struct ExecutionMetrics: Hashable, Sendable, Codable {
     public var aborts: Int = 0
     /// Read-set validations done.
     public var validations: Int = 0
-    /// Times a transaction stopped to wait for an earlier one it depended on.
+    /// Times a transaction stopped to wait for an earlier one it depended on: one whose estimate it read, or,
+    /// in a replay, one the recorded access sets say it reads from.
     public var dependencyWaits: Int = 0
     /// Seconds checking signatures.
     public var signatureSeconds: Double = 0

@@ -20,6 +20,9 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     let scheduler: Scheduler
     private let slots: [TransactionSlot]
     private let incarnationCap: Int
+    /// A replay's recorded dependencies, and how far each transaction has got through its own.
+    private let recorded: RecordedDependencies?
+    private let recordedCursors: RecordedCursors?
 
     let incarnations = Atomic<Int>(0)
     let aborts = Atomic<Int>(0)
@@ -62,7 +65,8 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
 
     init(
         transactions: [Logic.Transaction], authentications: [ReceiptStatus?], context: BlockContext, processor: TransactionProcessor<Logic>,
-        state: any StateReader, maximumIncarnationsPerTransaction: Int, expectedKeys: Int
+        state: any StateReader, maximumIncarnationsPerTransaction: Int, expectedKeys: Int,
+        recordedDependencies: RecordedDependencies? = nil
     ) {
         self.transactions = transactions
         self.authentications = authentications
@@ -76,6 +80,22 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         finalization = Finalization(count: transactions.count)
         let (cap, overflow) = transactions.count.multipliedReportingOverflow(by: max(maximumIncarnationsPerTransaction, 0))
         incarnationCap = overflow ? .max : max(cap, 16)
+        recorded = recordedDependencies?.count == transactions.count ? recordedDependencies : nil
+        recordedCursors = recorded.map { RecordedCursors(count: $0.count) }
+    }
+
+    /// Each transaction's place in its list of recorded writers: the next one to wait for.
+    private final class RecordedCursors: @unchecked Sendable {
+        // @unchecked: a transaction's cursor is touched only by the worker executing it, and the scheduler's
+        // status mutex orders one execution of a transaction before the next.
+        let next: UnsafeMutableBufferPointer<Int32>
+
+        init(count: Int) {
+            next = .allocate(capacity: count)
+            next.initialize(repeating: 0)
+        }
+
+        deinit { next.deallocate() }
     }
 
     /// Why the run stopped early, if it did.
@@ -111,6 +131,7 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         _ version: Version, of transactions: UnsafeBufferPointer<Logic.Transaction>, buffers: inout WorkerBuffers
     ) -> SchedulerTask? {
         let index = version.index
+        if !recordedWritersHaveExecuted(index) { return nil }
         while true {
             if incarnations.add(1, ordering: .relaxed).newValue > incarnationCap {
                 halt(.fallback(.reexecutionCap(executions: incarnationCap)))
@@ -143,6 +164,24 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
             }
             return scheduler.finishExecution(version, wroteNewKey: wroteNewKey)
         }
+    }
+
+    /// Whether every writer that transaction `index` waits for in the recorded dependencies has executed;
+    /// when one has not, parks `index` until it has and returns false. Without recorded dependencies, true.
+    private func recordedWritersHaveExecuted(_ index: Int) -> Bool {
+        guard let recorded, let cursors = recordedCursors else { return true }
+        let range = recorded.range(of: index)
+        var position = range.lowerBound + Int(cursors.next[index])
+        while position < range.upperBound {
+            if scheduler.addDependency(index, on: Int(recorded.writers[position])) {
+                dependencyWaits.add(1, ordering: .relaxed)
+                cursors.next[index] = Int32(position - range.lowerBound)
+                return false
+            }
+            position += 1
+        }
+        cursors.next[index] = Int32(range.count)
+        return true
     }
 
     /// Publishes an incarnation's writes to the multi-version memory and removes the previous incarnation's

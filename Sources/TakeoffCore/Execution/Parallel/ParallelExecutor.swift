@@ -107,7 +107,8 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
             let choice = policy.adaptive
                 ? history.choose(for: profile!, transactions: transactions.count, gas: declaredGas) : (path: .parallel, reason: nil)
             if choice.path == .parallel {
-                outcome = try runInParallel(transactions, authentications: authentications, context: context, state: state, metrics: &metrics)
+                outcome = try runInParallel(
+                    transactions, authentications: authentications, context: context, state: state, hints: hints, metrics: &metrics)
                 if outcome == nil { profile = nil }  // a run cut short measures nothing
             } else {
                 metrics.fallbackReason = choice.reason
@@ -197,15 +198,19 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
     /// Runs the block on the worker threads; nil when the run fell back (the reason is in `metrics`).
     private func runInParallel(
         _ transactions: [Logic.Transaction], authentications: [ReceiptStatus?], context: BlockContext, state: any StateReader,
-        metrics: inout ExecutionMetrics
+        hints: [AccessSet]?, metrics: inout ExecutionMetrics
     ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet])? {
+        // A replay knows the block's conflicts: transactions wait for their recorded writers instead of
+        // speculating past them (validation still checks every result).
+        let recorded = hints.map(RecordedDependencies.init)
         // A transaction touches a handful of keys: sender, recipient, fee collector, a few more. A block that
         // touches many more runs again with a larger memory (twice at most) before falling back.
         var expectedKeys = transactions.count * 4
         for attempt in 1...3 {
             let run = ParallelBlockRun(
                 transactions: transactions, authentications: authentications, context: context, processor: processor, state: state,
-                maximumIncarnationsPerTransaction: policy.maximumIncarnationsPerTransaction, expectedKeys: expectedKeys)
+                maximumIncarnationsPerTransaction: policy.maximumIncarnationsPerTransaction, expectedKeys: expectedKeys,
+                recordedDependencies: recorded)
             WorkerThreads.run(count: threads) { run.work() }
             metrics.path = .parallel
             metrics.incarnations += run.incarnations.load(ordering: .relaxed)
