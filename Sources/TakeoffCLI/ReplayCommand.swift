@@ -99,6 +99,7 @@ struct ReplayCommand: ParsableCommand {
             if !report.stages.isEmpty {
                 print("  pipeline stages (busy / waiting for input / waiting for output, seconds): " + stageSummary(report.stages))
             }
+            if let metrics = report.metrics { print("  " + metrics.humanText) }
         }
     }
 }

@@ -19,7 +19,7 @@ struct RunSummary: Encodable {
     var keys = 0
     var db = ""
     /// Totals over all blocks.
-    var metrics = MetricTotals()
+    var metrics = ExecutionTotals()
     /// Where each pipeline stage spent its time.
     var stages: [PipelineStageTime] = []
     /// Store commits (batches of blocks when the archive is the log).
@@ -69,35 +69,8 @@ struct RunSummary: Encodable {
     }
 }
 
-/// Execution metrics added up over the blocks of a run.
-struct MetricTotals: Encodable {
-    var parallelBlocks = 0
-    var sequentialBlocks = 0
-    /// Each reason a block ran sequentially, with how many blocks it applied to.
-    var sequentialReasons: [String: Int] = [:]
-    var incarnations = 0
-    var aborts = 0
-    var validations = 0
-    var dependencyWaits = 0
-    var signatureSeconds = 0.0
-    var executionSeconds = 0.0
-    var finalizationSeconds = 0.0
-
-    mutating func add(_ metrics: ExecutionMetrics) {
-        switch metrics.path {
-        case .parallel: parallelBlocks += 1
-        case .sequential: sequentialBlocks += 1
-        }
-        if let reason = metrics.fallbackReason { sequentialReasons[reason.category, default: 0] += 1 }
-        incarnations += metrics.incarnations
-        aborts += metrics.aborts
-        validations += metrics.validations
-        dependencyWaits += metrics.dependencyWaits
-        signatureSeconds += metrics.signatureSeconds
-        executionSeconds += metrics.executionSeconds
-        finalizationSeconds += metrics.finalizationSeconds
-    }
-
+extension ExecutionTotals {
+    /// The totals in the human-readable summaries of `run` and `replay`.
     var humanText: String {
         let reasons = sequentialReasons.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
         return """

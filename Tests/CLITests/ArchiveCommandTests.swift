@@ -27,6 +27,14 @@ import Testing
             for field in ["fromBlock", "toBlock", "blocks", "transactions", "seconds", "tps", "verifiedBlocks"] {
                 #expect(replay[field] != nil, "missing \(field)")
             }
+            // Execute mode reports what the executor did; apply mode executes nothing.
+            let metrics = replay["metrics"] as? [String: Any]
+            if mode == "execute" {
+                #expect(metrics?["incarnations"] as? Int ?? 0 >= 300)
+                #expect((metrics?["parallelBlocks"] as? Int ?? 0) + (metrics?["sequentialBlocks"] as? Int ?? 0) == 5)
+            } else {
+                #expect(replay["metrics"] is NSNull)
+            }
         }
         let archive = try Self.json(TakeoffProcess.run(["inspect", "--archive", run.archive, "--json"]))
         #expect(archive["blocks"] as? Int == 6)

@@ -29,6 +29,8 @@ public struct ReplayReport: Sendable, Encodable {
     public var notes: [String] = []
     /// Execute mode: where each stage of the pipeline spent its time.
     public var stages: [PipelineStageTime] = []
+    /// Execute mode: the executor's metrics over the replayed blocks (nil in apply mode).
+    public var metrics: ExecutionTotals?
 
     /// Transactions per second.
     public var tps = 0.0
@@ -40,7 +42,7 @@ public struct ReplayReport: Sendable, Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case fromBlock, toBlock, blocks, transactions, seconds, tps, verifiedBlocks, headBlock, stateCommitment, skippedBlocks, notes, stages
+        case fromBlock, toBlock, blocks, transactions, seconds, tps, verifiedBlocks, headBlock, stateCommitment, skippedBlocks, notes, stages, metrics
     }
 
     /// Encodes every field, `fromBlock` and `toBlock` as null when nothing was replayed (scripts can rely on
@@ -59,6 +61,7 @@ public struct ReplayReport: Sendable, Encodable {
         try container.encode(skippedBlocks, forKey: .skippedBlocks)
         try container.encode(notes, forKey: .notes)
         try container.encode(stages, forKey: .stages)
+        try container.encode(metrics, forKey: .metrics)
     }
 }
 
@@ -233,6 +236,8 @@ public struct Replayer<Logic: TransactionLogic> {
                 report.blocks += 1
                 report.transactions += Int(executed.header.transactionCount)
                 report.verifiedBlocks += 1
+                report.metrics = report.metrics ?? ExecutionTotals()
+                report.metrics!.add(executed.metrics)
                 report.headBlock = executed.header.number
                 report.stateCommitment = executed.commitment.digest.hex
                 report.setElapsed(since: started)
