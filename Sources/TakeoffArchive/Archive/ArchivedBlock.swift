@@ -39,12 +39,12 @@ public struct ArchivedBlock<Transaction: ChainTransaction>: Hashable, Sendable {
     public var number: UInt64 { header.number }
 
     /// The format version written before every encoded archived block. Version 2 (one canonical encoding,
-    /// transactions first) is still read; see ``ArchivedBlock/init(version2:)``.
+    /// transactions first) is still read; see `ArchivedBlock.init(version2:)`.
     public static var formatVersion: UInt8 { 3 }
 
     /// The two parts of the encoding, which the archive compresses as two zstd frames so that apply mode
     /// decompresses the first alone:
-    /// - `changes`: the format version, the header and the change set (``CompactEncoding``);
+    /// - `changes`: the format version, the header and the change set (`CompactEncoding`);
     /// - `body`: the transactions (each framed, in the chain's encoding), the receipts and the access sets.
     public var encodedParts: (changes: [UInt8], body: [UInt8]) {
         var changes = ByteWriter(capacity: 256 + changeSet.count * 24)

@@ -75,6 +75,10 @@ public protocol BlockExecutor<Transaction>: Sendable {
 
     /// Executes `transactions` as block `context.number` over `state`, which holds the state after `parent`.
     /// - Parameters:
+    ///   - transactions: the block's transactions, in order.
+    ///   - context: the block's number, timestamp and fee collector.
+    ///   - parent: the head of the state the block runs on.
+    ///   - state: that state (read from several threads at once by a parallel executor).
     ///   - authentications: what ``authenticate(_:)`` returned for these transactions, when a pipeline
     ///     stage checked them already; nil to check them now.
     ///   - accessHints: the access sets recorded when the block was first executed (as a replay has them),
