@@ -42,6 +42,18 @@ public struct ArchivedBlock<Transaction: ChainTransaction>: Hashable, Sendable {
     /// transactions first) is still read; see `ArchivedBlock.init(version2:)`.
     public static var formatVersion: UInt8 { 3 }
 
+    /// Reads `count` framed transactions, after checking that `header` announces as many (both encoding
+    /// versions store the count before them).
+    static func readTransactions(count: Int, of header: BlockHeader, from reader: inout ByteReader) throws(CodecError) -> [Transaction] {
+        guard count == Int(header.transactionCount) else {
+            throw CodecError.invalidValue(what: "archived block", reason: "header says \(header.transactionCount) transactions, body has \(count)")
+        }
+        var transactions: [Transaction] = []
+        transactions.reserveCapacity(count)
+        for _ in 0..<count { transactions.append(try reader.readFramed(Transaction.self)) }
+        return transactions
+    }
+
     /// The two parts of the encoding, which the archive compresses as two zstd frames so that apply mode
     /// decompresses the first alone:
     /// - `changes`: the format version, the header and the change set (`CompactEncoding`);
@@ -78,12 +90,7 @@ public struct ArchivedBlock<Transaction: ChainTransaction>: Hashable, Sendable {
         let header = try BlockHeader.decode(from: &reader)
         let changeSet = try CompactEncoding.readChangeSet(from: &reader)
         let count = try reader.readVarintCount("transactions", minimumElementSize: 4)
-        guard count == Int(header.transactionCount) else {
-            throw CodecError.invalidValue(what: "archived block", reason: "header says \(header.transactionCount) transactions, body has \(count)")
-        }
-        var transactions: [Transaction] = []
-        transactions.reserveCapacity(count)
-        for _ in 0..<count { transactions.append(try reader.readFramed(Transaction.self)) }
+        let transactions = try Self.readTransactions(count: count, of: header, from: &reader)
         let receipts = try CompactEncoding.readReceipts(count: count, from: &reader)
         let accessSets = try CompactEncoding.readAccessSets(keysOf: changeSet, from: &reader)
         guard accessSets.isEmpty || accessSets.count == count else {

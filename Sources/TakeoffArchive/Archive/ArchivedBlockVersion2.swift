@@ -10,12 +10,7 @@ extension ArchivedBlock {
     init(version2 reader: inout ByteReader) throws(CodecError) {
         let header = try BlockHeader.decode(from: &reader)
         let count = try reader.readCount("transactions", minimumElementSize: 4)
-        guard count == Int(header.transactionCount) else {
-            throw CodecError.invalidValue(what: "archived block", reason: "header says \(header.transactionCount) transactions, body has \(count)")
-        }
-        var transactions: [Transaction] = []
-        transactions.reserveCapacity(count)
-        for _ in 0..<count { transactions.append(try reader.readFramed(Transaction.self)) }
+        let transactions = try Self.readTransactions(count: count, of: header, from: &reader)
         var receipts: [Receipt] = []
         receipts.reserveCapacity(count)
         for _ in 0..<count { receipts.append(try Receipt.decode(from: &reader)) }

@@ -218,6 +218,7 @@ public struct Replayer<Logic: TransactionLogic> {
     ) throws {
         guard head.block < end else { return }
         let pipeline = BlockPipeline(executor: executor, store: store, configuration: PipelineConfiguration(commitBlocks: window))
+        report.metrics = ExecutionTotals()
         var parentHash = head.blockHash
         let pipelineReport = try pipeline.drive(
             parent: head, appending: false, batching: true,
@@ -236,8 +237,7 @@ public struct Replayer<Logic: TransactionLogic> {
                 report.blocks += 1
                 report.transactions += Int(executed.header.transactionCount)
                 report.verifiedBlocks += 1
-                report.metrics = report.metrics ?? ExecutionTotals()
-                report.metrics!.add(executed.metrics)
+                report.metrics?.add(executed.metrics)
                 report.headBlock = executed.header.number
                 report.stateCommitment = executed.commitment.digest.hex
                 report.setElapsed(since: started)

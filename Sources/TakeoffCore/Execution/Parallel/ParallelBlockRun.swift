@@ -20,9 +20,8 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     let scheduler: Scheduler
     private let slots: [TransactionSlot]
     private let incarnationCap: Int
-    /// A replay's recorded dependencies, and how far each transaction has got through its own.
+    /// A replay's recorded dependencies (one entry per transaction), or nil.
     private let recorded: RecordedDependencies?
-    private let recordedCursors: RecordedCursors?
 
     let incarnations = Atomic<Int>(0)
     let aborts = Atomic<Int>(0)
@@ -80,22 +79,8 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         finalization = Finalization(count: transactions.count)
         let (cap, overflow) = transactions.count.multipliedReportingOverflow(by: max(maximumIncarnationsPerTransaction, 0))
         incarnationCap = overflow ? .max : max(cap, 16)
-        recorded = recordedDependencies?.count == transactions.count ? recordedDependencies : nil
-        recordedCursors = recorded.map { RecordedCursors(count: $0.count) }
-    }
-
-    /// Each transaction's place in its list of recorded writers: the next one to wait for.
-    private final class RecordedCursors: @unchecked Sendable {
-        // @unchecked: a transaction's cursor is touched only by the worker executing it, and the scheduler's
-        // status mutex orders one execution of a transaction before the next.
-        let next: UnsafeMutableBufferPointer<Int32>
-
-        init(count: Int) {
-            next = .allocate(capacity: count)
-            next.initialize(repeating: 0)
-        }
-
-        deinit { next.deallocate() }
+        precondition(recordedDependencies == nil || recordedDependencies!.count == transactions.count, "one entry per transaction")
+        recorded = recordedDependencies
     }
 
     /// Why the run stopped early, if it did.
@@ -168,19 +153,14 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
 
     /// Whether every writer that transaction `index` waits for in the recorded dependencies has executed;
     /// when one has not, parks `index` until it has and returns false. Without recorded dependencies, true.
+    /// A resumed transaction checks its writers again from the first: the ones it passed before answer at
+    /// once, and one that was aborted meanwhile is waited for again.
     private func recordedWritersHaveExecuted(_ index: Int) -> Bool {
-        guard let recorded, let cursors = recordedCursors else { return true }
-        let range = recorded.range(of: index)
-        var position = range.lowerBound + Int(cursors.next[index])
-        while position < range.upperBound {
-            if scheduler.addDependency(index, on: Int(recorded.writers[position])) {
-                dependencyWaits.add(1, ordering: .relaxed)
-                cursors.next[index] = Int32(position - range.lowerBound)
-                return false
-            }
-            position += 1
+        guard let recorded else { return true }
+        for position in recorded.range(of: index) where scheduler.addDependency(index, on: Int(recorded.writers[position])) {
+            dependencyWaits.add(1, ordering: .relaxed)
+            return false
         }
-        cursors.next[index] = Int32(range.count)
         return true
     }
 
