@@ -107,6 +107,15 @@ struct RunCommand: ParsableCommand {
             configuration: PipelineConfiguration(commitBlocks: commitBlocks, commitInterval: commitInterval))
         let started: PipelineStart
         do {
+            if blockArchive == nil, try store.head() == nil {
+                // Without an archive nothing needs block 0's entries but the store: stream them in, in
+                // constant memory. (An archive's block 0 record holds them all, so it is built whole.)
+                let genesisStart = Date()
+                let genesis = try store.initializeGenesis(streaming: generator.genesisChunks())
+                printDiagnostic(
+                    "genesis: \(genesis.entryCount) entries streamed into the store in "
+                        + String(format: "%.1f s", Date().timeIntervalSince(genesisStart)))
+            }
             started = try pipeline.start(from: Genesis(entries: generator.genesis()))
         } catch let error as PipelineError {
             throw CommandError(description: "\(error)")

@@ -139,6 +139,29 @@ public final class WorkloadGenerator {
         return entries
     }
 
+    /// The genesis state in increasing key order, at most `chunkSize` entries at a time: what
+    /// `StateStore.initializeGenesis(streaming:)` loads.
+    ///
+    /// Unsigned workloads of plain transfers compute each chunk when it is asked for, from the account
+    /// indices (their addresses sort in index order), so memory does not grow with the number of accounts.
+    /// The others are built whole by ``genesis()``, sorted and cut: signed accounts live at hashes of their
+    /// keys, and `mix` and `mainnet` hold several kinds of entries.
+    public func genesisChunks(size chunkSize: Int = 1 << 16) -> UnfoldSequence<[(StateKey, StateValue)], Int> {
+        precondition(chunkSize > 0, "a genesis chunk holds at least one entry")
+        let streamed = !book.signed && mainnet == nil && configuration.kind != .mix
+        let count = streamed ? configuration.accounts : 0
+        let sorted = streamed ? [] : genesis().sorted { $0.0 < $1.0 }
+        let total = streamed ? count : sorted.count
+        let book = book
+        return sequence(state: 0) { start in
+            guard start < total else { return nil }
+            let end = min(total, start + chunkSize)
+            defer { start = end }
+            guard streamed else { return Array(sorted[start..<end]) }
+            return (start..<end).map { (StateKey.account(book.address($0)), StateValue.account(Account(balance: Self.genesisBalance))) }
+        }
+    }
+
     /// The next block's context: numbers count up from `first`.
     public func context(number: UInt64) -> BlockContext {
         BlockContext(number: number, timestamp: 1_700_000_000 + number * 12, feeCollector: feeCollector)

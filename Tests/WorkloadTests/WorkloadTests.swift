@@ -43,6 +43,24 @@ func runWorkload(_ configuration: WorkloadConfiguration, blocks: Int, size: Int)
         #expect(kind == .mix ? successes > 300 : successes == 400, "\(kind): \(successes) of 400 succeeded")
     }
 
+    /// Streamed or built whole, a workload's genesis chunks hold ``WorkloadGenerator/genesis()`` in key order,
+    /// none larger than asked.
+    @Test(arguments: [(WorkloadKind.uniform, false), (.zipf, false), (.chain, false), (.mix, false), (.uniform, true)])
+    func genesisChunksHoldTheGenesisInKeyOrder(kind: WorkloadKind, signed: Bool) throws {
+        let generator = try WorkloadGenerator(WorkloadConfiguration(kind: kind, accounts: 1_000, seed: 2, signed: signed))
+        let chunks = Array(generator.genesisChunks(size: 96))
+        let whole = generator.genesis()
+        #expect(chunks.count == (whole.count + 95) / 96)
+        #expect(chunks.allSatisfy { !$0.isEmpty && $0.count <= 96 })
+        let streamed = chunks.joined().map { $0 }
+        let sorted = whole.sorted { $0.0 < $1.0 }
+        #expect(streamed.map(\.0) == sorted.map(\.0))
+        #expect(streamed.map(\.1) == sorted.map(\.1))
+        var builder = GenesisBuilder()
+        for chunk in chunks { try builder.add(chunk) }
+        #expect(builder.finish() == Genesis(entries: whole).summary)
+    }
+
     @Test func signedWorkloadsVerify() throws {
         let (receipts, _) = try runWorkload(WorkloadConfiguration(kind: .uniform, accounts: 50, seed: 1, signed: true), blocks: 2, size: 40)
         #expect(receipts.allSatisfy { $0.status == .success })

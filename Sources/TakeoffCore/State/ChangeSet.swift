@@ -136,7 +136,8 @@ public struct ChangeSet: Hashable, Sendable {
         try reader.expectEnd(of: "change set")
     }
 
-    private static func encode(_ value: StateValue?, to writer: inout ByteWriter) {
+    /// Appends a value as change sets encode it: a presence byte, then the value when present.
+    static func encode(_ value: StateValue?, to writer: inout ByteWriter) {
         if let value {
             writer.write(UInt8(1))
             value.encode(to: &writer)

@@ -1,12 +1,12 @@
 /// The state before block 1, as block 0: its entries as a change set (every key inserted) and a header
 /// whose hash is block 1's parent hash.
+///
+/// It holds every entry in memory; a large genesis is streamed instead, through ``GenesisBuilder``.
 public struct Genesis: Sendable {
     /// Every genesis entry as an insertion, sorted by key.
     public let changeSet: ChangeSet
-    /// The commitment of the genesis state.
-    public let commitment: StateCommitment
-    /// Block 0's header.
-    public let header: BlockHeader
+    /// Block 0's header and the state commitment.
+    public let summary: GenesisSummary
 
     /// Builds the genesis block from its entries; keys must be distinct.
     public init(entries: [(StateKey, StateValue)]) {
@@ -15,16 +15,18 @@ public struct Genesis: Sendable {
 
     /// Builds the genesis block from a change set of insertions (as archived in block 0).
     public init(changeSet: ChangeSet) {
-        var commitment = StateCommitment.empty
-        commitment.apply(changeSet)
+        var builder = GenesisBuilder()
+        // A change set's keys are sorted and distinct, so the builder takes them. A removal has no place in
+        // a genesis: it is summed as a zero amount, a header no well-formed genesis archive carries.
+        try! builder.add(changeSet.changes.map { ($0.key, $0.newValue ?? .amount(0)) })
         self.changeSet = changeSet
-        self.commitment = commitment
-        header = BlockHeader(
-            context: BlockContext(number: 0, timestamp: 0, feeCollector: .zero), parentHash: .zero, transactionCount: 0,
-            transactionsDigest: Hash32.sha256([UInt8]()), receiptsDigest: Hash32.sha256([UInt8]()),
-            changeSetDigest: changeSet.digest, stateCommitment: commitment.digest)
+        summary = builder.finish()
     }
 
+    /// The commitment of the genesis state.
+    public var commitment: StateCommitment { summary.commitment }
+    /// Block 0's header.
+    public var header: BlockHeader { summary.header }
     /// The store head right after genesis.
-    public var head: StoreHead { StoreHead(block: 0, blockHash: header.hash, commitment: commitment) }
+    public var head: StoreHead { summary.head }
 }

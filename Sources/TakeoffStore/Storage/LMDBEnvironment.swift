@@ -27,6 +27,8 @@ package final class LMDBEnvironment: @unchecked Sendable {
     private let tablesByName: Mutex<[String: LMDBTable]> = Mutex([:])
     /// Whether the environment was opened read-only (`MDB_RDONLY`): no write transaction, no table created.
     package let isReadOnly: Bool
+    /// Whether commits are flushed to disk (the environment was opened without `MDB_NOSYNC`).
+    package let syncsOnCommit: Bool
 
     /// Opens (creating the data files if needed) the environment in `path`, which must exist.
     /// - Parameters:
@@ -60,6 +62,7 @@ package final class LMDBEnvironment: @unchecked Sendable {
         handle = environment
         self.path = path
         isReadOnly = readOnly
+        syncsOnCommit = syncOnCommit
         currentMapSize = Atomic(max(mapSize, info.me_mapsize))
     }
 
@@ -196,5 +199,20 @@ package final class LMDBEnvironment: @unchecked Sendable {
     /// - Throws: ``LMDBError`` when the flush fails.
     package func sync() throws(LMDBError) {
         try lmdbCheck(mdb_env_sync(handle, 1), "mdb_env_sync(\(path))")
+    }
+
+    /// Runs a bulk load whose commits are not flushed one by one (`MDB_NOSYNC` while `body` runs), then flushes
+    /// them all at once. Whatever `body` commits is durable only when this returns; the caller must write
+    /// the record that makes the load count (a store's head) after it.
+    package func withoutFlushingEachCommit<Result>(_ body: () throws -> Result) throws -> Result {
+        guard syncsOnCommit else { return try body() }
+        try lmdbCheck(mdb_env_set_flags(handle, UInt32(MDB_NOSYNC), 1), "mdb_env_set_flags(MDB_NOSYNC)")
+        let result: Result
+        do {
+            defer { mdb_env_set_flags(handle, UInt32(MDB_NOSYNC), 0) }
+            result = try body()
+        }
+        try sync()
+        return result
     }
 }

@@ -114,8 +114,30 @@ public final class StateStore: Sendable {
     @discardableResult
     public func initialize(_ genesis: Genesis) throws -> StoreHead {
         // Genesis computed its commitment from these very entries: no need to hash them twice.
-        try load(genesis.changeSet.changes.map { ($0.key, $0.newValue!) }, head: genesis.head, commitmentIsKnown: true)
+        try bulkLoad(CollectionOfOne(genesis.changeSet.changes.map { ($0.key, $0.newValue ?? .amount(0)) }), hashing: false) { _ in
+            genesis.head
+        }
         return genesis.head
+    }
+
+    /// Streams a genesis state of any size into an empty store, chunk by chunk, in constant memory besides the
+    /// chunk at hand.
+    ///
+    /// Each chunk is appended (`MDB_APPEND`) in its own write transaction, and the transactions are flushed
+    /// to disk once at the end rather than one by one. The head is written last: a load cut off by a crash
+    /// leaves a store without a head, which the next load clears and starts over.
+    /// - Parameter chunks: the genesis entries in increasing key order, keys distinct, in chunks of any size.
+    /// - Returns: block 0's header, the commitment and the number of entries.
+    /// - Throws: ``StateStoreError/alreadyInitialized(path:head:)``, ``StateStoreError/unsortedEntries(key:)``
+    ///   (no head is written then), ``LMDBError`` on storage failures.
+    @discardableResult
+    public func initializeGenesis<Chunks: Sequence<[(StateKey, StateValue)]>>(streaming chunks: Chunks) throws -> GenesisSummary {
+        var summary: GenesisSummary?
+        try bulkLoad(chunks, hashing: true) { builder in
+            summary = builder.finish()
+            return summary!.head
+        }
+        return summary!
     }
 
     /// Loads a complete state whose head is `head` (a snapshot) into an empty store.
@@ -123,30 +145,59 @@ public final class StateStore: Sendable {
     ///   - entries: the state, in increasing key order, keys distinct.
     ///   - head: the head the state belongs to; its commitment must be the entries' commitment.
     /// - Throws: ``StateStoreError/alreadyInitialized(path:head:)``, ``StateStoreError/unsortedEntries(key:)``,
-    ///   ``StateStoreError/commitmentMismatch(block:header:computed:)``; nothing is written then.
+    ///   ``StateStoreError/commitmentMismatch(block:header:computed:)``; no head is written then.
     public func load(_ entries: [(StateKey, StateValue)], head: StoreHead) throws {
-        try load(entries, head: head, commitmentIsKnown: false)
+        try load(streaming: CollectionOfOne(entries), head: head)
     }
 
-    private func load(_ entries: [(StateKey, StateValue)], head: StoreHead, commitmentIsKnown: Bool) throws {
-        if !commitmentIsKnown {
-            let commitment = StateCommitment.of(entries)
+    /// Loads a complete state whose head is `head` (a snapshot), streamed in chunks as
+    /// ``initializeGenesis(streaming:)`` streams a genesis.
+    /// - Parameters:
+    ///   - chunks: the state in increasing key order, keys distinct, in chunks of any size.
+    ///   - head: the head the state belongs to; its commitment must be the entries' commitment.
+    /// - Throws: as ``load(_:head:)``.
+    public func load<Chunks: Sequence<[(StateKey, StateValue)]>>(streaming chunks: Chunks, head: StoreHead) throws {
+        try bulkLoad(chunks, hashing: true) { builder in
+            let commitment = builder.finish().commitment
             guard commitment == head.commitment else {
                 throw StateStoreError.commitmentMismatch(block: head.block, header: head.commitment.digest, computed: commitment.digest)
             }
+            return head
         }
+    }
+
+    /// Clears the state table of an empty store, appends the chunks, then writes the head that `finish` returns
+    /// from everything added. Without `hashing` (the caller knows the head already) `finish` gets an empty
+    /// builder.
+    private func bulkLoad<Chunks: Sequence<[(StateKey, StateValue)]>>(
+        _ chunks: Chunks, hashing: Bool, finish: (GenesisBuilder) throws -> StoreHead
+    ) throws {
         try environment.withWriteTransaction { transaction in
             if let existing = try readHead(transaction) {
                 throw StateStoreError.alreadyInitialized(path: path, head: existing.block)
             }
+            // What an interrupted load left behind.
             try transaction.clear(stateTable)
-            var previous: StateKey?
-            for (key, value) in entries {
-                if let previous, !(previous < key) { throw StateStoreError.unsortedEntries(key: key) }
-                previous = key
-                // Keys arrive sorted into an empty table, so MDB_APPEND skips the B-tree searches.
-                try transaction.put(in: stateTable, key: key.encoded, value: value.encoded, append: true)
+        }
+        var builder = GenesisBuilder()
+        try environment.withoutFlushingEachCommit {
+            for chunk in chunks {
+                if hashing {
+                    do throws(GenesisError) { try builder.add(chunk) } catch {
+                        switch error { case .unsortedKeys(let key, _): throw StateStoreError.unsortedEntries(key: key) }
+                    }
+                }
+                try environment.withWriteTransaction { transaction in
+                    for (key, value) in chunk {
+                        // Keys arrive sorted into an empty table, so MDB_APPEND skips the B-tree searches (and
+                        // refuses a key that is not greater than the last).
+                        try transaction.put(in: stateTable, key: key.encoded, value: value.encoded, append: true)
+                    }
+                }
             }
+        }
+        let head = try finish(builder)
+        try environment.withWriteTransaction { transaction in
             try transaction.put(in: metaTable, key: Self.formatKey, value: [Self.formatVersion])
             try writeHead(head, in: transaction)
         }
