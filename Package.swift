@@ -44,7 +44,10 @@ let package = Package(
             swiftSettings: crossModuleOptimization
         ),
         .target(name: "TakeoffStore", dependencies: ["TakeoffCore", "CLMDB"], swiftSettings: crossModuleOptimization),
-        .target(name: "TakeoffArchive", dependencies: ["TakeoffCore", "TakeoffStore", "CZstd"], swiftSettings: crossModuleOptimization),
+        .target(
+            name: "TakeoffArchive", dependencies: ["TakeoffCore", "TakeoffStore", "CZstd", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: crossModuleOptimization
+        ),
         .target(
             name: "TakeoffBuiltinChain",
             dependencies: ["TakeoffCore", .product(name: "Crypto", package: "swift-crypto")],

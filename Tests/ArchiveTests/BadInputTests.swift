@@ -272,13 +272,22 @@ import Takeoff
         let fixture = try ArchiveFixture(blocks: 2)
         let file = fixture.root + "/state.snapshot"
         try Snapshot.export(from: try StateStore(directory: fixture.storePath), to: file)
-        var payload = try Zstd.decompress(try Self.read(file))
-        payload[payload.count / 2] ^= 1
+        let original = try Zstd.decompress(try Self.read(file))
+        // A flipped checksum byte: every entry reads well, and the checksum alone says no.
+        var payload = original
+        payload[payload.count - 5] ^= 1
         try Self.write(try Zstd.compress(payload), to: file)
         let path = try fixture.freshStorePath("snap")
         #expect(throws: SnapshotError.checksumMismatch(path: file)) {
             try Snapshot.importSnapshot(from: file, into: try StateStore(directory: path))
         }
+        #expect(try fixture.head(of: path) == nil)
+        // A flipped byte among the entries is found by whichever check meets it first (here the key order or
+        // the checksum); either way the store gets no head.
+        payload = original
+        payload[payload.count / 2] ^= 1
+        try Self.write(try Zstd.compress(payload), to: file)
+        #expect(throws: SnapshotError.self) { try Snapshot.importSnapshot(from: file, into: try StateStore(directory: path)) }
         #expect(try fixture.head(of: path) == nil)
         try Self.write(Array(try Self.read(file).prefix(50)), to: file)
         #expect(throws: SnapshotError.self) { try Snapshot.importSnapshot(from: file, into: try StateStore(directory: path)) }

@@ -74,6 +74,20 @@ package enum Zstd {
         return try decompress(bytes[..<length], size: Int(size))
     }
 
+    /// The number of zstd frames `bytes` holds, one after another.
+    /// - Throws: ``ZstdError`` when a frame is damaged or cut short.
+    package static func frameCount(_ bytes: [UInt8]) throws(ZstdError) -> Int {
+        var offset = 0
+        var count = 0
+        while offset < bytes.count {
+            let length = bytes.withUnsafeBytes { ZSTD_findFrameCompressedSize($0.baseAddress! + offset, $0.count - offset) }
+            try check(length, "ZSTD_findFrameCompressedSize")
+            offset += length
+            count += 1
+        }
+        return count
+    }
+
     /// The first `count` decompressed bytes of `bytes` (fewer if the content is shorter), decompressing no
     /// more than needed to get them.
     /// - Throws: ``ZstdError`` for corrupt input.

@@ -45,6 +45,11 @@ public struct Hash32: Hashable, Comparable, Sendable, CustomStringConvertible {
         SHA256.hash(data: data).withUnsafeBytes { Hash32(digestBytes: $0) }
     }
 
+    /// A finished SHA-256 digest (of data hashed piece by piece), as a hash.
+    public init(_ digest: SHA256.Digest) {
+        self = digest.withUnsafeBytes { Hash32(digestBytes: $0) }
+    }
+
     /// The 32 bytes, big-endian.
     public var bytes: [UInt8] {
         var writer = ByteWriter()

@@ -39,7 +39,7 @@ public struct GenesisBuilder: Sendable {
         let header = BlockHeader(
             context: BlockContext(number: 0, timestamp: 0, feeCollector: .zero), parentHash: .zero, transactionCount: 0,
             transactionsDigest: Hash32.sha256([UInt8]()), receiptsDigest: Hash32.sha256([UInt8]()),
-            changeSetDigest: digest.finalize().withUnsafeBytes { Hash32(digestBytes: $0) },
+            changeSetDigest: Hash32(digest.finalize()),
             stateCommitment: commitment.digest)
         return GenesisSummary(header: header, commitment: commitment, entryCount: count)
     }

@@ -114,9 +114,8 @@ public final class StateStore: Sendable {
     @discardableResult
     public func initialize(_ genesis: Genesis) throws -> StoreHead {
         // Genesis computed its commitment from these very entries: no need to hash them twice.
-        try bulkLoad(CollectionOfOne(genesis.changeSet.changes.map { ($0.key, $0.newValue ?? .amount(0)) }), hashing: false) { _ in
-            genesis.head
-        }
+        var entries: [(StateKey, StateValue)]? = genesis.changeSet.changes.map { ($0.key, $0.newValue ?? .amount(0)) }
+        try bulkLoad(next: { defer { entries = nil }; return entries }, hashing: false) { _ in genesis.head }
         return genesis.head
     }
 
@@ -133,7 +132,8 @@ public final class StateStore: Sendable {
     @discardableResult
     public func initializeGenesis<Chunks: Sequence<[(StateKey, StateValue)]>>(streaming chunks: Chunks) throws -> GenesisSummary {
         var summary: GenesisSummary?
-        try bulkLoad(chunks, hashing: true) { builder in
+        var iterator = chunks.makeIterator()
+        try bulkLoad(next: { iterator.next() }, hashing: true) { builder in
             summary = builder.finish()
             return summary!.head
         }
@@ -150,14 +150,13 @@ public final class StateStore: Sendable {
         try load(streaming: CollectionOfOne(entries), head: head)
     }
 
-    /// Loads a complete state whose head is `head` (a snapshot), streamed in chunks as
-    /// ``initializeGenesis(streaming:)`` streams a genesis.
-    /// - Parameters:
-    ///   - chunks: the state in increasing key order, keys distinct, in chunks of any size.
-    ///   - head: the head the state belongs to; its commitment must be the entries' commitment.
-    /// - Throws: as ``load(_:head:)``.
-    public func load<Chunks: Sequence<[(StateKey, StateValue)]>>(streaming chunks: Chunks, head: StoreHead) throws {
-        try bulkLoad(chunks, hashing: true) { builder in
+    /// Loads a complete state whose head is `head`, as ``load(streaming:head:)`` does, taking its chunks from
+    /// `next` until it returns nil.
+    ///
+    /// The source may throw (a damaged file, say): the load stops there, and no head is written.
+    /// - Throws: as ``load(_:head:)``, and what `next` throws.
+    public func load(head: StoreHead, chunks next: () throws -> [(StateKey, StateValue)]?) throws {
+        try bulkLoad(next: next, hashing: true) { builder in
             let commitment = builder.finish().commitment
             guard commitment == head.commitment else {
                 throw StateStoreError.commitmentMismatch(block: head.block, header: head.commitment.digest, computed: commitment.digest)
@@ -166,11 +165,22 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Loads a complete state whose head is `head` (a snapshot), streamed in chunks as
+    /// ``initializeGenesis(streaming:)`` streams a genesis.
+    /// - Parameters:
+    ///   - chunks: the state in increasing key order, keys distinct, in chunks of any size.
+    ///   - head: the head the state belongs to; its commitment must be the entries' commitment.
+    /// - Throws: as ``load(_:head:)``.
+    public func load<Chunks: Sequence<[(StateKey, StateValue)]>>(streaming chunks: Chunks, head: StoreHead) throws {
+        var iterator = chunks.makeIterator()
+        try load(head: head) { iterator.next() }
+    }
+
     /// Clears the state table of an empty store, appends the chunks, then writes the head that `finish` returns
     /// from everything added. Without `hashing` (the caller knows the head already) `finish` gets an empty
     /// builder.
-    private func bulkLoad<Chunks: Sequence<[(StateKey, StateValue)]>>(
-        _ chunks: Chunks, hashing: Bool, finish: (GenesisBuilder) throws -> StoreHead
+    private func bulkLoad(
+        next: () throws -> [(StateKey, StateValue)]?, hashing: Bool, finish: (GenesisBuilder) throws -> StoreHead
     ) throws {
         try environment.withWriteTransaction { transaction in
             if let existing = try readHead(transaction) {
@@ -181,7 +191,7 @@ public final class StateStore: Sendable {
         }
         var builder = GenesisBuilder()
         try environment.withoutFlushingEachCommit {
-            for chunk in chunks {
+            while let chunk = try next() {
                 if hashing {
                     do throws(GenesisError) { try builder.add(chunk) } catch {
                         switch error { case .unsortedKeys(let key, _): throw StateStoreError.unsortedEntries(key: key) }
@@ -438,6 +448,12 @@ public final class StateStore: Sendable {
     /// - Throws: ``LMDBError``.
     public func keyCount() throws -> Int {
         try environment.withReadTransaction { try $0.count(of: stateTable) }
+    }
+
+    /// The number of keys in `snapshot`.
+    /// - Throws: ``LMDBError``.
+    public func keyCount(in snapshot: StateSnapshot) throws -> Int {
+        try snapshot.readers.withTransaction { try $0.count(of: stateTable) }
     }
 
     /// Calls `body` with every (key, value) pair in key order.
