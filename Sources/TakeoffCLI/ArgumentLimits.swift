@@ -11,6 +11,8 @@ import Foundation
 enum ArgumentLimits {
     /// Memory held per genesis account while the genesis state is built and loaded.
     static let bytesPerAccount = 512
+    /// Memory held per genesis account when the genesis is streamed: none (a margin over the 0 measured).
+    static let bytesPerStreamedAccount = 8
     /// Memory held per transaction of one block while it executes (transactions, receipts, access sets,
     /// multi-version memory, change set).
     static let bytesPerTransaction = 4_096
@@ -25,8 +27,8 @@ enum ArgumentLimits {
 
     private static func gib(_ bytes: Double) -> String { String(format: "%.1f GiB", bytes / Double(1 << 30)) }
 
-    /// Refuses more accounts than memory can hold.
-    static func checkAccounts(_ accounts: Int, option: String = "--accounts") throws {
+    /// Refuses more accounts than memory can hold, at `bytesPerAccount` each.
+    static func checkAccounts(_ accounts: Int, option: String = "--accounts", bytesPerAccount: Int = bytesPerAccount) throws {
         let needed = Double(accounts) * Double(bytesPerAccount)
         guard needed <= memoryBudget else {
             throw ValidationError(

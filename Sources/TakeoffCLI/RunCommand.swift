@@ -76,7 +76,12 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--commit-interval must be within 0...3600 seconds, got \(commitInterval)")
         }
         guard (1...(1 << 40)).contains(segmentSize) else { throw ValidationError("--segment-size must be within 1...2^40 bytes, got \(segmentSize)") }
-        if workload != .mainnet { try ArgumentLimits.checkAccounts(accounts) }
+        if workload != .mainnet {
+            // A streamed genesis holds nothing per account, unless an archive's block 0 must hold it whole.
+            let streamed = archive == nil && WorkloadConfiguration(kind: workload, signed: !unsigned).streamsGenesis
+            try ArgumentLimits.checkAccounts(
+                accounts, bytesPerAccount: streamed ? ArgumentLimits.bytesPerStreamedAccount : ArgumentLimits.bytesPerAccount)
+        }
         try ArgumentLimits.checkBlockSize(blockSize)
         try ArgumentLimits.checkWork(workPerTx, transactions: Double(blocks) * Double(blockSize), threads: executor == .parallel ? threads : 1)
     }

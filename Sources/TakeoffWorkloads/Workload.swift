@@ -40,6 +40,10 @@ public struct WorkloadConfiguration: Sendable {
     /// `mainnet`: the trace.
     public var trace: MainnetTrace?
 
+    /// Whether ``WorkloadGenerator/genesisChunks(size:)`` computes the genesis chunk by chunk (unsigned plain
+    /// transfer workloads) rather than building it whole.
+    public var streamsGenesis: Bool { !signed && ![.mix, .mainnet].contains(kind) }
+
     /// Creates a configuration.
     public init(
         kind: WorkloadKind, accounts: Int = 10_000, seed: UInt64 = 1, signed: Bool = true, hotAccounts: Int = 4,
@@ -148,7 +152,7 @@ public final class WorkloadGenerator {
     /// keys, and `mix` and `mainnet` hold several kinds of entries.
     public func genesisChunks(size chunkSize: Int = 1 << 16) -> UnfoldSequence<[(StateKey, StateValue)], Int> {
         precondition(chunkSize > 0, "a genesis chunk holds at least one entry")
-        let streamed = !book.signed && mainnet == nil && configuration.kind != .mix
+        let streamed = configuration.streamsGenesis
         let count = streamed ? configuration.accounts : 0
         let sorted = streamed ? [] : genesis().sorted { $0.0 < $1.0 }
         let total = streamed ? count : sorted.count

@@ -93,6 +93,33 @@ func runWorkload(_ configuration: WorkloadConfiguration, blocks: Int, size: Int)
         #expect(draws.filter { $0 == 0 }.count > draws.filter { $0 == 500 }.count * 50)
     }
 
+    /// The sampler's frequencies match the exact probabilities 1 / (rank + 1)^s / H(n, s), at the top ranks
+    /// and in the tail, for several exponents; one rank always draws it.
+    @Test(arguments: [0.6, 1.0, 1.5])
+    func zipfMatchesItsProbabilities(exponent: Double) {
+        let count = 1_000
+        let zipf = ZipfDistribution(count: count, exponent: exponent)
+        var random = SeededGenerator(seed: 9)
+        let draws = 400_000
+        var frequency = [Int](repeating: 0, count: count)
+        for _ in 0..<draws { frequency[zipf.sample(using: &random)] += 1 }
+        let weights = (0..<count).map { 1 / pow(Double($0 + 1), exponent) }
+        let total = weights.reduce(0, +)
+        func check(_ ranks: Range<Int>) {
+            let expected = ranks.map { weights[$0] }.reduce(0, +) / total
+            let observed = Double(ranks.map { frequency[$0] }.reduce(0, +)) / Double(draws)
+            // Six standard deviations of a binomial share.
+            let tolerance = 6 * (expected * (1 - expected) / Double(draws)).squareRoot()
+            #expect(abs(observed - expected) <= tolerance, "ranks \(ranks): \(observed) against \(expected)")
+        }
+        for rank in 0..<5 { check(rank..<rank + 1) }
+        check(5..<50)
+        check(50..<500)
+        check(500..<count)
+        var one = SeededGenerator(seed: 1)
+        #expect((0..<100).allSatisfy { _ in ZipfDistribution(count: 1, exponent: exponent).sample(using: &one) == 0 })
+    }
+
     @Test func invalidSettingsAreErrors() {
         #expect(throws: WorkloadError.self) { try WorkloadGenerator(WorkloadConfiguration(kind: .uniform, accounts: 1)) }
         #expect(throws: WorkloadError.self) { try WorkloadGenerator(WorkloadConfiguration(kind: .mainnet)) }
