@@ -22,7 +22,7 @@ import TakeoffWorkloads
         let compressed = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
         let contents = try Zstd.decompress(compressed)
         // About 5.9 MB of contents in frames of about 1 MiB, then the checksum's own frame.
-        #expect(try Zstd.frameCount(compressed) == (contents.count - 32 + Snapshot.frameBytes - 1) / Snapshot.frameBytes + 1)
+        #expect(try Zstd.frameCount(compressed) == (contents.count - 32 + FramedStreamWriter.frameBytes - 1) / FramedStreamWriter.frameBytes + 1)
         #expect(try Zstd.frameCount(compressed) >= 6)
         #expect(Hash32.sha256(contents.dropLast(32)).bytes == Array(contents.suffix(32)))
 
