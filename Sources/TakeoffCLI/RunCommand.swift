@@ -77,8 +77,8 @@ struct RunCommand: ParsableCommand {
         }
         guard (1...(1 << 40)).contains(segmentSize) else { throw ValidationError("--segment-size must be within 1...2^40 bytes, got \(segmentSize)") }
         if workload != .mainnet {
-            // A streamed genesis holds nothing per account, unless an archive's block 0 must hold it whole.
-            let streamed = archive == nil && WorkloadConfiguration(kind: workload, signed: !unsigned).streamsGenesis
+            // A streamed genesis holds nothing per account.
+            let streamed = WorkloadConfiguration(kind: workload, signed: !unsigned).streamsGenesis
             try ArgumentLimits.checkAccounts(
                 accounts, bytesPerAccount: streamed ? ArgumentLimits.bytesPerStreamedAccount : ArgumentLimits.bytesPerAccount)
         }
@@ -112,16 +112,17 @@ struct RunCommand: ParsableCommand {
             configuration: PipelineConfiguration(commitBlocks: commitBlocks, commitInterval: commitInterval))
         let started: PipelineStart
         do {
-            if blockArchive == nil, try store.head() == nil {
-                // Without an archive nothing needs block 0's entries but the store: stream them in, in
-                // constant memory. (An archive's block 0 record holds them all, so it is built whole.)
-                let genesisStart = Date()
-                let genesis = try store.initializeGenesis(streaming: generator.genesisChunks())
-                printDiagnostic(
-                    "genesis: \(genesis.entryCount) entries streamed into the store in "
-                        + String(format: "%.1f s", Date().timeIntervalSince(genesisStart)))
+            let genesisStart = Date()
+            let hadState = try store.head() != nil
+            if generator.configuration.streamsGenesis {
+                // Chunk by chunk, in constant memory, into the store and the archive's genesis.state.
+                started = try pipeline.start(genesisChunks: { generator.genesisChunks() })
+            } else {
+                started = try pipeline.start(from: Genesis(entries: generator.genesis()))
             }
-            started = try pipeline.start(from: Genesis(entries: generator.genesis()))
+            if !hadState, started.head.block == 0 {
+                printDiagnostic("genesis: loaded into the store in " + String(format: "%.1f s", Date().timeIntervalSince(genesisStart)))
+            }
         } catch let error as PipelineError {
             throw CommandError(description: "\(error)")
         }

@@ -24,6 +24,8 @@ public enum ArchiveError: Error, Hashable, Sendable, CustomStringConvertible {
     case trailingData(segment: String, afterBlock: UInt64?, offset: UInt64, count: UInt64)
     /// Another process holds the archive's writer lock.
     case locked(WriterLockError)
+    /// The file holding block 0's entries (`genesis.state`) is missing, unreadable or damaged.
+    case genesisState(path: String, reason: String)
 
     /// The archive's form of a failed file operation.
     init(_ error: FileError) { self = .io(path: error.path, operation: error.operation, errno: error.code) }
@@ -41,6 +43,7 @@ public enum ArchiveError: Error, Hashable, Sendable, CustomStringConvertible {
         case .blockNotFound(let block, let head):
             "block \(block) is not in the archive (\(head.map { "it ends at block \($0)" } ?? "it is empty"))"
         case .manifest(let path, let reason): "archive manifest \(path): \(reason)"
+        case .genesisState(let path, let reason): "archive genesis state \(path): \(reason)"
         case .trailingData(let segment, let block, let offset, let count):
             "segment \(segment), \(block.map { "after block \($0)" } ?? "at its start"), byte offset \(offset): "
                 + "\(count) bytes that are not a record (the archive was written to by something else; it is left as it is)"

@@ -102,7 +102,7 @@ public final class BlockArchive: @unchecked Sendable {
         if !notes.isEmpty { recoveryNote = notes.joined(separator: "; ") }
     }
 
-    private func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+    func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
     private static func segmentNumbers(in directory: String) throws(ArchiveError) -> [Int] {
         let names: [String]

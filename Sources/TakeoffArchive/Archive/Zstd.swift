@@ -80,12 +80,18 @@ package enum Zstd {
         var offset = 0
         var count = 0
         while offset < bytes.count {
-            let length = bytes.withUnsafeBytes { ZSTD_findFrameCompressedSize($0.baseAddress! + offset, $0.count - offset) }
-            try check(length, "ZSTD_findFrameCompressedSize")
-            offset += length
+            offset += try frameLength(Array(bytes[offset...]))
             count += 1
         }
         return count
+    }
+
+    /// The length of the zstd frame `bytes` starts with.
+    /// - Throws: ``ZstdError`` when it is damaged or cut short.
+    package static func frameLength(_ bytes: [UInt8]) throws(ZstdError) -> Int {
+        let length = bytes.withUnsafeBytes { ZSTD_findFrameCompressedSize($0.baseAddress, $0.count) }
+        try check(length, "ZSTD_findFrameCompressedSize")
+        return length
     }
 
     /// The first `count` decompressed bytes of `bytes` (fewer if the content is shorter), decompressing no

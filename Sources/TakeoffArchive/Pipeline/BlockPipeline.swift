@@ -66,6 +66,37 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         return PipelineStart(head: try store.head()!, recovered: recovered)
     }
 
+    /// Starts as ``start(from:)`` does from a genesis of any size, streamed in chunks in constant memory: the
+    /// store loads it chunk by chunk, and an archive keeps its entries in `genesis.state` beside the
+    /// segments, read back into the store with every entry checked against block 0's header.
+    /// - Parameter genesisChunks: makes a fresh sequence of the genesis entries in increasing key order (called
+    ///   once, or not at all for a store that has a state; twice to check the genesis of an archive that has
+    ///   blocks beside a new store).
+    /// - Returns: the store's head, and the archived blocks applied to it.
+    /// - Throws: as ``start(from:)``, and `StateStoreError/unsortedEntries(key:)` for keys out of order.
+    @discardableResult
+    public func start<Chunks: Sequence<[(StateKey, StateValue)]>>(genesisChunks: () -> Chunks) throws -> PipelineStart {
+        if try store.head() == nil {
+            if let archive {
+                if archive.head != nil {
+                    var builder = GenesisBuilder()
+                    for chunk in genesisChunks() { try builder.add(chunk) }
+                    guard archive.firstBlock == 0, try archive.readChanges(0).header == builder.finish().header else {
+                        throw PipelineError.genesisMismatch(archive: archive.directory)
+                    }
+                } else {
+                    var iterator = genesisChunks().makeIterator()
+                    try archive.appendGenesis { iterator.next() }
+                }
+                // recover() below loads the archive's block 0 into the new store.
+            } else {
+                try store.initializeGenesis(streaming: genesisChunks())
+            }
+        }
+        let recovered = try recover()
+        return PipelineStart(head: try store.head()!, recovered: recovered)
+    }
+
     /// Applies the archived blocks that the store lacks (a crash came between their append and their commit),
     /// checking each block's link to its parent, its change set against its header, and its commitment.
     /// A new store first gets the archive's block 0, the genesis state.
@@ -81,12 +112,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
             head = current
         } else {
             guard archive.firstBlock == 0 else { throw PipelineError.notStarted(store: store.path) }
-            let block = try archive.readChanges(0)
-            let genesis = Genesis(changeSet: block.changeSet)
-            guard genesis.header == block.header else {
-                throw ReplayError.commitmentMismatch(block: 0, archived: block.header.stateCommitment, computed: genesis.header.stateCommitment)
-            }
-            head = try store.initialize(genesis)
+            head = try archive.loadGenesis(into: store)
         }
         guard archived >= head.block else {
             throw PipelineError.archiveBehindStore(archive: archive.directory, archiveHead: archived, storeHead: head.block)

@@ -190,12 +190,7 @@ public struct Replayer<Logic: TransactionLogic> {
             throw ReplayError.cannotStart(
                 "the store is empty and the archive does not start at genesis (block 0): import a snapshot first")
         }
-        let block = try archive.readChanges(0)
-        let genesis = Genesis(changeSet: block.changeSet)
-        guard genesis.header == block.header else {
-            throw ReplayError.commitmentMismatch(block: 0, archived: block.header.stateCommitment, computed: genesis.header.stateCommitment)
-        }
-        return try store.initialize(genesis)
+        return try archive.loadGenesis(into: store)
     }
 
     /// Checks a block's link to its parent and, in apply mode, that the change set to apply is the one its

@@ -140,6 +140,26 @@ public final class StateStore: Sendable {
         return summary!
     }
 
+    /// Streams block 0's entries (an archive's, say) into an empty store, as
+    /// ``initializeGenesis(streaming:)`` does, and checks that they give `header` before writing the head.
+    /// - Parameters:
+    ///   - header: block 0's header, as archived.
+    ///   - next: the entries in increasing key order, chunk by chunk until nil.
+    /// - Returns: the genesis head.
+    /// - Throws: ``StateStoreError/genesisMismatch(expected:computed:)`` when they do not give `header`, and as
+    ///   ``initializeGenesis(streaming:)``; no head is written then.
+    @discardableResult
+    public func initializeGenesis(expecting header: BlockHeader, chunks next: () throws -> [(StateKey, StateValue)]?) throws -> StoreHead {
+        var head: StoreHead?
+        try bulkLoad(next: next, hashing: true) { builder in
+            let summary = builder.finish()
+            guard summary.header == header else { throw StateStoreError.genesisMismatch(expected: header.hash, computed: summary.header.hash) }
+            head = summary.head
+            return summary.head
+        }
+        return head!
+    }
+
     /// Loads a complete state whose head is `head` (a snapshot) into an empty store.
     /// - Parameters:
     ///   - entries: the state, in increasing key order, keys distinct.

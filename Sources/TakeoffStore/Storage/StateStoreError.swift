@@ -12,6 +12,9 @@ public enum StateStoreError: Error, Hashable, Sendable, CustomStringConvertible 
     case staleChange(block: UInt64, key: StateKey, expected: StateValue?, found: StateValue?)
     /// The header's commitment is not the one the change set produces.
     case commitmentMismatch(block: UInt64, header: Hash32, computed: Hash32)
+    /// Genesis entries do not give block 0's header: the header hashes to `expected`, the one the entries
+    /// give to `computed`.
+    case genesisMismatch(expected: Hash32, computed: Hash32)
     /// A block's parent hash is not the hash of the head block.
     case parentMismatch(block: UInt64, expected: Hash32, found: Hash32)
     /// Snapshot or genesis entries were not in increasing key order.
@@ -37,6 +40,8 @@ public enum StateStoreError: Error, Hashable, Sendable, CustomStringConvertible 
                 + "the change set expects \(expected.map { "\($0)" } ?? "nothing")"
         case .commitmentMismatch(let block, let header, let computed):
             "block \(block): header commitment \(header.hex) but the change set gives \(computed.hex)"
+        case .genesisMismatch(let expected, let computed):
+            "the genesis entries give block 0 the hash \(computed.hex), not \(expected.hex) as its header says"
         case .parentMismatch(let block, let expected, let found):
             "block \(block): parent hash \(found.hex) is not the head's hash \(expected.hex)"
         case .unsortedEntries(let key): "entries out of key order at \(key)"

@@ -1,0 +1,81 @@
+import TakeoffCore
+import TakeoffStore
+
+extension BlockArchive {
+    /// Archives a genesis of any size, streamed in chunks: its entries go to `genesis.state` beside the
+    /// segments (see `GenesisStateFile`), then block 0's record with the header alone. The archive must be
+    /// empty.
+    ///
+    /// A crash before block 0's record is synced leaves an empty archive (and a `genesis.state` the next call
+    /// replaces).
+    /// - Parameter next: the genesis entries in increasing key order, keys distinct, chunk by chunk until nil.
+    /// - Returns: block 0's header, the commitment and the number of entries.
+    /// - Throws: `GenesisError` for keys out of order; ``ArchiveError`` when writing fails.
+    @discardableResult
+    public func appendGenesis(chunks next: () throws -> [(StateKey, StateValue)]?) throws -> GenesisSummary {
+        precondition(isWritable && head == nil, "a genesis is appended to an empty archive opened for writing")
+        let summary: GenesisSummary
+        do { summary = try GenesisStateFile.write(to: path(GenesisStateFile.name), chunks: next) } catch let error as FileError {
+            throw ArchiveError(error)
+        }
+        try append(ArchivedBlock<EncodedTransaction>(header: summary.header, transactions: [], receipts: [], changeSet: ChangeSet(), accessSets: []))
+        return summary
+    }
+
+    /// Loads block 0's state into an empty store, streamed, checking that its entries give block 0's header.
+    /// - Returns: the store's head.
+    /// - Throws: ``ReplayError/inconsistentBlock(block:reason:)`` when they do not (the store gets no head);
+    ///   ``ArchiveError`` or `StateStoreError` for what cannot be read or written.
+    @discardableResult
+    public func loadGenesis(into store: StateStore) throws -> StoreHead {
+        var entries = try genesisEntries()
+        do {
+            return try store.initializeGenesis(expecting: entries.header) { try entries.next() }
+        } catch StateStoreError.genesisMismatch {
+            throw ReplayError.inconsistentBlock(block: 0, reason: "the genesis entries do not give block 0's header")
+        } catch StateStoreError.unsortedEntries(let key) {
+            throw ReplayError.inconsistentBlock(block: 0, reason: "the genesis entries are out of key order at \(key)")
+        }
+    }
+
+    /// Block 0's entries, chunk by chunk, wherever the archive holds them: in block 0's record, or (for a
+    /// streamed genesis) in `genesis.state`.
+    /// - Throws: ``ArchiveError`` when block 0 cannot be read or `genesis.state` cannot be opened.
+    public func genesisEntries() throws -> GenesisEntries {
+        let block = try readChanges(0)
+        guard block.changeSet.isEmpty, block.header.changeSetDigest != ChangeSet().digest else {
+            return GenesisEntries(header: block.header, record: block.changeSet)
+        }
+        return GenesisEntries(header: block.header, file: try GenesisStateFile.Reader(path: path(GenesisStateFile.name)))
+    }
+}
+
+/// Block 0's entries as an archive holds them, read a chunk at a time. They are not checked here: the
+/// header says what they must add up to, and `StateStore.initializeGenesis(expecting:chunks:)` or a
+/// `GenesisBuilder` checks it.
+public struct GenesisEntries {
+    /// Block 0's header, as archived.
+    public let header: BlockHeader
+    private let record: ChangeSet?
+    private var file: GenesisStateFile.Reader?
+    private var position = 0
+    /// Entries per chunk from a record.
+    private static let chunkSize = 1 << 16
+
+    init(header: BlockHeader, record: ChangeSet? = nil, file: GenesisStateFile.Reader? = nil) {
+        self.header = header
+        self.record = record
+        self.file = file
+    }
+
+    /// The next chunk, in increasing key order, or nil after the last.
+    /// - Throws: ``ArchiveError/genesisState(path:reason:)`` for a damaged `genesis.state`.
+    public mutating func next() throws -> [(StateKey, StateValue)]? {
+        if file != nil { return try file!.next() }
+        guard let record, position < record.count else { return nil }
+        let end = min(record.count, position + Self.chunkSize)
+        defer { position = end }
+        // A removal has no place in a genesis; as a zero amount it cannot give the archived header.
+        return record.changes[position..<end].map { ($0.key, $0.newValue ?? .amount(0)) }
+    }
+}
