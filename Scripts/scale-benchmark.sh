@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs Takeoff at several state sizes in one sitting and prints, per size: genesis time, run throughput,
-# peak memory (whole and anonymous, i.e. besides the page cache), store size on disk, and snapshot export
-# and import times with their memory.
+# Runs Takeoff at several state sizes in one sitting and prints, per size: genesis time, `run --archive`
+# and execute-mode `replay` throughput, peak memory (whole, and anonymous: besides the page cache), store
+# and archive size on disk, `verify --db` time and memory, and snapshot export and import times with their
+# memory.
 #
 #   Scripts/scale-benchmark.sh [--sizes "1000000 10000000 100000000"] [--blocks 20] [--block-size 10000]
 #                              [--binary .build/release/takeoff] [--work DIR]
@@ -56,23 +57,36 @@ measure() {
     peak_mb=$((hwm / 1024)); anon_mb=$((anon / 1024))
 }
 
-printf '| accounts | genesis s | run tx/s | run wall s | run peak RSS MB | run peak anon MB | store MB | export s | export anon MB | snapshot MB | import s | import anon MB |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| accounts | genesis s | run tx/s | run peak RSS MB | run peak anon MB | replay tx/s | replay peak anon MB | store MB | archive MB | verify --db s | verify anon MB | export s | export anon MB | snapshot MB | import s | import anon MB |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for accounts in $sizes; do
     directory="$work/$accounts"
-    mkdir -p "$directory/db" "$directory/restored"
-    measure "run-$accounts" "$binary" run --unsigned --json --db "$directory/db" --accounts "$accounts" \
-        --blocks "$blocks" --block-size "$block_size"
-    run_seconds=$seconds; run_peak=$peak_mb; run_anon=$anon_mb
+    mkdir -p "$directory/db" "$directory/replayed" "$directory/restored"
+    # run: the genesis streamed into the archive's genesis.state and the store, then the blocks, the archive
+    # as the log.
+    measure "run-$accounts" "$binary" run --unsigned --json --db "$directory/db" --archive "$directory/archive" \
+        --accounts "$accounts" --blocks "$blocks" --block-size "$block_size"
+    run_peak=$peak_mb; run_anon=$anon_mb
     genesis=$(sed -n 's/.*genesis: .* in \([0-9.]*\) s.*/\1/p' "$work/run-$accounts.err")
-    tps=$(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['tps']))" "$work/run-$accounts.out")
+    run_tps=$(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['tps']))" "$work/run-$accounts.out")
     store_mb=$(( $(du -sb "$directory/db" | cut -f1) / 1000000 ))
+    archive_mb=$(( $(du -sb "$directory/archive" | cut -f1) / 1000000 ))
+    # replay (execute mode) of those blocks into a new store, which first loads the archived genesis.
+    measure "replay-$accounts" "$binary" replay --json --archive "$directory/archive" --db "$directory/replayed"
+    replay_anon=$anon_mb
+    replay_tps=$(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['tps']))" "$work/replay-$accounts.out")
+    rm -rf "$directory/replayed"
+    # verify --db: the commitment recomputed from every stored pair, in batches of 65,536.
+    measure "verify-$accounts" "$binary" verify --db "$directory/db"
+    verify_seconds=$seconds; verify_anon=$anon_mb
     measure "export-$accounts" "$binary" snapshot export --db "$directory/db" --out "$directory/state.snapshot"
     export_seconds=$seconds; export_anon=$anon_mb
     snapshot_mb=$(( $(stat -c %s "$directory/state.snapshot") / 1000000 ))
     measure "import-$accounts" "$binary" snapshot import --db "$directory/restored" --in "$directory/state.snapshot"
     import_seconds=$seconds; import_anon=$anon_mb
-    printf '| %s | %s | %s | %.1f | %s | %s | %s | %.1f | %s | %s | %.1f | %s |\n' "$accounts" "$genesis" "$tps" "$run_seconds" \
-        "$run_peak" "$run_anon" "$store_mb" "$export_seconds" "$export_anon" "$snapshot_mb" "$import_seconds" "$import_anon"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f | %s | %.1f | %s | %s | %.1f | %s |\n' "$accounts" "$genesis" "$run_tps" \
+        "$run_peak" "$run_anon" "$replay_tps" "$replay_anon" "$store_mb" "$archive_mb" "$verify_seconds" "$verify_anon" \
+        "$export_seconds" "$export_anon" \
+        "$snapshot_mb" "$import_seconds" "$import_anon"
     rm -rf "$directory"
 done
