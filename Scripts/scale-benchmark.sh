@@ -67,7 +67,7 @@ for accounts in $sizes; do
     measure "run-$accounts" "$binary" run --unsigned --json --db "$directory/db" --archive "$directory/archive" \
         --accounts "$accounts" --blocks "$blocks" --block-size "$block_size"
     run_peak=$peak_mb; run_anon=$anon_mb
-    genesis=$(sed -n 's/.*genesis: .* in \([0-9.]*\) s.*/\1/p' "$work/run-$accounts.err")
+    genesis=$(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['genesisSeconds'], 1))" "$work/run-$accounts.out")
     run_tps=$(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['tps']))" "$work/run-$accounts.out")
     store_mb=$(( $(du -sb "$directory/db" | cut -f1) / 1000000 ))
     archive_mb=$(( $(du -sb "$directory/archive" | cut -f1) / 1000000 ))

@@ -111,6 +111,7 @@ struct RunCommand: ParsableCommand {
             executor: executor, store: store, archive: blockArchive,
             configuration: PipelineConfiguration(commitBlocks: commitBlocks, commitInterval: commitInterval))
         let started: PipelineStart
+        var genesisSeconds: Double?
         do {
             let genesisStart = Date()
             let hadState = try store.head() != nil
@@ -120,9 +121,7 @@ struct RunCommand: ParsableCommand {
             } else {
                 started = try pipeline.start(from: Genesis(entries: generator.genesis()))
             }
-            if !hadState, started.head.block == 0 {
-                printDiagnostic("genesis: loaded into the store in " + String(format: "%.1f s", Date().timeIntervalSince(genesisStart)))
-            }
+            if !hadState, started.head.block == 0 { genesisSeconds = Date().timeIntervalSince(genesisStart) }
         } catch let error as PipelineError {
             throw CommandError(description: "\(error)")
         }
@@ -142,6 +141,7 @@ struct RunCommand: ParsableCommand {
         }
         var progress = Progress()
         var summary = RunSummary(workload: workload.rawValue, executor: self.executor.rawValue, threads: self.executor == .parallel ? threads : 1)
+        summary.genesisSeconds = genesisSeconds
         let lastBlock = startBlock + UInt64(blocks)
         let runStart = Date()
         let report = try pipeline.run(

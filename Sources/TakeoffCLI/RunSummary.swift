@@ -14,6 +14,9 @@ struct RunSummary: Encodable {
     var seconds = 0.0
     /// Time spent generating (and signing) transactions, not part of `tps`.
     var generationSeconds = 0.0
+    /// Time spent writing the genesis state into a new store (and archive), not part of `tps`; absent when
+    /// the store had a state already.
+    var genesisSeconds: Double?
     var headBlock: UInt64 = 0
     var stateCommitment = ""
     var keys = 0
@@ -61,7 +64,7 @@ struct RunSummary: Encodable {
           \(String(format: "%.0f", tps)) tx/s: \(String(format: "%.3f", seconds)) s from the first block generated to the last \
         committed, \(storeCommits) store commits
           pipeline stages (busy / waiting for input / waiting for output, seconds): \(stageText)
-          receipts: \(succeeded) succeeded, \(failed) failed
+          receipts: \(succeeded) succeeded, \(failed) failed\(genesisSeconds.map { "\n  genesis: " + String(format: "%.1f", $0) + " s before the first block" } ?? "")
           \(metrics.humanText)
           head block \(headBlock), state commitment \(stateCommitment)
           store \(db): \(keys) keys
