@@ -119,7 +119,7 @@ import TakeoffWorkloads
         damaged[damaged.count / 2] ^= 0x40
         try Data(damaged).write(to: URL(fileURLWithPath: path))
         try refused("damaged") { error in
-            if case .genesisState(let where_, _)? = error as? ArchiveError { return where_ == path }
+            if case .genesisState(let file, _)? = error as? ArchiveError { return file == path }
             if case .inconsistentBlock(0, _)? = error as? ReplayError { return true }
             return false
         }
@@ -147,8 +147,8 @@ import TakeoffWorkloads
 
         try FileManager.default.removeItem(atPath: path)
         try refused("missing") { error in
-            guard case .genesisState(let where_, _)? = error as? ArchiveError else { return false }
-            return where_ == path
+            guard case .genesisState(let file, _)? = error as? ArchiveError else { return false }
+            return file == path
         }
 
         // Put back, it loads.

@@ -75,7 +75,6 @@ public struct GenesisEntries {
         guard let record, position < record.count else { return nil }
         let end = min(record.count, position + Self.chunkSize)
         defer { position = end }
-        // A removal has no place in a genesis; as a zero amount it cannot give the archived header.
-        return record.changes[position..<end].map { ($0.key, $0.newValue ?? .amount(0)) }
+        return record.genesisEntries(position..<end)
     }
 }

@@ -114,12 +114,13 @@ public enum Snapshot {
                             try contents.readChecksum()
                             return nil
                         }
+                        let size = Int(min(UInt64(streamingChunk), count - loaded))
                         var chunk: [(StateKey, StateValue)] = []
-                        chunk.reserveCapacity(Int(min(UInt64(streamingChunk), count - loaded)))
-                        while chunk.count < chunk.capacity, loaded < count {
+                        chunk.reserveCapacity(size)
+                        while chunk.count < size {
                             chunk.append(try contents.read { reader throws(CodecError) in (try StateKey.decode(from: &reader), try StateValue.decode(from: &reader)) })
-                            loaded += 1
                         }
+                        loaded += UInt64(size)
                         return chunk
                     } catch { throw failed(error) }
                 }

@@ -16,9 +16,8 @@ public struct Genesis: Sendable {
     /// Builds the genesis block from a change set of insertions (as archived in block 0).
     public init(changeSet: ChangeSet) {
         var builder = GenesisBuilder()
-        // A change set's keys are sorted and distinct, so the builder takes them. A removal has no place in
-        // a genesis: it is summed as a zero amount, a header no well-formed genesis archive carries.
-        try! builder.add(changeSet.changes.map { ($0.key, $0.newValue ?? .amount(0)) })
+        // A change set's keys are sorted and distinct, so the builder takes them.
+        try! builder.add(changeSet.genesisEntries(0..<changeSet.count))
         self.changeSet = changeSet
         summary = builder.finish()
     }
@@ -29,4 +28,12 @@ public struct Genesis: Sendable {
     public var header: BlockHeader { summary.header }
     /// The store head right after genesis.
     public var head: StoreHead { summary.head }
+}
+
+extension ChangeSet {
+    /// The changes in `range` as genesis entries (key, new value). A removal has no place in a genesis: it
+    /// is taken as a zero amount, which gives a header no well-formed genesis carries, so it is refused there.
+    package func genesisEntries(_ range: Range<Int>) -> [(StateKey, StateValue)] {
+        changes[range].map { ($0.key, $0.newValue ?? .amount(0)) }
+    }
 }

@@ -114,7 +114,7 @@ public final class StateStore: Sendable {
     @discardableResult
     public func initialize(_ genesis: Genesis) throws -> StoreHead {
         // Genesis computed its commitment from these very entries: no need to hash them twice.
-        var entries: [(StateKey, StateValue)]? = genesis.changeSet.changes.map { ($0.key, $0.newValue ?? .amount(0)) }
+        var entries: [(StateKey, StateValue)]? = genesis.changeSet.genesisEntries(0..<genesis.changeSet.count)
         try bulkLoad(next: { defer { entries = nil }; return entries }, hashing: false) { _ in genesis.head }
         return genesis.head
     }
