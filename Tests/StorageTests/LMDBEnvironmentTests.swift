@@ -79,6 +79,38 @@ import Testing
         }
     }
 
+    /// With `MDB_WRITEMAP`, every block of the map must be allocated in the data file, at open and after each
+    /// growth: a page written into an unallocated block of a full disk would kill the process with SIGBUS.
+    @Test func aWrittenThroughMapIsAllocatedInTheFileAsItGrows() throws {
+        let directory = try TemporaryDirectory()
+        func allocatedBytes() throws -> Int {
+            var status = stat()
+            try #require(stat(directory.path + "/data.mdb", &status) == 0)
+            return Int(status.st_blocks) * 512
+        }
+        let value = [UInt8](repeating: 9, count: 4096)
+        do {
+            let environment = try LMDBEnvironment(path: directory.path, mapSize: 1 << 20, writeMap: true)
+            #expect(environment.writesThroughMap)
+            #expect(try allocatedBytes() >= 1 << 20)
+            let table = try environment.table("pages")
+            for batch in 0..<6 {
+                try environment.withWriteTransaction { transaction throws in
+                    for index in 0..<256 { try transaction.put(in: table, key: Array("page-\(batch)-\(index)".utf8), value: value) }
+                }
+                #expect(try allocatedBytes() >= environment.mapSize, "after batch \(batch)")
+            }
+            #expect(environment.mapSize >= 8 << 20)
+        }
+        let reopened = try LMDBEnvironment(path: directory.path, mapSize: 1 << 20, writeMap: true)
+        let table = try reopened.table("pages")
+        try reopened.withReadTransaction { transaction throws in
+            #expect(try transaction.count(of: table) == 6 * 256)
+            #expect(try transaction.value(in: table, forKey: Array("page-5-255".utf8)) == value)
+        }
+        #expect(try allocatedBytes() >= reopened.mapSize)
+    }
+
     @Test func aMissingDirectoryIsATypedError() throws {
         let missing = NSTemporaryDirectory() + "takeoff-missing-" + UUID().uuidString + "/db"
         #expect {

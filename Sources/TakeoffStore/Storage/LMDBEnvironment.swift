@@ -16,6 +16,12 @@ package struct LMDBTable: Hashable, Sendable {
 /// open on one thread. Write transactions are begun and committed inside one closure call, so on one
 /// thread, as LMDB requires. When a write fills the map, the environment doubles it and runs the closure
 /// again: callers never see `MDB_MAP_FULL`.
+///
+/// With `writeMap`, LMDB writes pages straight into its memory map (`MDB_WRITEMAP`) instead of copying each
+/// dirty page with `write(2)`, which on a large state is most of a commit's cost. A write through a map into
+/// a file whose blocks the file system cannot supply kills the process (`SIGBUS`), so the environment
+/// allocates the whole map's extent in the file (`posix_fallocate`) whenever the map is opened or grown: a
+/// full disk is then an `ENOSPC` error from the growth, before any page is written there.
 package final class LMDBEnvironment: @unchecked Sendable {
     // @unchecked: the LMDB environment handle is safe to share between threads; the one operation that is
     // not (resizing the map) is serialized against every open read transaction by `mapLock`.
@@ -29,6 +35,8 @@ package final class LMDBEnvironment: @unchecked Sendable {
     package let isReadOnly: Bool
     /// Whether commits are flushed to disk (the environment was opened without `MDB_NOSYNC`).
     package let syncsOnCommit: Bool
+    /// Whether pages are written through the memory map (`MDB_WRITEMAP`), with the map's extent allocated.
+    package let writesThroughMap: Bool
 
     /// Opens (creating the data files if needed) the environment in `path`, which must exist.
     /// - Parameters:
@@ -38,10 +46,13 @@ package final class LMDBEnvironment: @unchecked Sendable {
     ///   - syncOnCommit: when false (`MDB_NOSYNC`), commits are not flushed to disk, for benchmarks and
     ///     scratch stores; a crash may then lose recent commits (never corrupt older ones).
     ///   - readOnly: open with `MDB_RDONLY`: the data file must exist, and nothing is written.
+    ///   - writeMap: write pages through the memory map (`MDB_WRITEMAP`); ignored when `readOnly`. The data
+    ///     file then occupies the whole map on disk, so the map grows in smaller steps past 1 GiB.
     /// - Throws: ``LMDBError`` naming the path, e.g. `ENOENT` for a missing directory, `EACCES` for a
-    ///   read-only one.
+    ///   read-only one, `ENOSPC` when `writeMap` and the disk cannot hold the map.
     package init(
-        path: String, mapSize: Int = 64 << 20, maxTables: UInt32 = 16, syncOnCommit: Bool = true, readOnly: Bool = false
+        path: String, mapSize: Int = 64 << 20, maxTables: UInt32 = 16, syncOnCommit: Bool = true, readOnly: Bool = false,
+        writeMap: Bool = false
     ) throws(LMDBError) {
         var environment: OpaquePointer?
         try lmdbCheck(mdb_env_create(&environment), "mdb_env_create")
@@ -52,7 +63,9 @@ package final class LMDBEnvironment: @unchecked Sendable {
             var flags = UInt32(MDB_NOTLS)
             if !syncOnCommit { flags |= UInt32(MDB_NOSYNC) }
             if readOnly { flags |= UInt32(MDB_RDONLY) }
+            if writeMap && !readOnly { flags |= UInt32(MDB_WRITEMAP) }
             try lmdbCheck(mdb_env_open(environment, path, flags, 0o644), "mdb_env_open(\(path))")
+            if writeMap && !readOnly { try Self.allocateMap(of: environment, path: path) }
         } catch {
             mdb_env_close(environment)
             throw error
@@ -63,6 +76,7 @@ package final class LMDBEnvironment: @unchecked Sendable {
         self.path = path
         isReadOnly = readOnly
         syncsOnCommit = syncOnCommit
+        writesThroughMap = writeMap && !readOnly
         currentMapSize = Atomic(max(mapSize, info.me_mapsize))
     }
 
@@ -176,13 +190,39 @@ package final class LMDBEnvironment: @unchecked Sendable {
         }
     }
 
-    /// Doubles the map size. Waits until no read transaction of this process is open, as LMDB requires.
+    /// Grows the map: doubles it, or, when pages are written through the map and it is past 1 GiB, adds a
+    /// quarter, so that the file's allocated extent stays within 25% of what the data needs. Waits until no
+    /// read transaction of this process is open, as LMDB requires. When the disk cannot hold the grown map,
+    /// the map goes back to its old size and the error is `ENOSPC`.
     private func growMap() throws(LMDBError) {
         mapLock.lockExclusive()
         defer { mapLock.unlock() }
-        let newSize = currentMapSize.load(ordering: .relaxed) * 2
+        let oldSize = currentMapSize.load(ordering: .relaxed)
+        let newSize = oldSize + (writesThroughMap && oldSize >= 1 << 30 ? oldSize / 4 : oldSize)
         try lmdbCheck(mdb_env_set_mapsize(handle, newSize), "mdb_env_set_mapsize(\(newSize))")
+        if writesThroughMap {
+            do {
+                try Self.allocateMap(of: handle, path: path)
+            } catch {
+                _ = mdb_env_set_mapsize(handle, oldSize)
+                throw error
+            }
+        }
         currentMapSize.store(newSize, ordering: .relaxed)
+    }
+
+    /// Allocates the data file's blocks for the whole map, which `MDB_WRITEMAP` has only extended (sparsely)
+    /// to the map's size: a page written later into an unallocated block of a full disk would raise `SIGBUS`.
+    private static func allocateMap(of environment: OpaquePointer, path: String) throws(LMDBError) {
+        var info = MDB_envinfo()
+        mdb_env_info(environment, &info)
+        var descriptor: mdb_filehandle_t = -1
+        try lmdbCheck(mdb_env_get_fd(environment, &descriptor), "mdb_env_get_fd(\(path))")
+        let code = posix_fallocate(descriptor, 0, off_t(info.me_mapsize))
+        if code != 0 {
+            throw LMDBError.failedWrite(
+                code: code, operation: "posix_fallocate(\(path)/data.mdb, \(info.me_mapsize) bytes)", path: path)
+        }
     }
 
     /// Adopts a map size grown by another process (`MDB_MAP_RESIZED`).

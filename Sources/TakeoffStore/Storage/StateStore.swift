@@ -49,14 +49,16 @@ public final class StateStore: Sendable {
     /// - Parameters:
     ///   - directory: where the LMDB files live.
     ///   - syncOnCommit: flush every commit to disk (the default); off for scratch stores and benchmarks.
-    ///   - initialMapSize: the starting map size; it grows by doubling when full.
+    ///   - initialMapSize: the starting map size; it doubles when full, and past 1 GiB grows by a quarter. A
+    ///     writable store writes pages through the map (`MDB_WRITEMAP`) and allocates the map's extent in its
+    ///     data file as it grows, so the file's size on disk is the map's size.
     ///   - keepHistory: record each commit's previous values so that it can be unwound.
     ///   - readOnly: open an existing store for reading only: no lock, nothing created or written.
     /// - Throws: ``StateStoreError/notFound(path:)`` when `readOnly` and `directory` holds no store;
     ///   ``StateStoreError/locked(_:)`` when another writer has the store; ``LMDBError`` naming the directory
     ///   when it is missing, unreadable or not writable.
     public init(
-        directory: String, syncOnCommit: Bool = true, initialMapSize: Int = 256 << 20, keepHistory: Bool = true,
+        directory: String, syncOnCommit: Bool = true, initialMapSize: Int = 8 << 20, keepHistory: Bool = true,
         readOnly: Bool = false
     ) throws {
         if readOnly {
@@ -67,7 +69,8 @@ public final class StateStore: Sendable {
                 throw StateStoreError.locked(error)
             }
         }
-        environment = try LMDBEnvironment(path: directory, mapSize: initialMapSize, syncOnCommit: syncOnCommit, readOnly: readOnly)
+        environment = try LMDBEnvironment(
+            path: directory, mapSize: initialMapSize, syncOnCommit: syncOnCommit, readOnly: readOnly, writeMap: true)
         do {
             stateTable = try environment.table("state")
             metaTable = try environment.table("meta")
