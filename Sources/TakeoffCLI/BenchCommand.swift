@@ -91,6 +91,7 @@ struct BenchCommand: ParsableCommand {
             }
             result.add(sequential: sequentialRun, parallel: parallelRun)
         }
+        result.ideal = try workload.idealSpeedups(workers: threads, logic: BuiltinTransactionLogic())
         return result
     }
 }
@@ -133,6 +134,8 @@ struct BenchWorkload {
         var commitment = StateCommitment.empty
         var parallelBlocks = 0
         var blocks = 0
+        /// Each block's execution seconds, in block order.
+        var blockExecutionSeconds: [Double] = []
     }
 
     /// Runs every block from genesis; times only the executor.
@@ -145,6 +148,7 @@ struct BenchWorkload {
             let executed = try executor.execute(transactions, context: context, parent: head, state: state)
             run.blockSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             run.executionSeconds += executed.metrics.executionSeconds
+            run.blockExecutionSeconds.append(executed.metrics.executionSeconds)
             if executed.metrics.path == .parallel { run.parallelBlocks += 1 }
             run.blocks += 1
             state.apply(executed.changeSet)
@@ -152,6 +156,20 @@ struct BenchWorkload {
         }
         run.commitment = head.commitment
         return run
+    }
+
+    /// Each block's ideal speed-up on `workers` workers, from one untimed sequential pass that measures every
+    /// transaction's cost and records its access set.
+    func idealSpeedups(workers: Int, logic: BuiltinTransactionLogic) throws -> [IdealSpeedup] {
+        let executor = SequentialExecutor(logic: logic, options: options)
+        var state = genesis
+        var head = StoreHead(block: 0, blockHash: .zero, commitment: genesisCommitment)
+        return try blocks.map { context, transactions in
+            let (executed, costs) = try executor.executeMeasuringCosts(transactions, context: context, parent: head, state: state)
+            state.apply(executed.changeSet)
+            head = executed.head
+            return IdealSpeedup(accessSets: executed.accessSets, costs: costs, workers: workers)
+        }
     }
 }
 
@@ -166,8 +184,20 @@ struct BenchResult: Encodable {
     var parallelBlockTPS = 0.0
     var parallelBlocks = 0
     var blocks = 0
+    /// Each block's fastest execution, sequential and parallel, over the repetitions.
+    var sequentialBlockSeconds: [Double] = []
+    var parallelBlockSeconds: [Double] = []
+    /// Each block's ideal speed-up for the thread count.
+    var ideal: [IdealSpeedup] = []
 
     var ratio: Double { sequentialTPS > 0 ? parallelTPS / sequentialTPS : 0 }
+    /// The ideal speed-up of all the blocks together: their total cost over their summed schedules.
+    var idealSpeedup: Double {
+        let length = ideal.reduce(0) { $0 + $1.scheduleLength }
+        return length > 0 ? ideal.reduce(0) { $0 + $1.totalCost } / length : 1
+    }
+    /// The measured speed-up as a share of the ideal one.
+    var efficiency: Double { ratio / idealSpeedup }
     var blockRatio: Double { sequentialBlockTPS > 0 ? parallelBlockTPS / sequentialBlockTPS : 0 }
 
     mutating func add(sequential: BenchWorkload.Run, parallel: BenchWorkload.Run) {
@@ -178,11 +208,33 @@ struct BenchResult: Encodable {
         parallelBlockTPS = max(parallelBlockTPS, count / parallel.blockSeconds)
         parallelBlocks = parallel.parallelBlocks
         blocks = parallel.blocks
+        func fastest(_ best: [Double], _ new: [Double]) -> [Double] { best.isEmpty ? new : zip(best, new).map { min($0, $1) } }
+        sequentialBlockSeconds = fastest(sequentialBlockSeconds, sequential.blockExecutionSeconds)
+        parallelBlockSeconds = fastest(parallelBlockSeconds, parallel.blockExecutionSeconds)
+    }
+
+    /// One block's measured speed-up beside its ideal one.
+    struct BlockSpeedup: Encodable {
+        var block: Int
+        var measuredSpeedup: Double
+        var idealSpeedup: Double
+        var criticalPathBound: Double
+        var efficiency: Double
+    }
+
+    var perBlock: [BlockSpeedup] {
+        ideal.indices.map { index in
+            let measured = parallelBlockSeconds[index] > 0 ? sequentialBlockSeconds[index] / parallelBlockSeconds[index] : 0
+            func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+            return BlockSpeedup(
+                block: index + 1, measuredSpeedup: rounded(measured), idealSpeedup: rounded(ideal[index].speedup),
+                criticalPathBound: rounded(ideal[index].criticalPathBound), efficiency: rounded(measured / ideal[index].speedup))
+        }
     }
 
     private enum CodingKeys: String, CodingKey {
         case scenario, threads, transactions, sequentialTPS, parallelTPS, ratio, sequentialBlockTPS, parallelBlockTPS,
-            blockRatio, parallelBlocks, blocks
+            blockRatio, parallelBlocks, blocks, idealSpeedup, efficiency, perBlock
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -198,6 +250,9 @@ struct BenchResult: Encodable {
         try container.encode((blockRatio * 1000).rounded() / 1000, forKey: .blockRatio)
         try container.encode(parallelBlocks, forKey: .parallelBlocks)
         try container.encode(blocks, forKey: .blocks)
+        try container.encode((idealSpeedup * 1000).rounded() / 1000, forKey: .idealSpeedup)
+        try container.encode((efficiency * 1000).rounded() / 1000, forKey: .efficiency)
+        try container.encode(perBlock, forKey: .perBlock)
     }
 
     var row: String {
@@ -207,7 +262,7 @@ struct BenchResult: Encodable {
         return scenario.padding(toLength: 15, withPad: " ", startingAt: 0)
             + "\(threads)".padding(toLength: 9, withPad: " ", startingAt: 0)
             + tps(sequentialTPS, sequentialBlockTPS) + tps(parallelTPS, parallelBlockTPS)
-            + String(format: "%.2fx [%.2fx]", ratio, blockRatio)
+            + String(format: "%.2fx [%.2fx]  ideal %.2fx (efficiency %.0f%%)", ratio, blockRatio, idealSpeedup, efficiency * 100)
             + "  parallel path: \(parallelBlocks) of \(blocks) blocks (last repetition)"
     }
 }

@@ -34,9 +34,35 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
         return executed
     }
 
+    /// Executes the block like ``execute(_:context:parent:state:authentications:accessHints:)`` and measures
+    /// each transaction's execution time in seconds, the costs that ``IdealSpeedup`` weighs. The clock reads
+    /// add to the block's time: time blocks with `execute` instead.
+    public func executeMeasuringCosts(
+        _ transactions: [Logic.Transaction], context: BlockContext, parent: StoreHead, state: some StateReader
+    ) throws(ExecutionError) -> (block: ExecutedBlock<Logic.Transaction>, costs: [Double]) {
+        var costs: [Double]? = []
+        costs!.reserveCapacity(transactions.count)
+        let (receipts, changeSet, accessSets) = try run(
+            transactions, authentications: authenticate(transactions), context: context, state: state as any StateReader,
+            costs: &costs)
+        let block = ExecutedBlock(
+            context: context, parent: parent, transactions: transactions, receipts: receipts, changeSet: changeSet,
+            accessSets: accessSets)
+        return (block, costs ?? [])
+    }
+
     /// Runs the transactions in order, given the authentication checks already made.
     func run(
         _ transactions: [Logic.Transaction], authentications: [ReceiptStatus?], context: BlockContext, state: any StateReader
+    ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet]) {
+        var noCosts: [Double]?
+        return try run(transactions, authentications: authentications, context: context, state: state, costs: &noCosts)
+    }
+
+    /// Runs the transactions in order; when `costs` is not nil, appends each transaction's seconds to it.
+    private func run(
+        _ transactions: [Logic.Transaction], authentications: [ReceiptStatus?], context: BlockContext, state: any StateReader,
+        costs: inout [Double]?
     ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet]) {
         // About three keys a transaction (sender, recipient, fee collector): sized so the table never grows.
         let overlay = BlockOverlay(base: state, expectedKeys: transactions.count * 3)
@@ -50,12 +76,15 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
                 prefetch(transactions[index + Self.prefetchDistance], from: state)
             }
             buffer.reset(source: .sequential(overlay))
+            // No clock read when not measuring: this loop is the reference every benchmark compares with.
+            var stopwatch = costs == nil ? nil : Stopwatch()
             do {
                 let receipt = try processor.process(
                     transactions[index], index: index, authentication: authentications[index], in: context, state: &buffer)
                 try overlay.apply(keys: buffer.keys, writes: buffer.writes)
                 receipts.append(receipt)
                 accessSets.append(buffer.accessSet)
+                if stopwatch != nil { costs!.append(stopwatch!.lap()) }
             } catch {
                 switch error {
                 case .storageFailure(let underlying):
