@@ -173,6 +173,9 @@ struct BenchWorkload {
     }
 }
 
+/// `value` rounded to three decimals, as the JSON reports ratios.
+private func thousandths(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+
 /// One scenario's figures: the best of the repetitions.
 struct BenchResult: Encodable {
     var scenario: String
@@ -225,10 +228,9 @@ struct BenchResult: Encodable {
     var perBlock: [BlockSpeedup] {
         ideal.indices.map { index in
             let measured = parallelBlockSeconds[index] > 0 ? sequentialBlockSeconds[index] / parallelBlockSeconds[index] : 0
-            func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
             return BlockSpeedup(
-                block: index + 1, measuredSpeedup: rounded(measured), idealSpeedup: rounded(ideal[index].speedup),
-                criticalPathBound: rounded(ideal[index].criticalPathBound), efficiency: rounded(measured / ideal[index].speedup))
+                block: index + 1, measuredSpeedup: thousandths(measured), idealSpeedup: thousandths(ideal[index].speedup),
+                criticalPathBound: thousandths(ideal[index].criticalPathBound), efficiency: thousandths(measured / ideal[index].speedup))
         }
     }
 
@@ -244,14 +246,14 @@ struct BenchResult: Encodable {
         try container.encode(transactions, forKey: .transactions)
         try container.encode(sequentialTPS.rounded(), forKey: .sequentialTPS)
         try container.encode(parallelTPS.rounded(), forKey: .parallelTPS)
-        try container.encode((ratio * 1000).rounded() / 1000, forKey: .ratio)
+        try container.encode(thousandths(ratio), forKey: .ratio)
         try container.encode(sequentialBlockTPS.rounded(), forKey: .sequentialBlockTPS)
         try container.encode(parallelBlockTPS.rounded(), forKey: .parallelBlockTPS)
-        try container.encode((blockRatio * 1000).rounded() / 1000, forKey: .blockRatio)
+        try container.encode(thousandths(blockRatio), forKey: .blockRatio)
         try container.encode(parallelBlocks, forKey: .parallelBlocks)
         try container.encode(blocks, forKey: .blocks)
-        try container.encode((idealSpeedup * 1000).rounded() / 1000, forKey: .idealSpeedup)
-        try container.encode((efficiency * 1000).rounded() / 1000, forKey: .efficiency)
+        try container.encode(thousandths(idealSpeedup), forKey: .idealSpeedup)
+        try container.encode(thousandths(efficiency), forKey: .efficiency)
         try container.encode(perBlock, forKey: .perBlock)
     }
 
