@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_DIR ?= demo-data
 
-.PHONY: setup build test example docs run bench clean
+.PHONY: setup plot-tools build test example docs run bench bench-quick clean
 
 # Installs the C libraries Takeoff links (LMDB, zstd) when they are missing; quiet when present.
 setup:
@@ -16,13 +16,18 @@ setup:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# Installs matplotlib, which draws the bench sweep's plots (Scripts/plot-sweep.py), when Python lacks it.
+PYTHON ?= python3
+plot-tools:
+	@$(PYTHON) -c "import matplotlib" 2>/dev/null || { echo "Installing matplotlib"; $(PYTHON) -m pip install --quiet matplotlib; }
+
 build: setup
 	$(SWIFT) build -c release
 
 # The whole suite, the hostile-input script (short form; `Scripts/hostile-input.sh --long` for more), then the
 # example chain built against the public API and run end to end (parallel against sequential, store, archive,
 # both replays).
-test: setup
+test: setup plot-tools
 	$(SWIFT) test
 	Scripts/hostile-input.sh --binary .build/debug/takeoff
 	$(MAKE) example
@@ -38,8 +43,15 @@ run: build
 	@rm -rf $(DEMO_DIR)/db
 	$(SWIFT) run -c release takeoff run --db $(DEMO_DIR)/db --workload uniform --accounts 10000 --blocks 20 --block-size 2000
 
-# Execution throughput, parallel against sequential on the same blocks in the same run (see BENCHMARKS.md).
-bench: build
+# The benchmark sweep (see BENCHMARKS.md): threads 1-8 × contention × work per transaction, and the mainnet trace,
+# parallel against sequential on the same blocks; CSV, JSON, a Markdown table and plots in $(BENCH_DIR)/<time>/.
+# Small enough for a few minutes; `takeoff bench --sweep --help` for the full-size options.
+BENCH_DIR ?= bench-results
+bench: build plot-tools
+	$(SWIFT) run -c release takeoff bench --sweep --output $(BENCH_DIR)/$$(date +%Y%m%d-%H%M%S) --blocks 2 --block-size 5000 --repeats 3
+
+# The four fixed scenarios at the machine's thread count, as a table.
+bench-quick: build
 	$(SWIFT) run -c release takeoff bench
 
 # DocC for every library module; fails on any documentation warning.

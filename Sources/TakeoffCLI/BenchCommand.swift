@@ -15,6 +15,12 @@ struct BenchCommand: ParsableCommand {
             executor's execution phase; "block" adds building the change set, commitment and header. Scenarios: \
             uniform (transfers over --accounts accounts), uniform-work (the same with --work-per-tx rounds of \
             SHA-256 each), contention (every transaction pays one account), mainnet (the trace, block by block).
+
+            --sweep measures a grid instead: every --sweep-threads count × every contention level (uniform transfers \
+            over each --sweep-accounts count, and a hot spot where --hotspot-share of the transfers pay one account) × \
+            every --sweep-work level, then the mainnet trace at every thread count. It writes sweep.json, sweep.csv, \
+            mainnet-blocks.csv and sweep.md into --output, and draws the plots with Scripts/plot-sweep.py (Python \
+            with matplotlib: `make plot-tools` installs it). --blocks, --block-size and --repeats apply to every point.
             """)
 
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
@@ -51,6 +57,27 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per scenario instead of a table.")
     var json = false
 
+    @Flag(help: "Measure the grid of threads × contention × work, and the trace at each thread count (see above).")
+    var sweep = false
+
+    @Option(help: "With --sweep: the directory for the results (created if missing; must not hold an earlier sweep).")
+    var output: String?
+
+    @Option(help: "With --sweep: thread counts, comma-separated.", transform: commaSeparated)
+    var sweepThreads: [Int] = [1, 2, 4, 8]
+
+    @Option(help: "With --sweep: account counts of the uniform contention levels, comma-separated.", transform: commaSeparated)
+    var sweepAccounts: [Int] = [2, 16, 1_000, 1_000_000]
+
+    @Option(help: "With --sweep: microseconds of SHA-256 work per transaction, comma-separated.", transform: commaSeparated)
+    var sweepWork: [Double] = [0, 5, 20, 100]
+
+    @Option(parsing: .unconditional, help: "With --sweep: the share of transfers paying the hot account (0: no hot-spot level).")
+    var hotspotShare: Double = 0.2
+
+    @Flag(help: "With --sweep: leave out the mainnet trace.")
+    var noTrace = false
+
     func validate() throws {
         guard accounts >= 2, blockSize >= 1, blocks >= 1, repeats >= 1 else {
             throw ValidationError("--accounts must be at least 2, --block-size, --blocks and --repeats at least 1")
@@ -61,9 +88,37 @@ struct BenchCommand: ParsableCommand {
         // Every generated block is held in memory for the whole scenario.
         try ArgumentLimits.checkBlockSize(blockSize, held: blocks)
         try ArgumentLimits.checkWork(workPerTx, transactions: Double(blocks) * Double(blockSize) * Double(repeats) * 2, threads: 1)
+        guard sweep else { return }
+        guard output != nil else { throw ValidationError("--sweep needs --output DIRECTORY for its results") }
+        guard !sweepThreads.isEmpty, sweepThreads.allSatisfy({ (1...1024).contains($0) }) else {
+            throw ValidationError("--sweep-threads must list thread counts within 1...1024")
+        }
+        guard !sweepAccounts.isEmpty, sweepAccounts.allSatisfy({ $0 >= 2 }) else {
+            throw ValidationError("--sweep-accounts must list account counts of at least 2")
+        }
+        try ArgumentLimits.checkAccounts(sweepAccounts.max()!, option: "--sweep-accounts")
+        guard !sweepWork.isEmpty, sweepWork.allSatisfy({ $0.isFinite && (0...100_000).contains($0) }) else {
+            throw ValidationError("--sweep-work must list microseconds within 0...100000")
+        }
+        guard (0...1).contains(hotspotShare) else { throw ValidationError("--hotspot-share must be within 0...1, got \(hotspotShare)") }
+        // Each repetition runs the sequential executor once and the parallel one per thread count.
+        let executions = Double(blocks) * Double(blockSize) * Double(repeats) * Double(1 + sweepThreads.count) * Double(sweepAccounts.count + 1)
+        try ArgumentLimits.checkWork(
+            Int(sweepWork.reduce(0, +) / 1e6 / ArgumentLimits.secondsPerWorkRound), transactions: executions, threads: 1)
+    }
+
+    /// The values of a comma-separated option.
+    private static func commaSeparated<Value: LosslessStringConvertible>(_ text: String) throws -> [Value] {
+        try text.split(separator: ",").map { item in
+            guard let value = Value(item.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("'\(item)' is not a valid value in '\(text)'")
+            }
+            return value
+        }
     }
 
     func run() throws {
+        if sweep { return try runSweep() }
         let scenarios: [Scenario] = scenario == .all ? [.uniform, .uniformWork, .contention, .mainnet] : [scenario]
         // Found before anything runs, so that a missing trace does not surface after minutes of other scenarios.
         let tracePath = scenarios.contains(.mainnet) ? try TraceLocation.resolve(trace) : nil
@@ -76,11 +131,29 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
+    private func runSweep() throws {
+        let tracePath = noTrace ? nil : try TraceLocation.resolve(trace)
+        let files = try BenchSweepOutput(path: output!)
+        let settings = BenchSweep.Settings(
+            threads: sweepThreads, accounts: sweepAccounts, hotspotShare: hotspotShare, workMicroseconds: sweepWork, blocks: blocks,
+            blockSize: blockSize, repeats: repeats, noFallback: noFallback, tracePath: tracePath)
+        let report = try BenchSweep(settings: settings).run()
+        try files.write(report)
+        if let problem = files.plot() {
+            printDiagnostic(
+                "no plots: \(problem); the data is in \(files.directory.path). Install matplotlib (make plot-tools) and run "
+                    + "python3 \(BenchSweepOutput.plotScript) \(files.directory.path)")
+        }
+        print(json ? try jsonLine(report) : BenchSweepOutput.markdown(report))
+        printDiagnostic("results in \(files.directory.path)")
+    }
+
     private func measure(_ scenario: Scenario, tracePath: String?) throws -> BenchResult {
         let workload = try BenchWorkload(scenario: scenario, command: self, tracePath: tracePath)
-        let sequential = SequentialExecutor(logic: BuiltinTransactionLogic(), options: workload.options)
+        let options = ExecutionOptions(verifySignatures: false, workRoundsPerTransaction: scenario == .uniformWork ? workPerTx : 0)
+        let sequential = SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
         let parallel = ParallelExecutor(
-            logic: BuiltinTransactionLogic(), options: workload.options, threads: threads,
+            logic: BuiltinTransactionLogic(), options: options, threads: threads,
             policy: noFallback ? .alwaysParallel : FallbackPolicy())
         var result = BenchResult(scenario: scenario.rawValue, threads: threads, transactions: workload.transactionCount)
         for _ in 0..<repeats {
@@ -91,7 +164,7 @@ struct BenchCommand: ParsableCommand {
             }
             result.add(sequential: sequentialRun, parallel: parallelRun)
         }
-        result.ideal = try workload.idealSpeedups(workers: threads, logic: BuiltinTransactionLogic())
+        result.ideal = try workload.measureCosts(options: options).map { $0.idealSpeedup(workers: threads) }
         return result
     }
 }
@@ -101,14 +174,24 @@ struct BenchWorkload {
     let genesis: InMemoryState
     let genesisCommitment: StateCommitment
     let blocks: [(BlockContext, [BuiltinTransaction])]
-    let options: ExecutionOptions
 
     var transactionCount: Int { blocks.reduce(0) { $0 + $1.1.count } }
 
+    /// `blockCount` blocks of `blockSize` transactions (the mainnet trace keeps its own blocks) over the
+    /// configuration's genesis.
+    init(configuration: WorkloadConfiguration, blockCount: Int, blockSize: Int) throws {
+        let generator = try WorkloadGenerator(configuration)
+        genesis = InMemoryState(pairs: generator.genesis())
+        genesisCommitment = genesis.commitment
+        let count = configuration.trace?.blocks.count ?? blockCount
+        blocks = (1...count).map { number in
+            (generator.context(number: UInt64(number)), generator.nextBlock(size: blockSize))
+        }
+    }
+
+    /// One of `takeoff bench`'s fixed scenarios.
     init(scenario: BenchCommand.Scenario, command: BenchCommand, tracePath: String?) throws {
         var configuration = WorkloadConfiguration(kind: .uniform, accounts: command.accounts, signed: false)
-        var blockCount = command.blocks
-        options = ExecutionOptions(verifySignatures: false, workRoundsPerTransaction: scenario == .uniformWork ? command.workPerTx : 0)
         switch scenario {
         case .uniform, .uniformWork, .all: break
         case .contention:
@@ -118,14 +201,8 @@ struct BenchWorkload {
         case .mainnet:
             configuration.kind = .mainnet
             configuration.trace = try MainnetTrace(contentsOf: tracePath ?? TraceLocation.resolve(command.trace))
-            blockCount = configuration.trace!.blocks.count
         }
-        let generator = try WorkloadGenerator(configuration)
-        genesis = InMemoryState(pairs: generator.genesis())
-        genesisCommitment = genesis.commitment
-        blocks = (1...blockCount).map { number in
-            (generator.context(number: UInt64(number)), generator.nextBlock(size: command.blockSize))
-        }
+        try self.init(configuration: configuration, blockCount: command.blocks, blockSize: command.blockSize)
     }
 
     struct Run {
@@ -158,19 +235,28 @@ struct BenchWorkload {
         return run
     }
 
-    /// Each block's ideal speed-up on `workers` workers, from one untimed sequential pass that measures every
-    /// transaction's cost and records its access set.
-    func idealSpeedups(workers: Int, logic: BuiltinTransactionLogic) throws -> [IdealSpeedup] {
-        let executor = SequentialExecutor(logic: logic, options: options)
+    /// Each block's access sets and its transactions' measured costs, from one untimed sequential pass with
+    /// `options`: what ``BlockCosts/idealSpeedup(workers:)`` needs.
+    func measureCosts(options: ExecutionOptions) throws -> [BlockCosts] {
+        let executor = SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
         var state = genesis
         var head = StoreHead(block: 0, blockHash: .zero, commitment: genesisCommitment)
         return try blocks.map { context, transactions in
             let (executed, costs) = try executor.executeMeasuringCosts(transactions, context: context, parent: head, state: state)
             state.apply(executed.changeSet)
             head = executed.head
-            return IdealSpeedup(accessSets: executed.accessSets, costs: costs, workers: workers)
+            return BlockCosts(accessSets: executed.accessSets, costs: costs)
         }
     }
+}
+
+/// One block's access sets and its transactions' measured costs.
+struct BlockCosts {
+    var accessSets: [AccessSet]
+    var costs: [Double]
+
+    /// What the block's dependencies allow on `workers` workers.
+    func idealSpeedup(workers: Int) -> IdealSpeedup { IdealSpeedup(accessSets: accessSets, costs: costs, workers: workers) }
 }
 
 /// `value` rounded to three decimals, as the JSON reports ratios.
@@ -192,6 +278,9 @@ struct BenchResult: Encodable {
     var parallelBlockSeconds: [Double] = []
     /// Each block's ideal speed-up for the thread count.
     var ideal: [IdealSpeedup] = []
+    /// Every block execution of every repetition.
+    var sequentialLatency = LatencyRecorder()
+    var parallelLatency = LatencyRecorder()
 
     var ratio: Double { sequentialTPS > 0 ? parallelTPS / sequentialTPS : 0 }
     /// The ideal speed-up of all the blocks together: their total cost over their summed schedules.
@@ -214,6 +303,8 @@ struct BenchResult: Encodable {
         func fastest(_ best: [Double], _ new: [Double]) -> [Double] { best.isEmpty ? new : zip(best, new).map { min($0, $1) } }
         sequentialBlockSeconds = fastest(sequentialBlockSeconds, sequential.blockExecutionSeconds)
         parallelBlockSeconds = fastest(parallelBlockSeconds, parallel.blockExecutionSeconds)
+        for seconds in sequential.blockExecutionSeconds { sequentialLatency.record(seconds: seconds) }
+        for seconds in parallel.blockExecutionSeconds { parallelLatency.record(seconds: seconds) }
     }
 
     /// One block's measured speed-up beside its ideal one.
@@ -236,7 +327,7 @@ struct BenchResult: Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case scenario, threads, transactions, sequentialTPS, parallelTPS, ratio, sequentialBlockTPS, parallelBlockTPS,
-            blockRatio, parallelBlocks, blocks, idealSpeedup, efficiency, perBlock
+            blockRatio, parallelBlocks, blocks, idealSpeedup, efficiency, perBlock, sequentialBlockLatency, parallelBlockLatency
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -255,6 +346,8 @@ struct BenchResult: Encodable {
         try container.encode(thousandths(idealSpeedup), forKey: .idealSpeedup)
         try container.encode(thousandths(efficiency), forKey: .efficiency)
         try container.encode(perBlock, forKey: .perBlock)
+        try container.encode(sequentialLatency.percentiles, forKey: .sequentialBlockLatency)
+        try container.encode(parallelLatency.percentiles, forKey: .parallelBlockLatency)
     }
 
     var row: String {
@@ -265,6 +358,7 @@ struct BenchResult: Encodable {
             + "\(threads)".padding(toLength: 9, withPad: " ", startingAt: 0)
             + tps(sequentialTPS, sequentialBlockTPS) + tps(parallelTPS, parallelBlockTPS)
             + String(format: "%.2fx [%.2fx]  ideal %.2fx (efficiency %.0f%%)", ratio, blockRatio, idealSpeedup, efficiency * 100)
-            + "  parallel path: \(parallelBlocks) of \(blocks) blocks (last repetition)"
+            + "  parallel path: \(parallelBlocks) of \(blocks) blocks (last repetition)\n"
+            + "               block execution latency: sequential \(sequentialLatency.percentiles.text); parallel \(parallelLatency.percentiles.text)"
     }
 }
