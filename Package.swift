@@ -28,7 +28,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
-        // Latency percentiles in the summaries of bench, run and replay.
+        // The library logs through a Logger it is given, and reports counters through swift-metrics: the
+        // application picks the backends (the command line: standard error, and Prometheus over Hummingbird).
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Latency percentiles (HdrHistogram) in the summaries of bench, run and replay.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         // `swift package generate-documentation` (DocC); adds no code to the products.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
@@ -42,12 +48,20 @@ let package = Package(
         .target(name: "CMemoryHints"),
         .target(
             name: "TakeoffCore",
-            dependencies: ["CLatticeHash", "CMemoryHints", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CLatticeHash", "CMemoryHints", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             swiftSettings: crossModuleOptimization
         ),
         .target(name: "TakeoffStore", dependencies: ["TakeoffCore", "CLMDB"], swiftSettings: crossModuleOptimization),
         .target(
-            name: "TakeoffArchive", dependencies: ["TakeoffCore", "TakeoffStore", "CZstd", .product(name: "Crypto", package: "swift-crypto")],
+            name: "TakeoffArchive",
+            dependencies: [
+                "TakeoffCore", "TakeoffStore", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: crossModuleOptimization
         ),
         .target(
@@ -63,7 +77,10 @@ let package = Package(
                 "Takeoff",
                 "TakeoffWorkloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .executableTarget(name: "TakeoffFuzz", dependencies: ["Takeoff"]),
@@ -71,9 +88,13 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: ["Takeoff", "TakeoffWorkloads", "CLatticeHash", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "ExecutionTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
+        .testTarget(
+            name: "ExecutionTests",
+            dependencies: ["Takeoff", "TakeoffWorkloads", .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(name: "WorkloadTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
-        .testTarget(name: "ArchiveTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
+        .testTarget(
+            name: "ArchiveTests",
+            dependencies: ["Takeoff", "TakeoffWorkloads", .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(name: "CLITests", dependencies: ["TakeoffCLI"]),
     ]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Takeoff
 import TakeoffWorkloads
 
@@ -75,8 +76,17 @@ struct BenchCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "With --sweep: the share of transfers paying the hot account (0: no hot-spot level).")
     var hotspotShare: Double = 0.2
 
+    @OptionGroup var logging: LoggingOptions
+
     @Flag(help: "With --sweep: leave out the mainnet trace.")
     var noTrace = false
+
+    @Flag(
+        help: """
+            With --sweep: let the executor fall back to the sequential path as it does in production (by default the sweep \
+            measures the parallel path itself at every point, 1 thread included).
+            """)
+    var sweepWithFallback = false
 
     func validate() throws {
         guard accounts >= 2, blockSize >= 1, blocks >= 1, repeats >= 1 else {
@@ -118,6 +128,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        logging.bootstrap()
         if sweep { return try runSweep() }
         let scenarios: [Scenario] = scenario == .all ? [.uniform, .uniformWork, .contention, .mainnet] : [scenario]
         // Found before anything runs, so that a missing trace does not surface after minutes of other scenarios.
@@ -136,7 +147,7 @@ struct BenchCommand: ParsableCommand {
         let files = try BenchSweepOutput(path: output!)
         let settings = BenchSweep.Settings(
             threads: sweepThreads, accounts: sweepAccounts, hotspotShare: hotspotShare, workMicroseconds: sweepWork, blocks: blocks,
-            blockSize: blockSize, repeats: repeats, noFallback: noFallback, tracePath: tracePath)
+            blockSize: blockSize, repeats: repeats, noFallback: !sweepWithFallback, tracePath: tracePath)
         let report = try BenchSweep(settings: settings).run()
         try files.write(report)
         if let problem = files.plot() {
@@ -154,7 +165,7 @@ struct BenchCommand: ParsableCommand {
         let sequential = SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
         let parallel = ParallelExecutor(
             logic: BuiltinTransactionLogic(), options: options, threads: threads,
-            policy: noFallback ? .alwaysParallel : FallbackPolicy())
+            policy: noFallback ? .alwaysParallel : FallbackPolicy(), logger: Logger(label: "takeoff.executor"))
         var result = BenchResult(scenario: scenario.rawValue, threads: threads, transactions: workload.transactionCount)
         for _ in 0..<repeats {
             let sequentialRun = try workload.run(sequential)
@@ -279,8 +290,8 @@ struct BenchResult: Encodable {
     /// Each block's ideal speed-up for the thread count.
     var ideal: [IdealSpeedup] = []
     /// Every block execution of every repetition.
-    var sequentialLatency = LatencyRecorder()
-    var parallelLatency = LatencyRecorder()
+    var sequentialLatency = LatencyHistogram()
+    var parallelLatency = LatencyHistogram()
 
     var ratio: Double { sequentialTPS > 0 ? parallelTPS / sequentialTPS : 0 }
     /// The ideal speed-up of all the blocks together: their total cost over their summed schedules.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Takeoff
 import TakeoffWorkloads
 
@@ -17,6 +18,7 @@ struct BenchSweep {
         var blocks: Int
         var blockSize: Int
         var repeats: Int
+        /// Measure the parallel path at every point: no sequential fallback.
         var noFallback: Bool
         /// The mainnet trace, when the sweep includes it.
         var tracePath: String?
@@ -135,7 +137,7 @@ struct BenchSweep {
         let parallels = settings.threads.map {
             ParallelExecutor(
                 logic: BuiltinTransactionLogic(), options: options, threads: $0,
-                policy: settings.noFallback ? .alwaysParallel : FallbackPolicy())
+                policy: settings.noFallback ? .alwaysParallel : FallbackPolicy(), logger: Logger(label: "takeoff.executor"))
         }
         var results = settings.threads.map { BenchResult(scenario: label, threads: $0, transactions: workload.transactionCount) }
         for _ in 0..<settings.repeats {

@@ -28,7 +28,18 @@ struct CompactCommand: ParsableCommand {
         try checkArchivePath(archive, mayCreate: false)
         let blockArchive = try BlockArchive(directory: archive, writable: true, create: false)
         if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }
-        let written = try blockArchive.compact(rangeSize: rangeBlocks)
+        var progress = Progress()
+        let first = max(blockArchive.firstBlock ?? 1, 1)
+        let last = blockArchive.head ?? 0
+        let written = try blockArchive.compact(rangeSize: rangeBlocks) { through, written in
+            let done = Int(through - first + 1)
+            let total = max(Int(last) - Int(first) + 1, done)
+            let rate = Double(done) / max(progress.elapsedSeconds, 1e-9)
+            progress.update(
+                "block \(through) of \(last) (\(done * 100 / total)%), \(written.count) ranges written, \(Int(rate)) blocks/s"
+                    + (done < total ? ", ETA \(durationText(Double(total - done) / rate))" : ""))
+        }
+        progress.finish()
         let ranges = written.map { "\($0.lowerBound)...\($0.upperBound)" }.joined(separator: ", ")
         print(written.isEmpty ? "No new complete range of \(rangeBlocks) blocks to merge" : "Merged ranges \(ranges)")
     }

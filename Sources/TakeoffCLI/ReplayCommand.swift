@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Takeoff
 
 /// `takeoff replay`: rebuild a state store from a block archive, checking every block.
@@ -52,6 +53,9 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of the human-readable summary.")
     var json = false
 
+    @OptionGroup var metrics: MetricsOptions
+    @OptionGroup var logging: LoggingOptions
+
     func validate() throws {
         guard (1...1024).contains(threads) else { throw ValidationError("--threads must be within 1...1024, got \(threads)") }
         guard (1...100_000).contains(window) else { throw ValidationError("--window must be within 1...100000, got \(window)") }
@@ -59,30 +63,26 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
+        logging.bootstrap()
+        let metricsServer = try metrics.start()
+        defer { withExtendedLifetime(metricsServer) {} }
         try checkArchivePath(archive, mayCreate: false)
         let blockArchive = try BlockArchive(directory: archive, writable: false)
         if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }
         let store = try openStore(at: db, access: .create)
         let replayer = Replayer(
             archive: blockArchive, store: store, mode: mode == .execute ? .execute : .apply, logic: BuiltinTransactionLogic(),
-            threads: threads, window: window,
-            verifySignatures: verifySignatures, useMergedRanges: !noMergedRanges)
+            threads: threads, window: window, verifySignatures: verifySignatures, useMergedRanges: !noMergedRanges,
+            logger: Logger(label: "takeoff.replay"))
         var progress = Progress()
-        var lastLine = Date()
-        let interactive = isatty(STDERR_FILENO) == 1
         let target = to ?? blockArchive.head ?? 0
         let report = try replayer.run(from: from, to: to) { report in
-            let done = Double(report.blocks)
-            let remaining = Double(target) - Double(report.headBlock)
-            let rate = report.seconds > 0 ? done / report.seconds : 0
-            let eta = rate > 0 ? remaining / rate : 0
-            let line = "block \(report.headBlock)/\(target): \(Int(rate)) blocks/s, \(Int(report.tps)) tx/s, ETA \(Int(eta)) s"
-            if interactive {
-                progress.update(line)
-            } else if Date().timeIntervalSince(lastLine) >= 5 {
-                lastLine = Date()
-                writeToStandardError("takeoff replay: \(line)\n")
-            }
+            let first = report.fromBlock ?? report.headBlock
+            var line = BlockProgress(
+                totalBlocks: target >= first ? Int(target - first + 1) : nil, blocks: report.blocks, transactions: report.transactions,
+                gas: report.gasUsed, lastBlock: report.headBlock)
+            line.totalBlocks = line.totalBlocks.map { max($0, report.blocks) }
+            progress.update(line.line(elapsed: report.seconds))
         }
         progress.finish()
         for note in report.notes { printDiagnostic(note) }
@@ -100,6 +100,11 @@ struct ReplayCommand: ParsableCommand {
                 print("  pipeline stages (busy / waiting for input / waiting for output, seconds): " + stageSummary(report.stages))
             }
             if let metrics = report.metrics { print("  " + metrics.humanText) }
+            if report.executionLatency.count > 0 {
+                print("  latency: execution \(report.executionLatency.percentiles.text); store commit \(report.commitLatency.percentiles.text)")
+            } else {
+                print("  latency: store commit \(report.commitLatency.percentiles.text)")
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Takeoff
 import TakeoffWorkloads
 
@@ -65,6 +66,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of the human-readable summary.")
     var json = false
 
+    @OptionGroup var metrics: MetricsOptions
+    @OptionGroup var logging: LoggingOptions
+
     func validate() throws {
         guard blocks >= 1 else { throw ValidationError("--blocks must be at least 1, got \(blocks)") }
         guard blockSize >= 1 else { throw ValidationError("--block-size must be at least 1, got \(blockSize)") }
@@ -87,6 +91,9 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        logging.bootstrap()
+        let metricsServer = try metrics.start()
+        defer { withExtendedLifetime(metricsServer) {} }
         let traceData = workload == .mainnet ? try MainnetTrace(contentsOf: try TraceLocation.resolve(trace)) : nil
         let generator = try WorkloadGenerator(
             WorkloadConfiguration(kind: workload, accounts: accounts, seed: seed, signed: !unsigned, trace: traceData))
@@ -97,7 +104,9 @@ struct RunCommand: ParsableCommand {
         if let note = blockArchive?.recoveryNote { printDiagnostic("archive \(archive!): \(note)") }
         switch executor {
         case .parallel:
-            try run(ParallelExecutor(logic: BuiltinTransactionLogic(), options: options, threads: threads), generator, store, blockArchive)
+            let executor = ParallelExecutor(
+                logic: BuiltinTransactionLogic(), options: options, threads: threads, logger: Logger(label: "takeoff.executor"))
+            try run(executor, generator, store, blockArchive)
         case .sequential:
             try run(SequentialExecutor(logic: BuiltinTransactionLogic(), options: options), generator, store, blockArchive)
         }
@@ -109,7 +118,8 @@ struct RunCommand: ParsableCommand {
     ) throws {
         let pipeline = BlockPipeline(
             executor: executor, store: store, archive: blockArchive,
-            configuration: PipelineConfiguration(commitBlocks: commitBlocks, commitInterval: commitInterval))
+            configuration: PipelineConfiguration(commitBlocks: commitBlocks, commitInterval: commitInterval),
+            logger: Logger(label: "takeoff.pipeline"))
         let started: PipelineStart
         var genesisSeconds: Double?
         do {
@@ -140,6 +150,7 @@ struct RunCommand: ParsableCommand {
                     + "at most \(max(0, Int(available) - Int(startBlock))) more can run")
         }
         var progress = Progress()
+        var blocksDone = BlockProgress(totalBlocks: blocks)
         var summary = RunSummary(workload: workload.rawValue, executor: self.executor.rawValue, threads: self.executor == .parallel ? threads : 1)
         summary.genesisSeconds = genesisSeconds
         let lastBlock = startBlock + UInt64(blocks)
@@ -153,7 +164,8 @@ struct RunCommand: ParsableCommand {
             durable: { executed in
                 summary.seconds = Date().timeIntervalSince(runStart)
                 summary.record(executed, head: executed.head)
-                progress.update("block \(executed.header.number): \(summary.transactions) transactions, \(Int(summary.tps)) tx/s")
+                blocksDone.add(transactions: executed.receipts.count, gas: executed.gasUsed, block: executed.header.number)
+                progress.update(blocksDone.line(elapsed: summary.seconds))
             })
         progress.finish()
         summary.finish(report)

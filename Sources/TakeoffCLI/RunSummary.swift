@@ -10,6 +10,8 @@ struct RunSummary: Encodable {
     var transactions = 0
     var succeeded = 0
     var failed = 0
+    /// Gas the receipts used.
+    var gasUsed: UInt64 = 0
     /// Execution and commit time: what `tps` divides by.
     var seconds = 0.0
     /// Time spent generating (and signing) transactions, not part of `tps`.
@@ -27,6 +29,9 @@ struct RunSummary: Encodable {
     var stages: [PipelineStageTime] = []
     /// Store commits (batches of blocks when the archive is the log).
     var storeCommits = 0
+    /// Each block's execution time, and each store commit's.
+    var executionLatency = LatencyHistogram().percentiles
+    var commitLatency = LatencyHistogram().percentiles
 
     /// Transactions per second of execution and commit, updated with every block.
     var tps = 0.0
@@ -38,6 +43,7 @@ struct RunSummary: Encodable {
         let successes = executed.receipts.lazy.filter(\.status.isSuccess).count
         succeeded += successes
         failed += executed.receipts.count - successes
+        gasUsed &+= executed.gasUsed
         headBlock = head.block
         stateCommitment = head.commitment.digest.hex
         metrics.add(executed.metrics)
@@ -52,6 +58,8 @@ struct RunSummary: Encodable {
         stateCommitment = report.stateCommitment
         stages = report.stages
         storeCommits = report.storeCommits
+        executionLatency = report.executionLatency.percentiles
+        commitLatency = report.commitLatency.percentiles
         generationSeconds = report.stages.first?.busySeconds ?? 0
     }
 
@@ -64,7 +72,8 @@ struct RunSummary: Encodable {
           \(String(format: "%.0f", tps)) tx/s: \(String(format: "%.3f", seconds)) s from the first block generated to the last \
         committed, \(storeCommits) store commits
           pipeline stages (busy / waiting for input / waiting for output, seconds): \(stageText)
-          receipts: \(succeeded) succeeded, \(failed) failed\(genesisSeconds.map { "\n  genesis: " + String(format: "%.1f", $0) + " s before the first block" } ?? "")
+          latency: execution \(executionLatency.text); store commit \(commitLatency.text)
+          receipts: \(succeeded) succeeded, \(failed) failed, \(gasUsed) gas (\(String(format: "%.1f", seconds > 0 ? Double(gasUsed) / seconds / 1e6 : 0)) Mgas/s)\(genesisSeconds.map { "\n  genesis: " + String(format: "%.1f", $0) + " s before the first block" } ?? "")
           \(metrics.humanText)
           head block \(headBlock), state commitment \(stateCommitment)
           store \(db): \(keys) keys

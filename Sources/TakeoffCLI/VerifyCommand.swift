@@ -40,7 +40,14 @@ struct VerifyCommand: ParsableCommand {
         var progress = Progress()
         if let db {
             let store = try openStore(at: db, access: .readOnly)
-            let report = try store.verify { report in progress.update("\(report.keys) keys, \(Int(Double(report.keys) / max(report.seconds, 1e-9))) keys/s") }
+            let total = try store.keyCount()
+            let report = try store.verify { report in
+                let rate = Double(report.keys) / max(report.seconds, 1e-9)
+                let left = max(total - report.keys, 0)
+                progress.update(
+                    "\(report.keys) of \(total) keys (\(report.keys * 100 / max(total, 1))%), \(Int(rate)) keys/s"
+                        + (left > 0 ? ", ETA \(durationText(Double(left) / rate))" : ""))
+            }
             progress.finish()
             if json {
                 print(try jsonLine(report))
@@ -55,8 +62,12 @@ struct VerifyCommand: ParsableCommand {
             let blockArchive = try BlockArchive(directory: archive, writable: false)
             if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }
             let target = to ?? blockArchive.head ?? 0
+            let first = from ?? blockArchive.firstBlock ?? 0
             let report = try blockArchive.verify(from: from, to: to) { report in
-                progress.update("block \(report.toBlock ?? 0)/\(target): \(Int(Double(report.transactions) / max(report.seconds, 1e-9))) tx/s")
+                let line = BlockProgress(
+                    totalBlocks: target >= first ? max(Int(target - first + 1), report.blocks) : nil, blocks: report.blocks,
+                    transactions: report.transactions, lastBlock: report.toBlock)
+                progress.update(line.line(elapsed: report.seconds))
             }
             progress.finish()
             if json {

@@ -311,16 +311,19 @@ public final class BlockArchive: @unchecked Sendable {
     /// - Throws: ``ArchiveError/outOfOrder(segment:expected:found:offset:)`` for a block that does not follow the
     ///   head; ``ArchiveError/io(path:operation:errno:)`` when writing or syncing fails (a full disk): the
     ///   archive then still ends at the previous block.
-    public func append(_ block: ArchivedBlock<some ChainTransaction>) throws {
+    /// - Returns: the bytes the record added to the archive.
+    @discardableResult
+    public func append(_ block: ArchivedBlock<some ChainTransaction>) throws -> Int {
         // Two frames, so that apply mode can decompress the changes alone; `zstd -d` still decompresses the
         // record to the whole encoding.
         let parts = block.encodedParts
-        try appendRecord(block.number, parts: [parts.changes, parts.body])
+        return try appendRecord(block.number, parts: [parts.changes, parts.body])
     }
 
     /// Appends a record for block `number` whose content is `parts`, each compressed as a zstd frame of its
-    /// own: what ``append(_:)`` does, and how tests write records of earlier formats.
-    package func appendRecord(_ number: UInt64, parts: [[UInt8]]) throws {
+    /// own: what ``append(_:)`` does, and how tests write records of earlier formats. Returns the record's size.
+    @discardableResult
+    package func appendRecord(_ number: UInt64, parts: [[UInt8]]) throws -> Int {
         precondition(isWritable, "append on an archive opened read-only")
         let frame = try parts.flatMap { part throws(ZstdError) in try Zstd.compress(part) }
         let header = RecordFraming.Header(
@@ -349,6 +352,7 @@ public final class BlockArchive: @unchecked Sendable {
             segment.entries.append((number, offset))
             segment.end = offset + UInt64(RecordFraming.headerSize + frame.count)
         }
+        return RecordFraming.headerSize + frame.count
     }
 
     /// Starts the next segment with `firstBlock`: its files first (an empty one left by a crash is reused),

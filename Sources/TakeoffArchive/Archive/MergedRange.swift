@@ -82,10 +82,14 @@ extension BlockArchive {
 
     /// Merges every complete run of `rangeSize` blocks after genesis that has no range file yet, and writes
     /// the range files (synced, renamed into place).
+    /// - Parameter progress: called after each range considered, with the last block it covers and the ranges
+    ///   written so far.
     /// - Returns: the ranges written.
     /// - Throws: ``ArchiveError`` for unreadable blocks or files that cannot be written.
     @discardableResult
-    public func compact(rangeSize: Int) throws -> [ClosedRange<UInt64>] {
+    public func compact(
+        rangeSize: Int, progress: (_ throughBlock: UInt64, _ written: [ClosedRange<UInt64>]) -> Void = { _, _ in }
+    ) throws -> [ClosedRange<UInt64>] {
         guard rangeSize >= 1, let head else { return [] }
         do { try createDirectories(rangesDirectory) } catch { throw ArchiveError(error) }
         let existing = Set(mergedRanges())
@@ -101,6 +105,7 @@ extension BlockArchive {
                 throw ArchiveError(error)
             }
             written.append(range)
+            progress(range.upperBound, written)
         }
         return written
     }

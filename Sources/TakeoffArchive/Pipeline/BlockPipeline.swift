@@ -1,5 +1,7 @@
 import Dispatch
 import Foundation
+import Logging
+import Metrics
 import Synchronization
 import TakeoffCore
 import TakeoffStore
@@ -29,14 +31,26 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
     public let archive: BlockArchive?
     /// Queue depths and commit batching.
     public let configuration: PipelineConfiguration
+    /// Where the pipeline logs: a failed stage (error), blocks recovered from the archive (notice), each store
+    /// commit (debug).
+    public let logger: Logger
+    /// Every executed block goes to swift-metrics through this (see ``BlockMetricsReporter``); the pipeline
+    /// adds the store's commit time, size and free pages, and the archive's bytes.
+    private let blockMetrics = BlockMetricsReporter()
+    private let storeMetrics = StoreMetrics()
 
     /// Creates a pipeline. Call ``start(from:)`` (or ``recover()`` for a store that has its genesis already)
     /// before running blocks.
-    public init(executor: Executor, store: StateStore, archive: BlockArchive? = nil, configuration: PipelineConfiguration = PipelineConfiguration()) {
+    /// - Parameter logger: where to log; by default nowhere.
+    public init(
+        executor: Executor, store: StateStore, archive: BlockArchive? = nil, configuration: PipelineConfiguration = PipelineConfiguration(),
+        logger: Logger = TakeoffLogging.silent
+    ) {
         self.executor = executor
         self.store = store
         self.archive = archive
         self.configuration = configuration
+        self.logger = logger
     }
 
     // MARK: - Starting
@@ -148,6 +162,9 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                 batch = []
             }
         }
+        logger.notice(
+            "applied archived blocks missing from the store",
+            metadata: ["from": "\(first)", "to": "\(archived)", "store": "\(store.path)"])
         return first...archived
     }
 
@@ -206,7 +223,15 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         let reports = BoundedQueue<ExecutedBlock<Executor.Transaction>>(capacity: Int.max)
         // The first error of any stage; the others stop once they see their queues closed.
         let failure = Mutex<(any Error)?>(nil)
-        @Sendable func record(_ error: any Error) { failure.withLock { if $0 == nil { $0 = error } } }
+        let logger = logger
+        @Sendable func record(_ error: any Error, stage: String) {
+            // Debug only: the error itself reaches the caller, who reports it.
+            logger.debug("pipeline stage failed", metadata: ["stage": "\(stage)", "error": "\(error)"])
+            failure.withLock { if $0 == nil { $0 = error } }
+        }
+        let latencies = Mutex((execution: LatencyHistogram(), commit: LatencyHistogram()))
+        let blockMetrics = blockMetrics
+        let storeMetrics = storeMetrics
         let committed = Mutex(CommitProgress(block: parent.block, commits: 0, head: parent))
         let times = Mutex([PipelineStageTime](repeating: PipelineStageTime(stage: ""), count: 5))
         let stages = DispatchGroup()
@@ -243,6 +268,8 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
             var pending = PendingChanges(limit: cachedKeys)
             var parent = parent
             var seenCommitted = parent.block
+            var latency = LatencyHistogram()
+            defer { latencies.withLock { $0.execution = latency } }
             var clock = Stopwatch()
             while let item = prepared.pop() {
                 time.starvedSeconds += clock.lap()
@@ -260,6 +287,8 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                             authentications: item.authentications, accessHints: block.accessHints)
                     }
                     if let expected = block.expectedHeader { try ReplayError.check(executed.header, against: expected) }
+                    latency.record(seconds: executed.metrics.executionSeconds)
+                    blockMetrics.record(executed)
                     pending.add(executed.changeSet, block: executed.header.number)
                     parent = executed.head
                     time.busySeconds += clock.lap()
@@ -279,7 +308,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                     time.blockedSeconds += clock.lap()
                     if !pushed { return }
                 } catch {
-                    record(error)
+                    record(error, stage: "execution")
                     return
                 }
             }
@@ -298,9 +327,9 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                 while let executed = executedQueue.pop() {
                     time.starvedSeconds += clock.lap()
                     do {
-                        try archive.append(ArchivedBlock(executed))
+                        storeMetrics.archiveBytes.increment(by: try archive.append(ArchivedBlock(executed)))
                     } catch {
-                        record(error)
+                        record(error, stage: "archive")
                         return
                     }
                     reports.push(executed)
@@ -337,11 +366,18 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                 }
                 if !batch.isEmpty {
                     do {
+                        var commitClock = Stopwatch()
                         let head = try store.commit(
                             blocks: batch.map { ($0.header, $0.changeSet) }, commitment: batch[batch.count - 1].commitment)
+                        let seconds = commitClock.lap()
                         committed.withLock { $0 = CommitProgress(block: head.block, commits: $0.commits + 1, head: head) }
+                        latencies.withLock { $0.commit.record(seconds: seconds) }
+                        storeMetrics.recordCommit(seconds: seconds, of: store)
+                        logger.debug(
+                            "store commit",
+                            metadata: ["blocks": "\(batch[0].header.number)...\(head.block)", "seconds": "\(seconds)"])
                     } catch {
-                        record(error)
+                        record(error, stage: "commit")
                         return
                     }
                     for item in batch { if let executed = item.executed { reports.push(executed) } }
@@ -393,6 +429,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         report.headBlock = progress.head.block
         report.stateCommitment = progress.head.commitment.digest.hex
         report.stages = times.withLock { $0 }
+        (report.executionLatency, report.commitLatency) = latencies.withLock { ($0.execution, $0.commit) }
         report.stages[0] = time
         if !appending { report.stages.remove(at: 3) }
         if let error = failure.withLock({ $0 }) ?? callerFailure { throw error }

@@ -83,12 +83,16 @@ public struct PipelineReport: Sendable, Encodable {
     public var stateCommitment = ""
     /// Each stage's time, in pipeline order.
     public var stages: [PipelineStageTime] = []
+    /// Each block's execution time.
+    public var executionLatency = LatencyHistogram()
+    /// Each store commit's time (a commit holds one block or a batch).
+    public var commitLatency = LatencyHistogram()
 
     /// Transactions per second.
     public var tps: Double { seconds > 0 ? Double(transactions) / seconds : 0 }
 
     private enum CodingKeys: String, CodingKey {
-        case blocks, transactions, seconds, tps, storeCommits, headBlock, stateCommitment, stages
+        case blocks, transactions, seconds, tps, storeCommits, headBlock, stateCommitment, stages, executionLatency, commitLatency
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -101,5 +105,7 @@ public struct PipelineReport: Sendable, Encodable {
         try container.encode(headBlock, forKey: .headBlock)
         try container.encode(stateCommitment, forKey: .stateCommitment)
         try container.encode(stages, forKey: .stages)
+        try container.encode(executionLatency.percentiles, forKey: .executionLatency)
+        try container.encode(commitLatency.percentiles, forKey: .commitLatency)
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Logging
 import TakeoffCore
 import TakeoffStore
 
@@ -31,6 +32,12 @@ public struct ReplayReport: Sendable, Encodable {
     public var stages: [PipelineStageTime] = []
     /// Execute mode: the executor's metrics over the replayed blocks (nil in apply mode).
     public var metrics: ExecutionTotals?
+    /// Execute mode: the gas the replayed blocks' receipts used.
+    public var gasUsed: UInt64 = 0
+    /// Execute mode: each block's execution time.
+    public var executionLatency = LatencyHistogram()
+    /// Each store commit's time: a window of blocks, or a merged range (apply mode merges and commits).
+    public var commitLatency = LatencyHistogram()
 
     /// Transactions per second.
     public var tps = 0.0
@@ -42,7 +49,8 @@ public struct ReplayReport: Sendable, Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case fromBlock, toBlock, blocks, transactions, seconds, tps, verifiedBlocks, headBlock, stateCommitment, skippedBlocks, notes, stages, metrics
+        case fromBlock, toBlock, blocks, transactions, seconds, tps, verifiedBlocks, headBlock, stateCommitment, skippedBlocks, notes, stages, metrics,
+            gasUsed, executionLatency, commitLatency
     }
 
     /// Encodes every field, `fromBlock` and `toBlock` as null when nothing was replayed (scripts can rely on
@@ -62,6 +70,9 @@ public struct ReplayReport: Sendable, Encodable {
         try container.encode(notes, forKey: .notes)
         try container.encode(stages, forKey: .stages)
         try container.encode(metrics, forKey: .metrics)
+        try container.encode(gasUsed, forKey: .gasUsed)
+        try container.encode(executionLatency.percentiles, forKey: .executionLatency)
+        try container.encode(commitLatency.percentiles, forKey: .commitLatency)
     }
 }
 
@@ -84,18 +95,23 @@ public struct Replayer<Logic: TransactionLogic> {
     public let window: Int
     /// Apply mode: use the archive's merged range files (``BlockArchive/compact(rangeSize:)``) where they fit.
     public let useMergedRanges: Bool
+    /// Where the replay logs (its start and end at info, the pipeline's and executor's messages below).
+    public let logger: Logger
 
     /// Creates a replayer for the chain whose logic (and rules) is `logic`.
     public init(
         archive: BlockArchive, store: StateStore, mode: ReplayMode, logic: Logic,
-        threads: Int = 2, window: Int = 64, verifySignatures: Bool = false, useMergedRanges: Bool = true
+        threads: Int = 2, window: Int = 64, verifySignatures: Bool = false, useMergedRanges: Bool = true,
+        logger: Logger = TakeoffLogging.silent
     ) {
+        self.logger = logger
         self.archive = archive
         self.store = store
         self.mode = mode
         self.window = max(window, 1)
         self.useMergedRanges = useMergedRanges
-        executor = ParallelExecutor(logic: logic, options: ExecutionOptions(verifySignatures: verifySignatures), threads: threads)
+        executor = ParallelExecutor(
+            logic: logic, options: ExecutionOptions(verifySignatures: verifySignatures), threads: threads, logger: logger)
     }
 
     /// Replays blocks `from...to` (defaults: the store's head + 1 and the archive's last block).
@@ -121,6 +137,9 @@ public struct Replayer<Logic: TransactionLogic> {
                 "the store is at block \(head.block); replaying from block \(from) would skip blocks \(head.block + 1)...\(from - 1)")
         }
         if let from, from <= head.block { report.skippedBlocks = Int(min(head.block, end) - from + 1) }
+        logger.info(
+            "replay", metadata: ["mode": "\(mode.rawValue)", "store head": "\(head.block)", "to": "\(end)", "archive": "\(archive.directory)"])
+        defer { logger.info("replay ended", metadata: ["blocks": "\(report.blocks)", "head": "\(report.headBlock)"]) }
         if mode == .execute {
             try replayOnPipeline(through: end, over: head, report: &report, started: started, progress: progress)
             head = try store.head() ?? head
@@ -132,7 +151,7 @@ public struct Replayer<Logic: TransactionLogic> {
         var next = head.block + 1
         while next <= end {
             if let range = ranges.first(where: { $0.lowerBound == next && $0.upperBound <= end }),
-                let (newHead, transactions) = try applyMergedRange(range, over: head, notes: &report.notes)
+                let (newHead, transactions) = try timed(into: &report.commitLatency, { try applyMergedRange(range, over: head, notes: &report.notes) })
             {
                 if report.fromBlock == nil { report.fromBlock = next }
                 report.toBlock = range.upperBound
@@ -164,7 +183,7 @@ public struct Replayer<Logic: TransactionLogic> {
                 }
             }
             if blocks.isEmpty { throw failure! }
-            let (newHead, verified) = try apply(blocks, over: head)
+            let (newHead, verified) = try timed(into: &report.commitLatency) { try apply(blocks, over: head) }
             if report.fromBlock == nil { report.fromBlock = next }
             report.toBlock = last
             report.blocks += blocks.count
@@ -212,7 +231,8 @@ public struct Replayer<Logic: TransactionLogic> {
         through end: UInt64, over head: StoreHead, report: inout ReplayReport, started: UInt64, progress: (ReplayReport) -> Void
     ) throws {
         guard head.block < end else { return }
-        let pipeline = BlockPipeline(executor: executor, store: store, configuration: PipelineConfiguration(commitBlocks: window))
+        let pipeline = BlockPipeline(
+            executor: executor, store: store, configuration: PipelineConfiguration(commitBlocks: window), logger: logger)
         report.metrics = ExecutionTotals()
         var parentHash = head.blockHash
         let pipelineReport = try pipeline.drive(
@@ -233,12 +253,22 @@ public struct Replayer<Logic: TransactionLogic> {
                 report.transactions += Int(executed.header.transactionCount)
                 report.verifiedBlocks += 1
                 report.metrics?.add(executed.metrics)
+                report.gasUsed &+= executed.gasUsed
+                report.executionLatency.record(seconds: executed.metrics.executionSeconds)
                 report.headBlock = executed.header.number
                 report.stateCommitment = executed.commitment.digest.hex
                 report.setElapsed(since: started)
                 progress(report)
             })
         report.stages = pipelineReport.stages
+        report.commitLatency = pipelineReport.commitLatency
+    }
+
+    /// `body`'s result, its duration recorded in `latency`.
+    private func timed<Result>(into latency: inout LatencyHistogram, _ body: () throws -> Result) rethrows -> Result {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { latency.record(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        return try body()
     }
 
     /// Applies a window of checked blocks as one merged change set; when the window's commitment does not match,

@@ -26,6 +26,8 @@ public struct ExecutedBlock<Transaction: ChainTransaction>: Sendable {
     public var commitment: StateCommitment
     /// How the block was executed.
     public var metrics: ExecutionMetrics
+    /// The gas its receipts used, summed when the block was built: kept when a report leaves the receipts out.
+    public private(set) var gasUsed: UInt64
     /// Each transaction's access set, in order.
     public var accessSets: [AccessSet]
 
@@ -53,6 +55,7 @@ public struct ExecutedBlock<Transaction: ChainTransaction>: Sendable {
             changeSetDigest: changeSet.digest, stateCommitment: commitment.digest)
         self.block = Block(header: header, transactions: transactions)
         self.receipts = receipts
+        gasUsed = receipts.reduce(0) { $0 &+ $1.gasUsed }
         self.changeSet = changeSet
         self.commitment = commitment
         self.metrics = metrics

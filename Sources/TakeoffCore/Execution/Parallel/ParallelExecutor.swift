@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// When the parallel executor runs a block sequentially instead.
 public struct FallbackPolicy: Hashable, Sendable {
@@ -58,6 +59,8 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
     public let threads: Int
     /// When to run sequentially instead.
     public let policy: FallbackPolicy
+    /// Where the executor says which blocks fell back to the sequential path, and why (at debug level).
+    public let logger: Logger
     private let sequential: SequentialExecutor<Logic>
     private let history = PathHistory()
 
@@ -67,10 +70,13 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
     ///   - options: engine settings shared with the sequential fallback.
     ///   - threads: worker threads; by default the number of active processors.
     ///   - policy: when to run a block sequentially instead.
+    ///   - logger: where to log; by default nowhere.
     public init(
         logic: Logic, options: ExecutionOptions = ExecutionOptions(),
-        threads: Int = ProcessInfo.processInfo.activeProcessorCount, policy: FallbackPolicy = FallbackPolicy()
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, policy: FallbackPolicy = FallbackPolicy(),
+        logger: Logger = TakeoffLogging.silent
     ) {
+        self.logger = logger
         processor = TransactionProcessor(logic: logic, options: options)
         sequential = SequentialExecutor(logic: logic, options: options)
         self.threads = max(1, threads)
@@ -115,6 +121,9 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
             }
         }
         if outcome == nil {
+            if let reason = metrics.fallbackReason {
+                logger.debug("sequential path", metadata: ["block": "\(context.number)", "reason": "\(reason)"])
+            }
             metrics.path = .sequential
             metrics.incarnations += transactions.count
             outcome = try sequential.run(transactions, authentications: authentications, context: context, state: state)

@@ -1,0 +1,32 @@
+import Dispatch
+import Metrics
+import Synchronization
+import TakeoffStore
+
+/// The pipeline's storage figures in swift-metrics: each store commit's time (a timer), the store's size, bytes
+/// in use and free pages (gauges, read at most once a second: counting free pages walks LMDB's free list), and
+/// the bytes appended to the archive (a counter).
+final class StoreMetrics: Sendable {
+    let archiveBytes = Counter(label: "takeoff_archive_bytes_total")
+    private let commits = Metrics.Timer(label: "takeoff_store_commit_seconds")
+    private let mapBytes = Gauge(label: "takeoff_store_map_bytes")
+    private let bytesInUse = Gauge(label: "takeoff_store_bytes_in_use")
+    private let freePages = Gauge(label: "takeoff_store_free_pages")
+    /// When the gauges were last read, in uptime nanoseconds.
+    private let lastRead = Mutex<UInt64>(0)
+
+    /// Records a commit that took `seconds`, and reads the store's usage when a second has passed.
+    func recordCommit(seconds: Double, of store: StateStore) {
+        commits.recordNanoseconds(Int64(seconds * 1e9))
+        let now = DispatchTime.now().uptimeNanoseconds
+        let due = lastRead.withLock { last in
+            guard last == 0 || now - last >= 1_000_000_000 else { return false }
+            last = now
+            return true
+        }
+        guard due, let usage = try? store.storageUsage() else { return }
+        mapBytes.record(usage.mapBytes)
+        bytesInUse.record(usage.bytesInUse)
+        freePages.record(usage.freePages)
+    }
+}
