@@ -69,6 +69,7 @@ def speedup_against_threads(report, directory):
             axis.plot(threads, [p["ratio"] for p in points], "o-", color=color, label=level)
             axis.plot(threads, [p["idealSpeedup"] for p in points], ":", color=color)
         axis.axhline(1, color="grey", linewidth=0.8)
+        axis.axhline(report["processors"], color="grey", linewidth=0.8, linestyle="--", label="processors")
         axis.set_xscale("log", base=2)
         axis.set_xticks(settings["threads"], [str(t) for t in settings["threads"]])
         axis.set_xlabel("worker threads")
@@ -95,6 +96,8 @@ def speedup_against_work(report, directory):
             axis.plot(positions, [p["ratio"] for p in points], "o-", color=color, label=level)
             axis.plot(positions, [p["idealSpeedup"] for p in points], ":", color=color)
         axis.axhline(1, color="grey", linewidth=0.8)
+        if threads > report["processors"]:
+            axis.axhline(report["processors"], color="grey", linewidth=0.8, linestyle="--", label="processors")
         axis.set_xticks(range(len(works)), [f"{w:g}" for w in works])
         axis.set_xlabel("work per transaction (µs)")
         axis.set_ylabel("speed-up over sequential")
