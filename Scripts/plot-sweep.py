@@ -45,6 +45,20 @@ def panels(count):
     return figure, flat[:count]
 
 
+def draw_series(axis, xs, points, color, label):
+    """A level's measured speed-ups (dots and a solid line) and its ideal ones (dotted), in one color."""
+    axis.plot(xs, [p["ratio"] for p in points], "o-", color=color, label=label)
+    axis.plot(xs, [p["idealSpeedup"] for p in points], ":", color=color)
+
+
+def finish_axis(axis, xlabel, title):
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel("speed-up over sequential")
+    axis.set_title(title)
+    axis.grid(True, alpha=0.3)
+    axis.legend(fontsize="small")
+
+
 def ordered_levels(points):
     levels = []
     for point in points:
@@ -64,19 +78,12 @@ def speedup_against_threads(report, directory):
             points.sort(key=lambda p: p["threads"])
             if not points:
                 continue
-            threads = [p["threads"] for p in points]
-            color = colors[index % len(colors)]
-            axis.plot(threads, [p["ratio"] for p in points], "o-", color=color, label=level)
-            axis.plot(threads, [p["idealSpeedup"] for p in points], ":", color=color)
+            draw_series(axis, [p["threads"] for p in points], points, colors[index % len(colors)], level)
         axis.axhline(1, color="grey", linewidth=0.8)
         axis.axhline(report["processors"], color="grey", linewidth=0.8, linestyle="--", label="processors")
         axis.set_xscale("log", base=2)
         axis.set_xticks(settings["threads"], [str(t) for t in settings["threads"]])
-        axis.set_xlabel("worker threads")
-        axis.set_ylabel("speed-up over sequential")
-        axis.set_title(work_label(micros))
-        axis.grid(True, alpha=0.3)
-        axis.legend(fontsize="small")
+        finish_axis(axis, "worker threads", work_label(micros))
     figure.suptitle(f"Takeoff: speed-up against threads ({report['processors']} processors; dotted: ideal)")
     save(figure, directory, "speedup-vs-threads")
 
@@ -92,18 +99,12 @@ def speedup_against_work(report, directory):
             points = [p for p in report["points"] if p["contention"] == level and p["threads"] == threads]
             points.sort(key=lambda p: p["workMicroseconds"])
             positions = [works.index(p["workMicroseconds"]) for p in points]
-            color = colors[index % len(colors)]
-            axis.plot(positions, [p["ratio"] for p in points], "o-", color=color, label=level)
-            axis.plot(positions, [p["idealSpeedup"] for p in points], ":", color=color)
+            draw_series(axis, positions, points, colors[index % len(colors)], level)
         axis.axhline(1, color="grey", linewidth=0.8)
         if threads > report["processors"]:
             axis.axhline(report["processors"], color="grey", linewidth=0.8, linestyle="--", label="processors")
         axis.set_xticks(range(len(works)), [f"{w:g}" for w in works])
-        axis.set_xlabel("work per transaction (µs)")
-        axis.set_ylabel("speed-up over sequential")
-        axis.set_title(threads_label(threads))
-        axis.grid(True, alpha=0.3)
-        axis.legend(fontsize="small")
+        finish_axis(axis, "work per transaction (µs)", threads_label(threads))
     figure.suptitle(f"Takeoff: speed-up against work per transaction ({report['processors']} processors; dotted: ideal)")
     save(figure, directory, "speedup-vs-work")
 
@@ -119,11 +120,8 @@ def mainnet_blocks(report, directory):
         axis.bar(numbers, [b["idealSpeedup"] for b in blocks], color="#cfd8e3", label="ideal (list schedule)")
         axis.plot(numbers, [b["measuredSpeedup"] for b in blocks], "o", markersize=3, color="#c0392b", label="measured")
         axis.axhline(1, color="grey", linewidth=0.8)
-        axis.set_xlabel("mainnet block (trace order)")
-        axis.set_ylabel("speed-up over sequential")
-        axis.set_title(f"{threads_label(point['threads'])}: {point['ratio']:.2f}x, ideal {point['idealSpeedup']:.2f}x")
-        axis.grid(True, axis="y", alpha=0.3)
-        axis.legend(fontsize="small")
+        title = f"{threads_label(point['threads'])}: {point['ratio']:.2f}x, ideal {point['idealSpeedup']:.2f}x"
+        finish_axis(axis, "mainnet block (trace order)", title)
     figure.suptitle("Takeoff: each mainnet block's measured speed-up against its ideal one")
     save(figure, directory, "mainnet-blocks")
 
