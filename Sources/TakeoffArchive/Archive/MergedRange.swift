@@ -3,7 +3,7 @@ import TakeoffCore
 import TakeoffStore
 
 /// A range of archived blocks with their change sets merged into one: each key once, with its value before
-/// the range and after it. Written beside the archive by ``BlockArchive/compact(rangeSize:)``, it lets apply
+/// the range and after it. Written beside the archive by ``BlockArchive/compact(rangeSize:progress:)``, it lets apply
 /// mode rebuild state without reading the blocks' transactions or intermediate values.
 ///
 /// It keeps every header of the range, so the hash chain can still be checked link by link, and the
@@ -82,8 +82,10 @@ extension BlockArchive {
 
     /// Merges every complete run of `rangeSize` blocks after genesis that has no range file yet, and writes
     /// the range files (synced, renamed into place).
-    /// - Parameter progress: called after each range considered, with the last block it covers and the ranges
-    ///   written so far.
+    /// - Parameters:
+    ///   - rangeSize: blocks per merged range.
+    ///   - progress: called after each range written, with the last block it covers and the ranges written
+    ///     so far.
     /// - Returns: the ranges written.
     /// - Throws: ``ArchiveError`` for unreadable blocks or files that cannot be written.
     @discardableResult

@@ -41,7 +41,12 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
 
     /// Creates a pipeline. Call ``start(from:)`` (or ``recover()`` for a store that has its genesis already)
     /// before running blocks.
-    /// - Parameter logger: where to log; by default nowhere.
+    /// - Parameters:
+    ///   - executor: runs each block.
+    ///   - store: the state store the blocks are committed to.
+    ///   - archive: the archive new blocks are appended to (opened writable), or nil: the store is the log.
+    ///   - configuration: queue depths and commit batching.
+    ///   - logger: where to log; by default nowhere.
     public init(
         executor: Executor, store: StateStore, archive: BlockArchive? = nil, configuration: PipelineConfiguration = PipelineConfiguration(),
         logger: Logger = TakeoffLogging.silent

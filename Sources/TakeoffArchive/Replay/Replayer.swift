@@ -93,7 +93,7 @@ public struct Replayer<Logic: TransactionLogic> {
     /// execute mode still checks every block but commits them together, which saves the store rewriting
     /// the same pages block after block (a crash loses nothing: the archive has the blocks).
     public let window: Int
-    /// Apply mode: use the archive's merged range files (``BlockArchive/compact(rangeSize:)``) where they fit.
+    /// Apply mode: use the archive's merged range files (``BlockArchive/compact(rangeSize:progress:)``) where they fit.
     public let useMergedRanges: Bool
     /// Where the replay logs (its start and end at info, the pipeline's and executor's messages below).
     public let logger: Logger

@@ -3,8 +3,9 @@ import Metrics
 import Synchronization
 
 /// Reports executed blocks to swift-metrics, whatever backend the application bootstrapped (none by default,
-/// which costs next to nothing). ``BlockPipeline`` reports every block it executes; a chain that calls an
-/// executor directly can call ``record(_:)`` itself.
+/// which costs next to nothing). The archive module's `BlockPipeline` reports every block it executes; a
+/// chain that calls an executor directly can call ``record(_:)`` itself. Metrics are created against the
+/// factory at `init`, so bootstrap the backend before creating a reporter (or a pipeline).
 ///
 /// Counters (`_total`): blocks by path, sequential fallbacks by reason, incarnations (executions, counting
 /// re-executions), aborts, validations, dependency waits, seconds per phase, transactions and gas. Gauges:
