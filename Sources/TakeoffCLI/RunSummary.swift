@@ -36,6 +36,39 @@ struct RunSummary: Encodable {
     /// Transactions per second of execution and commit, updated with every block.
     var tps = 0.0
 
+    /// With `--ideal-speedup`: each block's ideal speed-up beside the estimated measured one.
+    var perBlock: [BlockSpeedup]?
+    /// Over all blocks: their total cost over their summed schedules, and over their execution time.
+    var idealSpeedup: Double?
+    var estimatedSpeedup: Double?
+    // Sums behind the two figures above; not reported.
+    private var totalCost = 0.0
+    private var totalSchedule = 0.0
+    private var totalExecution = 0.0
+
+    init(workload: String, executor: String, threads: Int) {
+        self.workload = workload
+        self.executor = executor
+        self.threads = threads
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case workload, executor, threads, blocks, transactions, succeeded, failed, gasUsed, seconds, generationSeconds, genesisSeconds
+        case headBlock, stateCommitment, keys, db, metrics, stages, storeCommits, executionLatency, commitLatency, tps, perBlock
+        case idealSpeedup, estimatedSpeedup
+    }
+
+    /// One block's ideal speed-up, and the speed-up it reached, estimated as the sum of its transactions'
+    /// measured costs (each one's last execution) over its execution time.
+    struct BlockSpeedup: Encodable {
+        var block: UInt64
+        var path: String
+        var idealSpeedup: Double
+        var criticalPathBound: Double
+        var estimatedSpeedup: Double
+        var efficiency: Double
+    }
+
     /// Adds a block whose execution and commit time is already in ``seconds``.
     mutating func record(_ executed: ExecutedBlock<BuiltinTransaction>, head: StoreHead) {
         blocks += 1
@@ -48,6 +81,27 @@ struct RunSummary: Encodable {
         stateCommitment = head.commitment.digest.hex
         metrics.add(executed.metrics)
         tps = seconds > 0 ? Double(transactions) / seconds : 0
+        if !executed.transactionCosts.isEmpty, executed.transactionCosts.count == executed.accessSets.count {
+            addIdealSpeedup(of: executed)
+        }
+    }
+
+    private mutating func addIdealSpeedup(of executed: ExecutedBlock<BuiltinTransaction>) {
+        func thousandths(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+        let ideal = IdealSpeedup(accessSets: executed.accessSets, costs: executed.transactionCosts, workers: threads)
+        let seconds = executed.metrics.executionSeconds
+        let estimated = seconds > 0 ? ideal.totalCost / seconds : 1
+        perBlock = (perBlock ?? []) + [
+            BlockSpeedup(
+                block: executed.header.number, path: executed.metrics.path.rawValue, idealSpeedup: thousandths(ideal.speedup),
+                criticalPathBound: thousandths(ideal.criticalPathBound), estimatedSpeedup: thousandths(estimated),
+                efficiency: thousandths(estimated / ideal.speedup))
+        ]
+        totalCost += ideal.totalCost
+        totalSchedule += ideal.scheduleLength
+        totalExecution += seconds
+        idealSpeedup = thousandths(totalSchedule > 0 ? totalCost / totalSchedule : 1)
+        estimatedSpeedup = thousandths(totalExecution > 0 ? totalCost / totalExecution : 1)
     }
 
     /// Takes the run's totals from the pipeline once every block is committed.
@@ -65,6 +119,14 @@ struct RunSummary: Encodable {
 
     private var stageText: String { stageSummary(stages) }
 
+    /// With `--ideal-speedup`, a line; empty otherwise.
+    private var idealText: String {
+        guard let idealSpeedup, let estimatedSpeedup else { return "" }
+        return String(
+            format: "speed-up: about %.2fx (last executions' costs over execution time), ideal %.2fx on %d workers "
+                + "(efficiency %.0f%%)\n  ", estimatedSpeedup, idealSpeedup, threads, estimatedSpeedup / idealSpeedup * 100)
+    }
+
     func humanText() -> String {
         """
         Ran \(blocks) \(workload) blocks, \(transactions) transactions, with the \(executor) executor\
@@ -75,7 +137,7 @@ struct RunSummary: Encodable {
           latency: execution \(executionLatency.text); store commit \(commitLatency.text)
           receipts: \(succeeded) succeeded, \(failed) failed, \(gasUsed) gas (\(String(format: "%.1f", seconds > 0 ? Double(gasUsed) / seconds / 1e6 : 0)) Mgas/s)\(genesisSeconds.map { "\n  genesis: " + String(format: "%.1f", $0) + " s before the first block" } ?? "")
           \(metrics.humanText)
-          head block \(headBlock), state commitment \(stateCommitment)
+          \(idealText)head block \(headBlock), state commitment \(stateCommitment)
           store \(db): \(keys) keys
         """
     }

@@ -37,3 +37,37 @@ import Testing
         #expect(spread["efficiency"] is Double)
     }
 }
+
+/// `takeoff run --ideal-speedup` reports each block's ideal speed-up from the costs the executor measured.
+@Suite struct RunIdealSpeedupTests {
+    private func run(accounts: Int) throws -> [String: Any] {
+        let directory = scratchPath("ideal-\(accounts)")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        return try TakeoffProcess.runJSON([
+            "--db", directory, "--unsigned", "--ideal-speedup", "--accounts", "\(accounts)", "--blocks", "3", "--block-size", "400",
+            "--threads", "2",
+        ])
+    }
+
+    @Test func aChainHasNoParallelismAndSpreadTransfersHaveNearlyTwo() throws {
+        let chained = try run(accounts: 2)
+        #expect(try #require(chained["idealSpeedup"] as? Double) < 1.1)
+        let spread = try run(accounts: 100_000)
+        let ideal = try #require(spread["idealSpeedup"] as? Double)
+        #expect(ideal > 1.8 && ideal <= 2.0001)
+        let blocks = try #require(spread["perBlock"] as? [[String: Any]])
+        #expect(blocks.map { $0["block"] as? Int } == [1, 2, 3])
+        for block in blocks {
+            let estimated = try #require(block["estimatedSpeedup"] as? Double)
+            let blockIdeal = try #require(block["idealSpeedup"] as? Double)
+            let efficiency = try #require(block["efficiency"] as? Double)
+            #expect(estimated > 0 && abs(efficiency - estimated / blockIdeal) < 0.01)
+            #expect(["parallel", "sequential"].contains(block["path"] as? String))
+        }
+        // Without the flag, nothing is measured or reported.
+        let directory = scratchPath("ideal-off")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let plain = try TakeoffProcess.runJSON(["--db", directory, "--unsigned", "--blocks", "1", "--block-size", "100"])
+        #expect(plain["perBlock"] == nil && plain["idealSpeedup"] == nil)
+    }
+}

@@ -30,6 +30,9 @@ public struct ExecutedBlock<Transaction: ChainTransaction>: Sendable {
     public private(set) var gasUsed: UInt64
     /// Each transaction's access set, in order.
     public var accessSets: [AccessSet]
+    /// Each transaction's execution time in seconds (the last execution, in parallel), when the executor's
+    /// options ask for it (``ExecutionOptions/measuresTransactionCosts``); empty otherwise.
+    public var transactionCosts: [Double] = []
 
     /// The completed header.
     public var header: BlockHeader { block.header }

@@ -14,14 +14,20 @@ public struct ExecutionOptions: Hashable, Sendable {
     /// spreads them over every core.
     public var signatureThreads: Int
 
+    /// Time each transaction's execution (its last one, in parallel) into ``ExecutedBlock/transactionCosts``,
+    /// the weights of ``IdealSpeedup``. Off by default: two clock reads per execution are a few percent of a
+    /// cheap transaction.
+    public var measuresTransactionCosts: Bool
+
     /// Creates options.
     public init(
         verifySignatures: Bool = true, workRoundsPerTransaction: Int = 0,
-        signatureThreads: Int = ProcessInfo.processInfo.activeProcessorCount
+        signatureThreads: Int = ProcessInfo.processInfo.activeProcessorCount, measuresTransactionCosts: Bool = false
     ) {
         self.verifySignatures = verifySignatures
         self.workRoundsPerTransaction = workRoundsPerTransaction
         self.signatureThreads = signatureThreads
+        self.measuresTransactionCosts = measuresTransactionCosts
     }
 
     /// The pre-execution authentication: each transaction's rejecting status, or nil (all nil when checks

@@ -22,8 +22,9 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
         var metrics = ExecutionMetrics()
         let authentications = authentications ?? authenticate(transactions)
         metrics.signatureSeconds = stopwatch.lap()
+        var costs: [Double]? = processor.options.measuresTransactionCosts ? [] : nil
         let (receipts, changeSet, accessSets) = try run(
-            transactions, authentications: authentications, context: context, state: state as any StateReader)
+            transactions, authentications: authentications, context: context, state: state as any StateReader, costs: &costs)
         metrics.incarnations = transactions.count
         metrics.executionSeconds = stopwatch.lap()
         var executed = ExecutedBlock(
@@ -31,6 +32,7 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
             accessSets: accessSets)
         metrics.finalizationSeconds = stopwatch.lap()
         executed.metrics = metrics
+        executed.transactionCosts = costs ?? []
         return executed
     }
 
@@ -60,7 +62,7 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
     }
 
     /// Runs the transactions in order; when `costs` is not nil, appends each transaction's seconds to it.
-    private func run(
+    func run(
         _ transactions: [Logic.Transaction], authentications: [ReceiptStatus?], context: BlockContext, state: any StateReader,
         costs: inout [Double]?
     ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet]) {

@@ -20,6 +20,8 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     let scheduler: Scheduler
     private let slots: [TransactionSlot]
     private let incarnationCap: Int
+    /// Whether each execution is timed (``ExecutionOptions/measuresTransactionCosts``).
+    private let measuresCosts: Bool
     /// A replay's recorded dependencies (one entry per transaction), or nil.
     private let recorded: RecordedDependencies?
 
@@ -76,7 +78,8 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         memory = MultiVersionMemory(expectedKeys: expectedKeys)
         versionedState = VersionedState(memory: memory, base: state)
         slots = (0..<transactions.count).map { _ in TransactionSlot() }
-        finalization = Finalization(count: transactions.count)
+        measuresCosts = processor.options.measuresTransactionCosts
+        finalization = Finalization(count: transactions.count, measuringCosts: measuresCosts)
         let (cap, overflow) = transactions.count.multipliedReportingOverflow(by: max(maximumIncarnationsPerTransaction, 0))
         incarnationCap = overflow ? .max : max(cap, 16)
         precondition(recordedDependencies == nil || recordedDependencies!.count == transactions.count, "one entry per transaction")
@@ -118,6 +121,8 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         let index = version.index
         if !recordedWritersHaveExecuted(index) { return nil }
         while true {
+            // No clock read unless costs are measured.
+            let started = measuresCosts ? DispatchTime.now().uptimeNanoseconds : 0
             if incarnations.add(1, ordering: .relaxed).newValue > incarnationCap {
                 halt(.fallback(.reexecutionCap(executions: incarnationCap)))
                 return nil
@@ -147,6 +152,7 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
                 halt(.fallback(.keyTableFull(slots: memory.slotCount)))
                 return nil
             }
+            if measuresCosts { finalization.costs[index] = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
             return scheduler.finishExecution(version, wroteNewKey: wroteNewKey)
         }
     }
@@ -236,8 +242,13 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         /// copy-on-write accessors do not allow.
         let receipts: UnsafeMutableBufferPointer<Receipt?>
         let accessSets: UnsafeMutableBufferPointer<AccessSet?>
+        /// Each transaction's last execution time, when measured (empty otherwise). Only one incarnation of a
+        /// transaction executes at a time, and the scheduler orders them.
+        let costs: UnsafeMutableBufferPointer<Double>
 
-        init(count: Int) {
+        init(count: Int, measuringCosts: Bool) {
+            costs = .allocate(capacity: measuringCosts ? count : 0)
+            costs.initialize(repeating: 0)
             receipts = .allocate(capacity: count)
             receipts.initialize(repeating: nil)
             accessSets = .allocate(capacity: count)
@@ -245,6 +256,7 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         }
 
         deinit {
+            costs.deallocate()
             receipts.deinitialize()
             receipts.deallocate()
             accessSets.deinitialize()
@@ -323,6 +335,10 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         let parts = (memory, slots, scheduler)
         DispatchQueue.global(qos: .utility).async { withExtendedLifetime(parts) {} }
     }
+
+    /// Each transaction's last execution time (after ``work()`` returned on every worker); empty unless the
+    /// options measure costs.
+    var transactionCosts: [Double] { Array(finalization.costs) }
 
     /// The receipts, change set and access sets of the final incarnations (after ``work()`` returned on
     /// every worker of a run that was not stopped).

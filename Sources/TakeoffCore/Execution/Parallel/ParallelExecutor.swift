@@ -100,6 +100,7 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
 
         let state: any StateReader = state
         var outcome: (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet])?
+        var costs: [Double]? = processor.options.measuresTransactionCosts ? [] : nil
         let hints = accessHints?.count == transactions.count ? accessHints : nil
         let analysis = analyze(transactions, hints: hints)
         let declaredGas = transactions.reduce(0.0) { $0 + Double($1.gasLimit) }
@@ -114,7 +115,8 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
                 ? history.choose(for: profile!, transactions: transactions.count, gas: declaredGas) : (path: .parallel, reason: nil)
             if choice.path == .parallel {
                 outcome = try runInParallel(
-                    transactions, authentications: authentications, context: context, state: state, hints: hints, metrics: &metrics)
+                    transactions, authentications: authentications, context: context, state: state, hints: hints, metrics: &metrics,
+                    costs: &costs)
                 if outcome == nil { profile = nil }  // a run cut short measures nothing
             } else {
                 metrics.fallbackReason = choice.reason
@@ -126,7 +128,8 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
             }
             metrics.path = .sequential
             metrics.incarnations += transactions.count
-            outcome = try sequential.run(transactions, authentications: authentications, context: context, state: state)
+            if costs != nil { costs = [] }
+            outcome = try sequential.run(transactions, authentications: authentications, context: context, state: state, costs: &costs)
         }
         metrics.executionSeconds = stopwatch.lap()
         if let profile {
@@ -138,6 +141,7 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
             changeSet: outcome!.changeSet, accessSets: outcome!.accessSets)
         metrics.finalizationSeconds = stopwatch.lap()
         executed.metrics = metrics
+        executed.transactionCosts = costs ?? []
         return executed
     }
 
@@ -207,7 +211,7 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
     /// Runs the block on the worker threads; nil when the run fell back (the reason is in `metrics`).
     private func runInParallel(
         _ transactions: [Logic.Transaction], authentications: [ReceiptStatus?], context: BlockContext, state: any StateReader,
-        hints: [AccessSet]?, metrics: inout ExecutionMetrics
+        hints: [AccessSet]?, metrics: inout ExecutionMetrics, costs: inout [Double]?
     ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet])? {
         // A replay knows the block's conflicts: transactions wait for their recorded writers instead of
         // speculating past them (validation still checks every result).
@@ -236,6 +240,7 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
                 return nil
             case nil:
                 let results = try run.results()
+                if costs != nil { costs = run.transactionCosts }
                 run.retireInBackground()
                 return results
             }
