@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import Metrics
 import TakeoffCore
 import TakeoffStore
 
@@ -97,6 +98,11 @@ public struct Replayer<Logic: TransactionLogic> {
     public let useMergedRanges: Bool
     /// Where the replay logs (its start and end at info, the pipeline's and executor's messages below).
     public let logger: Logger
+    /// Apply mode's figures in swift-metrics (execute mode's come from the pipeline): the store's commits,
+    /// size and free pages, and the blocks and transactions applied.
+    private let storeMetrics = StoreMetrics()
+    private let appliedBlocks = Counter(label: "takeoff_applied_blocks_total")
+    private let appliedTransactions = Counter(label: "takeoff_transactions_total")
 
     /// Creates a replayer for the chain whose logic (and rules) is `logic`.
     public init(
@@ -151,8 +157,10 @@ public struct Replayer<Logic: TransactionLogic> {
         var next = head.block + 1
         while next <= end {
             if let range = ranges.first(where: { $0.lowerBound == next && $0.upperBound <= end }),
-                let (newHead, transactions) = try timed(into: &report.commitLatency, { try applyMergedRange(range, over: head, notes: &report.notes) })
+                let (newHead, transactions) = try timedCommit(into: &report.commitLatency, { try applyMergedRange(range, over: head, notes: &report.notes) })
             {
+                appliedBlocks.increment(by: range.count)
+                appliedTransactions.increment(by: transactions)
                 if report.fromBlock == nil { report.fromBlock = next }
                 report.toBlock = range.upperBound
                 report.blocks += range.count
@@ -183,7 +191,9 @@ public struct Replayer<Logic: TransactionLogic> {
                 }
             }
             if blocks.isEmpty { throw failure! }
-            let (newHead, verified) = try timed(into: &report.commitLatency) { try apply(blocks, over: head) }
+            let (newHead, verified) = try timedCommit(into: &report.commitLatency) { try apply(blocks, over: head) }
+            appliedBlocks.increment(by: blocks.count)
+            appliedTransactions.increment(by: blocks.reduce(0) { $0 + Int($1.header.transactionCount) })
             if report.fromBlock == nil { report.fromBlock = next }
             report.toBlock = last
             report.blocks += blocks.count
@@ -264,10 +274,14 @@ public struct Replayer<Logic: TransactionLogic> {
         report.commitLatency = pipelineReport.commitLatency
     }
 
-    /// `body`'s result, its duration recorded in `latency`.
-    private func timed<Result>(into latency: inout LatencyHistogram, _ body: () throws -> Result) rethrows -> Result {
+    /// `body`'s result (an apply-mode commit), its duration recorded in `latency` and in the store's metrics.
+    private func timedCommit<Result>(into latency: inout LatencyHistogram, _ body: () throws -> Result) rethrows -> Result {
         let start = DispatchTime.now().uptimeNanoseconds
-        defer { latency.record(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        defer {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            latency.record(seconds: seconds)
+            storeMetrics.recordCommit(seconds: seconds, of: store)
+        }
         return try body()
     }
 
