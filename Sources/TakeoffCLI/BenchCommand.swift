@@ -275,8 +275,6 @@ struct BlockCosts {
     func idealSpeedup(workers: Int) -> IdealSpeedup { IdealSpeedup(accessSets: accessSets, costs: costs, workers: workers) }
 }
 
-/// `value` rounded to three decimals, as the JSON reports ratios.
-private func thousandths(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
 
 /// One scenario's figures: the best of the repetitions.
 struct BenchResult: Encodable {

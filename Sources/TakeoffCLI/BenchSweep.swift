@@ -58,7 +58,7 @@ struct BenchSweep {
             try container.encode(hotspotShare, forKey: .hotspotShare)
             try container.encode(workMicroseconds, forKey: .workMicroseconds)
             try container.encode(workRounds, forKey: .workRounds)
-            try container.encode((criticalPathBound * 1000).rounded() / 1000, forKey: .criticalPathBound)
+            try container.encode(thousandths(criticalPathBound), forKey: .criticalPathBound)
         }
     }
 
@@ -93,7 +93,7 @@ struct BenchSweep {
     /// Runs the whole grid, then the trace, showing each point as it is measured.
     func run() throws -> Report {
         let roundsPerMicrosecond = Self.measureRoundsPerMicrosecond()
-        var report = Report(settings: settings, roundsPerMicrosecond: (roundsPerMicrosecond * 1000).rounded() / 1000)
+        var report = Report(settings: settings, roundsPerMicrosecond: thousandths(roundsPerMicrosecond))
         var groups: [(Contention, Double)] = contentions.flatMap { level in settings.workMicroseconds.map { (level, $0) } }
         if let tracePath = settings.tracePath {
             var configuration = WorkloadConfiguration(kind: .mainnet, signed: false)

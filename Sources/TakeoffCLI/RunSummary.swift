@@ -87,7 +87,6 @@ struct RunSummary: Encodable {
     }
 
     private mutating func addIdealSpeedup(of executed: ExecutedBlock<BuiltinTransaction>) {
-        func thousandths(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
         let ideal = IdealSpeedup(accessSets: executed.accessSets, costs: executed.transactionCosts, workers: threads)
         let seconds = executed.metrics.executionSeconds
         let estimated = seconds > 0 ? ideal.totalCost / seconds : 1

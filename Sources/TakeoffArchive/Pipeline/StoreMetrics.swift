@@ -14,10 +14,14 @@ final class StoreMetrics: Sendable {
     private let freePages = Gauge(label: "takeoff_store_free_pages")
     /// When the gauges were last read, in uptime nanoseconds.
     private let lastRead = Mutex<UInt64>(0)
+    /// Whether an application bootstrapped a metrics backend: without one, the store's usage (a walk of
+    /// LMDB's free list) is not read at all.
+    private let reported = !(MetricsSystem.factory is NOOPMetricsHandler)
 
     /// Records a commit that took `seconds`, and reads the store's usage when a second has passed.
     func recordCommit(seconds: Double, of store: StateStore) {
         commits.recordNanoseconds(Int64(seconds * 1e9))
+        guard reported else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         let due = lastRead.withLock { last in
             guard last == 0 || now - last >= 1_000_000_000 else { return false }
