@@ -24,11 +24,14 @@ plot-tools:
 build: setup
 	$(SWIFT) build -c release
 
-# The whole suite, the hostile-input script (short form; `Scripts/hostile-input.sh --long` for more), then the
-# example chain built against the public API and run end to end (parallel against sequential, store, archive,
-# both replays).
+# The whole suite, the commitment's tests again under each kernel the processor can run, the NEON kernels under
+# arm64 emulation (elsewhere than arm64), the hostile-input script (short form; `Scripts/hostile-input.sh --long` for
+# more), then the example chain built against the public API and run end to end (parallel against sequential, store,
+# archive, both replays).
 test: setup plot-tools
 	$(SWIFT) test
+	Scripts/commitment-kernels.sh --binary .build/debug/takeoff
+	Scripts/arm64-kernels.sh
 	Scripts/hostile-input.sh --binary .build/debug/takeoff
 	$(MAKE) example
 

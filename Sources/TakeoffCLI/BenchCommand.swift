@@ -61,6 +61,13 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Measure the grid of threads × contention × work, and the trace at each thread count (see above).")
     var sweep = false
 
+    @Flag(
+        help: """
+            Measure the state commitment alone under every pair of kernels this processor can run: nanoseconds per \
+            changed key (two pairs) on one core, over --blocks × --block-size changed accounts.
+            """)
+    var commitment = false
+
     @Option(help: "With --sweep: the directory for the results (created if missing; must not hold an earlier sweep).")
     var output: String?
 
@@ -98,6 +105,7 @@ struct BenchCommand: ParsableCommand {
         // Every generated block is held in memory for the whole scenario.
         try ArgumentLimits.checkBlockSize(blockSize, held: blocks)
         try ArgumentLimits.checkWork(workPerTx, transactions: Double(blocks) * Double(blockSize) * Double(repeats) * 2, threads: 1)
+        guard !(sweep && commitment) else { throw ValidationError("--sweep and --commitment are two different measurements; pick one") }
         guard sweep else { return }
         guard output != nil else { throw ValidationError("--sweep needs --output DIRECTORY for its results") }
         guard !sweepThreads.isEmpty, sweepThreads.allSatisfy({ (1...1024).contains($0) }) else {
@@ -130,16 +138,24 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         logging.bootstrap()
         if sweep { return try runSweep() }
+        if commitment { return try runCommitment() }
         let scenarios: [Scenario] = scenario == .all ? [.uniform, .uniformWork, .contention, .mainnet] : [scenario]
         // Found before anything runs, so that a missing trace does not surface after minutes of other scenarios.
         let tracePath = scenarios.contains(.mainnet) ? try TraceLocation.resolve(trace) : nil
         if !json {
+            print("commitment kernels: \(CommitmentKernels.active) (TAKEOFF_KERNEL and TAKEOFF_SHA256_KERNEL choose others)")
             print("scenario       threads  sequential tx/s  parallel tx/s  ratio  (execution only; whole block in brackets)")
         }
         for scenario in scenarios {
             let result = try measure(scenario, tracePath: tracePath)
             print(json ? try jsonLine(result) : result.row)
         }
+    }
+
+    private func runCommitment() throws {
+        let benchmark = CommitmentBenchmark(accounts: accounts, changedKeys: blocks * blockSize, repeats: repeats)
+        if !json { print("commitment kernels (expansion + hashing), best of \(repeats) over \(blocks * blockSize) changed keys, one core") }
+        for result in benchmark.run() { print(json ? try jsonLine(result) : result.row) }
     }
 
     private func runSweep() throws {
@@ -279,6 +295,8 @@ struct BlockCosts {
 /// One scenario's figures: the best of the repetitions.
 struct BenchResult: Encodable {
     var scenario: String
+    /// The commitment's kernels, which the whole-block figures depend on.
+    var commitmentKernels = CommitmentKernels.active.description
     var threads: Int
     var transactions: Int
     var sequentialTPS = 0.0
@@ -340,13 +358,14 @@ struct BenchResult: Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case scenario, threads, transactions, sequentialTPS, parallelTPS, ratio, sequentialBlockTPS, parallelBlockTPS,
+        case scenario, commitmentKernels, threads, transactions, sequentialTPS, parallelTPS, ratio, sequentialBlockTPS, parallelBlockTPS,
             blockRatio, parallelBlocks, blocks, idealSpeedup, efficiency, perBlock, sequentialBlockLatency, parallelBlockLatency
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(scenario, forKey: .scenario)
+        try container.encode(commitmentKernels, forKey: .commitmentKernels)
         try container.encode(threads, forKey: .threads)
         try container.encode(transactions, forKey: .transactions)
         try container.encode(sequentialTPS.rounded(), forKey: .sequentialTPS)

@@ -65,6 +65,8 @@ struct BenchSweep {
     /// Everything a sweep measured, as `sweep.json` holds it.
     struct Report: Encodable {
         var takeoffVersion = TakeoffVersion.current
+        /// The commitment's kernels, which the whole-block figures depend on.
+        var commitmentKernels = CommitmentKernels.active.description
         var processors = ProcessInfo.processInfo.activeProcessorCount
         var date = ISO8601DateFormatter().string(from: Date())
         var settings: Settings

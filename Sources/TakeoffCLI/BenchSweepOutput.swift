@@ -116,7 +116,8 @@ struct BenchSweepOutput {
         var text = """
             # Takeoff bench sweep
 
-            Takeoff \(report.takeoffVersion), \(report.processors) processors, \(report.date). \(settings.blocks) block(s) of \
+            Takeoff \(report.takeoffVersion) (commitment kernels \(report.commitmentKernels)), \(report.processors) processors, \
+            \(report.date). \(settings.blocks) block(s) of \
             \(settings.blockSize) transactions per point (the mainnet trace keeps its blocks), best of \(settings.repeats); \
             \(report.roundsPerMicrosecond) SHA-256 rounds per µs of work. Each cell: the parallel executor's speed-up over \
             the sequential one on the same blocks, and in brackets the ideal speed-up the blocks' dependencies allow on \

@@ -8,7 +8,7 @@ struct TakeoffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "takeoff",
         abstract: "Execute blocks of account transactions and commit them to an LMDB state store.",
-        version: TakeoffVersion.current,
+        version: "\(TakeoffVersion.current) (state commitment kernels: \(CommitmentKernels.active))",
         subcommands: [RunCommand.self, ReplayCommand.self, VerifyCommand.self, UnwindCommand.self, SnapshotCommand.self, InspectCommand.self, CompactCommand.self, BenchCommand.self])
 
     /// Parses and runs, printing errors on one line (`takeoff: <message>`) with a non-zero exit, and help in
@@ -22,6 +22,13 @@ struct TakeoffCommand: ParsableCommand {
         sigemptyset(&stopSignals)
         for stop in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&stopSignals, stop) }
         sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
+        // A forced commitment kernel this processor cannot run is refused before anything else runs.
+        do {
+            _ = try CommitmentKernels.fromEnvironment()
+        } catch {
+            printDiagnostic(error.description)
+            Foundation.exit(64)  // EX_USAGE
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

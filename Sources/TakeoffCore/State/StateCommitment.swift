@@ -12,9 +12,10 @@ import Dispatch
 ///
 /// The vector of a pair is the ChaCha20 keystream (RFC 8439 block function, nonce zero, blocks 0 to 9)
 /// keyed by the SHA-256 of the pair's encoding under a domain tag: SHA-256 (swift-crypto) binds the pair,
-/// ChaCha20 expands it; lane 8b+j of block b is keystream words 2j (low) and 2j+1 (high). The expansion
-/// runs in `CLatticeHash`, 16 pairs at a time across AVX-512 lanes where the processor has them (a portable
-/// path otherwise; both give the same lanes, tested against RFC 8439's vector and swift-crypto's ChaCha20).
+/// ChaCha20 expands it; lane 8b+j of block b is keystream words 2j (low) and 2j+1 (high). Both run in
+/// `CLatticeHash`, in the kernels ``CommitmentKernels/active`` names: many pairs at a time across the vector lanes
+/// the processor has (AVX-512, AVX2, NEON; SHA-NI for the hashing), or the portable path (swift-crypto's SHA-256
+/// and plain C); every kernel gives the same lanes, tested against each other, RFC 8439's vector and swift-crypto.
 ///
 /// Security, estimated for 80 lanes of 64 bits (N = 5,120 bits):
 /// - Generalized birthday: finding a set of pairs whose vectors sum to zero (two states with one
@@ -53,12 +54,12 @@ public struct StateCommitment: Hashable, Sendable {
 
     /// Adds the pair (`key`, `value`) to the committed state.
     public mutating func insert(_ key: StateKey, _ value: StateValue) {
-        accumulate(seeds: Self.seed(key, value), count: 1, subtracting: false)
+        accumulate(seeds: Self.seed(key, value), count: 1, subtracting: false, using: CommitmentKernels.active.expansion)
     }
 
     /// Removes the pair (`key`, `value`) from the committed state.
     public mutating func remove(_ key: StateKey, _ value: StateValue) {
-        accumulate(seeds: Self.seed(key, value), count: 1, subtracting: true)
+        accumulate(seeds: Self.seed(key, value), count: 1, subtracting: true, using: CommitmentKernels.active.expansion)
     }
 
     /// Applies one change: removes the old pair, adds the new one.
@@ -70,17 +71,21 @@ public struct StateCommitment: Hashable, Sendable {
 
     /// Applies changes in any order (the sum does not depend on it): the pairs are hashed in batches and
     /// expanded many at a time, on every core when there are many.
-    public mutating func apply(changes: [StateChange]) {
+    public mutating func apply(changes: [StateChange]) { apply(changes: changes, kernels: .active) }
+
+    /// Applies changes with the given kernels, for tests and measurements: the result is the same with any of them.
+    /// - Precondition: `kernels.isSupported` (the kernel stops the process with a message otherwise).
+    public mutating func apply(changes: [StateChange], kernels: CommitmentKernels) {
         let chunkSize = 4096
         guard changes.count > chunkSize else {
-            applyBatch(changes[...])
+            applyBatch(changes[...], kernels: kernels)
             return
         }
         let chunkCount = (changes.count + chunkSize - 1) / chunkSize
         let partials = ConcurrentResults<StateCommitment>(count: chunkCount, initial: .empty)
         DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
             var partial = StateCommitment.empty
-            partial.applyBatch(changes[chunk * chunkSize..<min(changes.count, (chunk + 1) * chunkSize)])
+            partial.applyBatch(changes[chunk * chunkSize..<min(changes.count, (chunk + 1) * chunkSize)], kernels: kernels)
             partials[chunk] = partial
         }
         for partial in partials.values { add(partial) }
@@ -132,22 +137,20 @@ public struct StateCommitment: Hashable, Sendable {
     }
 
     /// Hashes a batch's pairs into two seed buffers (added and removed) and expands each in one kernel call.
-    private mutating func applyBatch(_ changes: ArraySlice<StateChange>) {
+    private mutating func applyBatch(_ changes: ArraySlice<StateChange>, kernels: CommitmentKernels) {
         var added = PairMessages(capacity: changes.count)
         var removed = PairMessages(capacity: changes.count)
         for change in changes {
             if let oldValue = change.oldValue { removed.append(change.key, oldValue) }
             if let newValue = change.newValue { added.append(change.key, newValue) }
         }
-        let addedSeeds = added.seeds()
-        let removedSeeds = removed.seeds()
-        accumulate(seeds: addedSeeds, count: added.count, subtracting: false)
-        accumulate(seeds: removedSeeds, count: removed.count, subtracting: true)
+        accumulate(seeds: added.seeds(using: kernels.pairHash), count: added.count, subtracting: false, using: kernels.expansion)
+        accumulate(seeds: removed.seeds(using: kernels.pairHash), count: removed.count, subtracting: true, using: kernels.expansion)
     }
 
-    /// The encodings of a batch's pairs (domain tag, key, value), one buffer for all, and their SHA-256
-    /// digests: 16 at a time across AVX-512 lanes where the processor has them and a message fits two
-    /// SHA-256 blocks, through swift-crypto otherwise (the tests check both give the same digests).
+    /// The encodings of a batch's pairs (domain tag, key, value), one buffer for all, and their SHA-256 digests: by
+    /// the hashing kernel for messages that fit two SHA-256 blocks, by swift-crypto for longer ones (and for all of
+    /// them with the ``CommitmentKernels/PairHash/library`` kernel).
     struct PairMessages {
         private var writer: ByteWriter
         private var starts: [UInt32] = []
@@ -171,61 +174,37 @@ public struct StateCommitment: Hashable, Sendable {
         }
 
         /// The 32-byte seeds, in the order the pairs were appended.
-        func seeds(vectorized: Bool = takeoff_sha256_x16_available() != 0) -> [UInt8] {
+        func seeds(using pairHash: CommitmentKernels.PairHash) -> [UInt8] {
+            guard count > 0 else { return [] }
             var seeds = [UInt8](repeating: 0, count: count * 32)
-            let maximum = UInt32(TAKEOFF_SHA256_X16_MAXIMUM_LENGTH)
+            let kernel = pairHash.kernel
+            let longest = kernel == nil ? -1 : Int(TAKEOFF_PAIR_HASH_MAXIMUM_LENGTH)
             writer.bytes.withUnsafeBufferPointer { messages in
-                seeds.withUnsafeMutableBufferPointer { output in
-                    var index = 0
-                    var groupStarts = [UInt32](repeating: 0, count: 16)
-                    var groupLengths = [UInt32](repeating: 0, count: 16)
-                    var groupMembers = [Int](repeating: 0, count: 16)
-                    var digests = [UInt8](repeating: 0, count: 16 * 32)
-                    var filled = 0
-                    func scalar(_ member: Int) {
-                        let message = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(messages)[Int(starts[member])..<Int(starts[member] + lengths[member])])
+                seeds.withUnsafeMutableBytes { output in
+                    if let kernel {
+                        takeoff_pair_hash_batch(
+                            kernel, messages.baseAddress, starts, lengths, count, output.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                    }
+                    for member in 0..<count where Int(lengths[member]) > longest {
+                        let message = UnsafeRawBufferPointer(
+                            rebasing: UnsafeRawBufferPointer(messages)[Int(starts[member])..<Int(starts[member] + lengths[member])])
                         SHA256.hash(data: message).withUnsafeBytes { digest in
-                            UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(output)[member * 32..<member * 32 + 32]).copyMemory(from: digest)
+                            UnsafeMutableRawBufferPointer(rebasing: output[member * 32..<member * 32 + 32]).copyMemory(from: digest)
                         }
                     }
-                    while index < count {
-                        if vectorized && lengths[index] <= maximum {
-                            groupStarts[filled] = starts[index]
-                            groupLengths[filled] = lengths[index]
-                            groupMembers[filled] = index
-                            filled += 1
-                            if filled == 16 {
-                                takeoff_sha256_x16(messages.baseAddress, groupStarts, groupLengths, &digests)
-                                digests.withUnsafeBytes { digests in
-                                    for lane in 0..<16 {
-                                        (output.baseAddress! + groupMembers[lane] * 32).withMemoryRebound(to: UInt8.self, capacity: 32) {
-                                            UnsafeMutableRawPointer($0).copyMemory(from: digests.baseAddress! + lane * 32, byteCount: 32)
-                                        }
-                                    }
-                                }
-                                filled = 0
-                            }
-                        } else {
-                            scalar(index)
-                        }
-                        index += 1
-                    }
-                    for lane in 0..<filled { scalar(groupMembers[lane]) }
                 }
             }
             return seeds
         }
     }
 
-    private mutating func accumulate(seeds: [UInt8], count: Int, subtracting: Bool) {
+    private mutating func accumulate(seeds: [UInt8], count: Int, subtracting: Bool, using expansion: CommitmentKernels.Expansion) {
         guard count > 0 else { return }
         seeds.withUnsafeBufferPointer { seedBuffer in
             lanes.withUnsafeMutableBufferPointer { laneBuffer in
-                takeoff_lattice_accumulate(seedBuffer.baseAddress, count, Self.blocksPerPair, subtracting ? 1 : 0, laneBuffer.baseAddress)
+                takeoff_lattice_accumulate(
+                    expansion.kernel, seedBuffer.baseAddress, count, Self.blocksPerPair, subtracting ? 1 : 0, laneBuffer.baseAddress)
             }
         }
     }
-
-    /// The kernel expanding pairs on this processor: `avx512` or `portable`.
-    public static var kernel: String { String(cString: takeoff_lattice_kernel()) }
 }
