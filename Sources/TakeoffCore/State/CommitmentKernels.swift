@@ -156,6 +156,7 @@ public struct KernelSelectionError: Error, Hashable, Sendable, CustomStringConve
     /// What is wrong with it.
     public var problem: Problem
 
+    /// One line naming the variable, its value, what is wrong and what would do.
     public var description: String {
         switch problem {
         case .unknown(let names):
