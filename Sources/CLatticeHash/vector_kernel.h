@@ -71,6 +71,10 @@ static void expand_group(const uint8_t *seeds, size_t blocks, block_sums *sums) 
 }
 
 void KERNEL(accumulate)(const uint8_t *seeds, size_t count, size_t blocks, int subtract, uint64_t *lanes) {
+    if (count < LANES) {  // no whole group (a single insert): nothing to sum across lanes
+        takeoff_portable_accumulate(seeds, count, blocks, subtract, lanes);
+        return;
+    }
     size_t whole = count / LANES * LANES;
     block_sums sums[TAKEOFF_MAXIMUM_VECTOR_BLOCKS];
     memset(sums, 0, sizeof(block_sums) * blocks);
