@@ -95,6 +95,11 @@ void KERNEL(accumulate)(const uint8_t *seeds, size_t count, size_t blocks, int s
 
 static inline word_vector rotate_right(word_vector v, int n) { return (v >> n) | (v << (32 - n)); }
 
+/// Little-endian loads of big-endian words, turned around.
+static inline word_vector big_endian(word_vector words) {
+    return (words >> 24) | ((words >> 8) & 0xFF00u) | ((words << 8) & 0xFF0000u) | (words << 24);
+}
+
 /// One SHA-256 compression of LANES states by LANES message blocks (big-endian words, already loaded).
 static void compress(word_vector state[8], const word_vector block[16]) {
     word_vector w[64];
@@ -137,16 +142,14 @@ static void hash_group(const uint8_t *messages, const uint32_t *starts, const ui
     for (int i = 0; i < 8; i++) state[i] = zero + takeoff_sha256_initial_state[i];
     word_vector block[16];
     for (int t = 0; t < 16; t++) {
-        word_vector words = load_column(&padded[0][0], 128, 4 * (size_t)t);
-        block[t] = (words >> 24) | ((words >> 8) & 0xFF00u) | ((words << 8) & 0xFF0000u) | (words << 24);
+        block[t] = big_endian(load_column(&padded[0][0], 128, 4 * (size_t)t));
     }
     compress(state, block);
     if (any_two) {
         word_vector second[8];
         memcpy(second, state, sizeof second);
         for (int t = 0; t < 16; t++) {
-            word_vector words = load_column(&padded[0][0], 128, 64 + 4 * (size_t)t);
-            block[t] = (words >> 24) | ((words >> 8) & 0xFF00u) | ((words << 8) & 0xFF0000u) | (words << 24);
+            block[t] = big_endian(load_column(&padded[0][0], 128, 64 + 4 * (size_t)t));
         }
         compress(second, block);
         for (int i = 0; i < 8; i++) state[i] = (second[i] & two_blocks) | (state[i] & ~two_blocks);

@@ -178,6 +178,7 @@ public struct StateCommitment: Hashable, Sendable {
             guard count > 0 else { return [] }
             var seeds = [UInt8](repeating: 0, count: count * 32)
             let kernel = pairHash.kernel
+            // Messages longer than this go to swift-crypto: those past the C kernels' limit, or all of them.
             let longest = kernel == nil ? -1 : Int(TAKEOFF_PAIR_HASH_MAXIMUM_LENGTH)
             writer.bytes.withUnsafeBufferPointer { messages in
                 seeds.withUnsafeMutableBytes { output in
