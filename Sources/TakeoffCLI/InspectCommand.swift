@@ -26,14 +26,30 @@ struct InspectCommand: ParsableCommand {
             let blockArchive = try BlockArchive(directory: archive, writable: false)
             if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }
             let statistics = try blockArchive.statistics()
+            // Read back as a replay from genesis would; a damaged genesis is reported after the rest, and fails the command.
+            var genesisProblem: (any Error)?
+            var genesis: String
+            do {
+                genesis = try blockArchive.checkGenesisState().map { "\($0) entries in genesis.state, read back whole" }
+                    ?? (statistics.headBlock == nil ? "none yet" : "in block 0's record")
+            } catch {
+                genesisProblem = error
+                genesis = "DAMAGED: \(error)"
+            }
             if json {
-                print(try jsonLine(ArchiveSummary(statistics)))
+                var summary = ArchiveSummary(statistics)
+                summary.genesis = genesis
+                print(try jsonLine(summary))
             } else {
                 print("""
                     Archive \(archive): \(statistics.blocks) blocks (\(statistics.firstBlock.map(String.init) ?? "-")...\(statistics.headBlock.map(String.init) ?? "-")), \(statistics.transactions) transactions
                       \(statistics.segments) segments, \(statistics.bytes) bytes on disk, \(statistics.uncompressedBytes) uncompressed
                       compression ratio \(String(format: "%.2f", statistics.compressionRatio)), \(String(format: "%.1f", statistics.bytesPerTransaction)) bytes per transaction
+                      genesis: \(genesis)
                     """)
+            }
+            if let genesisProblem {
+                throw CommandError(description: "\(genesisProblem); no replay can start from this archive")
             }
         } else if let db {
             let store = try openStore(at: db, access: .readOnly)
@@ -64,6 +80,8 @@ struct InspectCommand: ParsableCommand {
         var uncompressedBytes: UInt64
         var compressionRatio: Double
         var bytesPerTransaction: Double
+        /// Where block 0's entries are and whether they read back, or what is wrong with them.
+        var genesis = ""
 
         init(_ statistics: BlockArchive.Statistics) {
             blocks = statistics.blocks

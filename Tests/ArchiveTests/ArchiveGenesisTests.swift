@@ -98,6 +98,53 @@ import TakeoffWorkloads
         #expect(verification.blocks == 4 && verification.commitmentsChecked == 4)
     }
 
+    /// A writer refuses an archive whose `genesis.state` it could not replay from: missing, truncated, with a
+    /// flipped byte, or another archive's well-formed file; a reader still opens it and finds the same. Put back,
+    /// the writer opens it.
+    @Test func aWriterRefusesAnArchiveWhoseGenesisCouldNotBeReplayed() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = try Self.run(in: root + "/a", streamed: true, blocks: 1)
+        let directory = root + "/a/archive"
+        let path = directory + "/genesis.state"
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(try BlockArchive(directory: directory, writable: true).checkGenesisState() == Self.accounts)
+
+        func expectRefused(_ damage: String, because reason: (String) -> Bool) throws {
+            #expect(
+                "\(damage)", performing: { _ = try BlockArchive(directory: directory, writable: true) },
+                throws: { error in
+                    guard case .genesisState(let file, let why)? = error as? ArchiveError else { return false }
+                    return file == path && reason(why)
+                })
+            let reader = try BlockArchive(directory: directory, writable: false)
+            #expect(throws: ArchiveError.self, "\(damage)") { try reader.checkGenesisState() }
+        }
+
+        try FileManager.default.removeItem(atPath: path)
+        try expectRefused("missing") { $0.contains("No such file") }
+
+        try Data(original.prefix(original.count / 2)).write(to: URL(fileURLWithPath: path))
+        try expectRefused("truncated") { $0.hasPrefix("damaged") }
+
+        var flipped = original
+        flipped[flipped.count / 3] ^= 0x10
+        try Data(flipped).write(to: URL(fileURLWithPath: path))
+        try expectRefused("flipped") { $0.hasPrefix("damaged") }
+
+        // Another genesis's file: every frame, the key order and the checksum are right, block 0's digest is not.
+        let other = try WorkloadGenerator(WorkloadConfiguration(kind: .uniform, accounts: 1_000, seed: 6, signed: false))
+        var iterator = other.genesisChunks().makeIterator()
+        try FileManager.default.removeItem(atPath: path)
+        _ = try GenesisStateFile.write(to: path) { iterator.next() }
+        try expectRefused("swapped") { $0.contains("not block 0's") && $0.contains("another archive") }
+
+        try FileManager.default.removeItem(atPath: path)
+        try Data(original).write(to: URL(fileURLWithPath: path))
+        let writer = try BlockArchive(directory: directory, writable: true)
+        #expect(writer.head == 1)
+    }
+
     @Test func aDamagedSwappedOrMissingGenesisStateIsRefused() throws {
         let root = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: root) }

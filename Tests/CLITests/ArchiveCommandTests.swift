@@ -48,6 +48,34 @@ import Testing
         #expect(unwound["stateCommitment"] as? String == partial["stateCommitment"] as? String)
     }
 
+    /// `run --archive` appends nothing to an archive whose genesis state is damaged, naming the file; `inspect`
+    /// reports it and fails; the store and the archive keep what they had.
+    @Test func aRunRefusesAnArchiveWhoseGenesisIsDamagedAndInspectSaysSo() throws {
+        let root = scratchPath("damaged-genesis")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let arguments = [
+            "run", "--db", root + "/db", "--archive", root + "/archive", "--workload", "uniform", "--accounts", "300",
+            "--block-size", "50", "--unsigned", "--json",
+        ]
+        #expect(try TakeoffProcess.run(arguments + ["--blocks", "2"]).status == 0)
+        let genesis = root + "/archive/genesis.state"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: genesis)))
+        bytes[bytes.count / 2] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: genesis))
+        let healthy = try Self.json(TakeoffProcess.run(["inspect", "--db", root + "/db", "--json"]))
+
+        let refused = try TakeoffProcess.run(arguments + ["--blocks", "2"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("genesis.state"), "\(refused.stderr)")
+        let store = try Self.json(TakeoffProcess.run(["inspect", "--db", root + "/db", "--json"]))
+        #expect(store["headBlock"] as? Int == 2 && store["stateCommitment"] as? String == healthy["stateCommitment"] as? String)
+
+        let inspected = try TakeoffProcess.run(["inspect", "--archive", root + "/archive"])
+        #expect(inspected.status != 0)
+        #expect(inspected.stdout.contains("genesis: DAMAGED"), "\(inspected.stdout)")
+        #expect(inspected.stderr.contains("no replay can start from this archive"), "\(inspected.stderr)")
+    }
+
     @Test func aRunCatchesTheStoreUpWithItsArchive() throws {
         let run = try Self.archivedRun(blocks: 2)
         defer { try? FileManager.default.removeItem(atPath: run.root) }

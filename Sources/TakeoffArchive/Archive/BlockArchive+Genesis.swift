@@ -38,6 +38,34 @@ extension BlockArchive {
         }
     }
 
+    /// Reads block 0's entries back whole, as a replay from genesis would: `genesis.state` present, every frame
+    /// whole, the keys in order, the closing checksum right, and the entries' digest block 0's (so a file from
+    /// another archive is found). It does not recompute the commitment (`verify()` does). Writers call it when
+    /// they open an archive, so that nothing is appended to an archive that could not be replayed from its start.
+    /// - Returns: the number of entries checked in `genesis.state`; nil when block 0 holds its entries in its own
+    ///   record (the segment's checksums cover them) or the archive has no block 0 yet.
+    /// - Throws: ``ArchiveError/genesisState(path:reason:)`` naming the file and what is wrong with it.
+    @discardableResult
+    public func checkGenesisState() throws -> Int? {
+        guard head != nil else { return nil }
+        var entries = try genesisEntries()
+        guard entries.isStreamed else { return nil }
+        let file = path(GenesisStateFile.name)
+        var digest = GenesisDigest()
+        while let chunk = try entries.next() {
+            do { try digest.add(chunk) } catch {
+                throw ArchiveError.genesisState(path: file, reason: "damaged: \(error)")
+            }
+        }
+        guard digest.finish() == entries.header.changeSetDigest else {
+            throw ArchiveError.genesisState(
+                path: file,
+                reason: "its entries are not block 0's (their digest is \(digest.finish().hex), block 0's header says "
+                    + "\(entries.header.changeSetDigest.hex)): the file of another archive?")
+        }
+        return digest.count
+    }
+
     /// Block 0's entries, chunk by chunk, wherever the archive holds them: in block 0's record, or (for a
     /// streamed genesis) in `genesis.state`.
     /// - Throws: ``ArchiveError`` when block 0 cannot be read or `genesis.state` cannot be opened.
@@ -56,6 +84,8 @@ extension BlockArchive {
 public struct GenesisEntries {
     /// Block 0's header, as archived.
     public let header: BlockHeader
+    /// Whether they come from `genesis.state` rather than block 0's record.
+    public var isStreamed: Bool { file != nil }
     private let record: ChangeSet?
     private var file: GenesisStateFile.Reader?
     private var position = 0

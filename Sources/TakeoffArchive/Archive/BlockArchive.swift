@@ -47,7 +47,8 @@ public final class BlockArchive: @unchecked Sendable {
     ///     default); without it a missing archive is ``ArchiveError/notFound(directory:)``.
     ///   - segmentSizeLimit: bytes per segment before a new one starts.
     /// - Throws: ``ArchiveError``: no archive, a missing or damaged manifest, a missing, truncated or swapped
-    ///   segment, data no append wrote, unreadable files, or another writer (``ArchiveError/locked(_:)``).
+    ///   segment, data no append wrote, unreadable files, or another writer (``ArchiveError/locked(_:)``); opened
+    ///   for writing, a `genesis.state` that ``checkGenesisState()`` finds missing, damaged or another archive's.
     public init(directory: String, writable: Bool, create: Bool? = nil, segmentSizeLimit: UInt64 = 64 << 20) throws {
         self.directory = directory
         self.isWritable = writable
@@ -100,6 +101,8 @@ public final class BlockArchive: @unchecked Sendable {
             segments.append(try openSegment(entry, isLast: entry.number == manifest.segments.count, notes: &notes))
         }
         if !notes.isEmpty { recoveryNote = notes.joined(separator: "; ") }
+        // An archive that could not be replayed from its start takes no more blocks.
+        if writable { try checkGenesisState() }
     }
 
     func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }

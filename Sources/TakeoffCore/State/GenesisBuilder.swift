@@ -1,5 +1,50 @@
 import Crypto
 
+/// The change-set digest of genesis entries streamed in increasing key order: what block 0's header records of
+/// them besides the commitment, at a fraction of the commitment's cost (one SHA-256 over their encoding).
+public struct GenesisDigest: Sendable {
+    private var digest = SHA256()
+    private var lastKey: StateKey?
+    /// The entries added so far.
+    public private(set) var count = 0
+
+    /// Starts an empty genesis.
+    public init() {}
+
+    /// Adds the next entries; their keys must increase, within the chunk and after the chunks before.
+    /// - Throws: ``GenesisError/unsortedKeys(key:after:)``, and nothing of the chunk is added.
+    public mutating func add(_ entries: [(StateKey, StateValue)]) throws(GenesisError) {
+        let last = try Self.checkOrder(entries, after: lastKey)
+        digest.update(data: Self.encoding(entries))
+        lastKey = last
+        count += entries.count
+    }
+
+    /// The digest of everything added: block 0's ``BlockHeader/changeSetDigest``.
+    public func finish() -> Hash32 { Hash32(digest.finalize()) }
+
+    /// The last key of `entries` (or `previous` when there are none), once their keys are found to increase
+    /// from `previous` on.
+    static func checkOrder(_ entries: [(StateKey, StateValue)], after previous: StateKey?) throws(GenesisError) -> StateKey? {
+        var previous = previous
+        for (key, _) in entries {
+            if let previous, !(previous < key) { throw GenesisError.unsortedKeys(key: key, after: previous) }
+            previous = key
+        }
+        return previous
+    }
+
+    /// The bytes the digest covers: each key and its value as a change set encodes them.
+    static func encoding(_ entries: [(StateKey, StateValue)]) -> [UInt8] {
+        var writer = ByteWriter(capacity: entries.count * 64)
+        for (key, value) in entries {
+            key.encode(to: &writer)
+            ChangeSet.encode(value, to: &writer)
+        }
+        return writer.bytes
+    }
+}
+
 /// Builds block 0's header from the genesis entries streamed in increasing key order, chunk by chunk.
 ///
 /// It holds only the running change-set digest, the running commitment and the last key seen, so a genesis
@@ -18,19 +63,10 @@ public struct GenesisBuilder: Sendable {
     /// Adds the next entries; their keys must increase, within the chunk and after the chunks before.
     /// - Throws: ``GenesisError/unsortedKeys(key:after:)``, and nothing of the chunk is added.
     public mutating func add(_ entries: [(StateKey, StateValue)]) throws(GenesisError) {
-        var previous = lastKey
-        for (key, _) in entries {
-            if let previous, !(previous < key) { throw GenesisError.unsortedKeys(key: key, after: previous) }
-            previous = key
-        }
-        var writer = ByteWriter(capacity: entries.count * 64)
-        for (key, value) in entries {
-            key.encode(to: &writer)
-            ChangeSet.encode(value, to: &writer)
-        }
-        digest.update(data: writer.bytes)
+        let last = try GenesisDigest.checkOrder(entries, after: lastKey)
+        digest.update(data: GenesisDigest.encoding(entries))
         commitment.apply(changes: entries.map { StateChange(key: $0.0, oldValue: nil, newValue: $0.1) })
-        lastKey = previous
+        lastKey = last
         count += entries.count
     }
 
