@@ -12,7 +12,9 @@ struct ReplayCommand: ParsableCommand {
             A new store starts from the archive's genesis (block 0), or from a snapshot imported first. An existing \
             store continues from its head: an interrupted replay resumes, and no block is applied twice. On any \
             mismatch the replay stops at that block with its number and both values, and the store keeps the last \
-            good block.
+            good block. --anchor and --anchors name block hashes trusted from elsewhere (a published checkpoint): each \
+            is checked against the archive before anything is loaded from it, and one past --to (or the archive's end) \
+            is an error.
             """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
@@ -53,6 +55,7 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of the human-readable summary.")
     var json = false
 
+    @OptionGroup var anchors: AnchorOptions
     @OptionGroup var metrics: MetricsOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -73,7 +76,7 @@ struct ReplayCommand: ParsableCommand {
         let replayer = Replayer(
             archive: blockArchive, store: store, mode: mode == .execute ? .execute : .apply, logic: BuiltinTransactionLogic(),
             threads: threads, window: window, verifySignatures: verifySignatures, useMergedRanges: !noMergedRanges,
-            logger: Logger(label: "takeoff.replay"))
+            anchors: try anchors.load(), logger: Logger(label: "takeoff.replay"))
         var progress = Progress()
         let target = to ?? blockArchive.head ?? 0
         let report = try replayer.run(from: from, to: to) { report in
@@ -89,12 +92,14 @@ struct ReplayCommand: ParsableCommand {
         if json {
             print(try jsonLine(report))
         } else if report.fromBlock == nil {
-            print("Nothing to replay: the store is at block \(report.headBlock), state commitment \(report.stateCommitment)")
+            print("Nothing to replay: the store is at block \(report.headBlock) (hash \(report.headHash)), state commitment \(report.stateCommitment)")
+            print("  " + anchorsText(report.anchorsChecked))
         } else {
             print("""
                 Replayed blocks \(report.fromBlock!)...\(report.toBlock!) (\(mode.rawValue) mode): \(report.blocks) blocks, \(report.transactions) transactions
                   \(Int(report.tps)) tx/s over \(String(format: "%.3f", report.seconds)) s; \(report.verifiedBlocks) commitments checked
-                  head block \(report.headBlock), state commitment \(report.stateCommitment)
+                  head block \(report.headBlock) (hash \(report.headHash)), state commitment \(report.stateCommitment)
+                  \(anchorsText(report.anchorsChecked))
                 """)
             if !report.stages.isEmpty {
                 print("  pipeline stages (busy / waiting for input / waiting for output, seconds): " + stageSummary(report.stages))

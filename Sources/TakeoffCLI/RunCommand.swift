@@ -178,6 +178,8 @@ struct RunCommand: ParsableCommand {
             })
         progress.finish()
         summary.finish(report)
+        // The head as the store holds it, hash included: what an operator publishes as a trust anchor.
+        if let head = try store.head() { summary.headHash = head.blockHash.hex }
         summary.keys = try store.keyCount()
         summary.db = db
         print(json ? try jsonLine(summary) : summary.humanText())

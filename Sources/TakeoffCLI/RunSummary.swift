@@ -20,6 +20,8 @@ struct RunSummary: Encodable {
     /// the store had a state already.
     var genesisSeconds: Double?
     var headBlock: UInt64 = 0
+    /// The head block's hash, ready to be published as a trust anchor.
+    var headHash = ""
     var stateCommitment = ""
     var keys = 0
     var db = ""
@@ -54,7 +56,7 @@ struct RunSummary: Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case workload, executor, threads, blocks, transactions, succeeded, failed, gasUsed, seconds, generationSeconds, genesisSeconds
-        case headBlock, stateCommitment, keys, db, metrics, stages, storeCommits, executionLatency, commitLatency, tps, perBlock
+        case headBlock, headHash, stateCommitment, keys, db, metrics, stages, storeCommits, executionLatency, commitLatency, tps, perBlock
         case idealSpeedup, estimatedSpeedup
     }
 
@@ -136,7 +138,7 @@ struct RunSummary: Encodable {
           latency: execution \(executionLatency.text); store commit \(commitLatency.text)
           receipts: \(succeeded) succeeded, \(failed) failed, \(gasUsed) gas (\(String(format: "%.1f", seconds > 0 ? Double(gasUsed) / seconds / 1e6 : 0)) Mgas/s)\(genesisSeconds.map { "\n  genesis: " + String(format: "%.1f", $0) + " s before the first block" } ?? "")
           \(metrics.humanText)
-          \(idealText)head block \(headBlock), state commitment \(stateCommitment)
+          \(idealText)head block \(headBlock) (hash \(headHash)), state commitment \(stateCommitment)
           store \(db): \(keys) keys
         """
     }

@@ -11,8 +11,9 @@ struct VerifyCommand: ParsableCommand {
             --db recomputes the state commitment from every key and compares it with the head's, and checks that \
             every history entry decodes. --archive checks every record's checksum and framing, the hash chain and \
             each header's digests of transactions, receipts and change set; from genesis it also recomputes every \
-            block's state commitment from the change sets. The first problem ends the command with the block and \
-            byte offset (archive) or both commitments (store), and a non-zero exit.
+            block's state commitment from the change sets, and checks the block hashes given with --anchor and \
+            --anchors. The first problem ends the command with the block and byte offset (archive) or both \
+            commitments (store), and a non-zero exit.
             """)
 
     @Option(help: "A state store directory.")
@@ -30,9 +31,14 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @OptionGroup var anchors: AnchorOptions
+
     func validate() throws {
         guard (archive == nil) != (db == nil) else { throw ValidationError("give exactly one of --archive and --db") }
         if db != nil && (from != nil || to != nil) { throw ValidationError("--from and --to apply to --archive only") }
+        if db != nil && (!anchors.inline.isEmpty || anchors.file != nil) {
+            throw ValidationError("--anchor and --anchors apply to --archive only (a store's head is checked against them by replay)")
+        }
         if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
     }
 
@@ -63,7 +69,7 @@ struct VerifyCommand: ParsableCommand {
             if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }
             let target = to ?? blockArchive.head ?? 0
             let first = from ?? blockArchive.firstBlock ?? 0
-            let report = try blockArchive.verify(from: from, to: to) { report in
+            let report = try blockArchive.verify(from: from, to: to, anchors: try anchors.load()) { report in
                 let line = BlockProgress(
                     totalBlocks: target >= first ? max(Int(target - first + 1), report.blocks) : nil, blocks: report.blocks,
                     transactions: report.transactions, lastBlock: report.toBlock)
@@ -76,6 +82,7 @@ struct VerifyCommand: ParsableCommand {
                 print("""
                     Archive \(archive) verified: blocks \(first)...\(last) (\(report.blocks) blocks, \(report.transactions) transactions) in \(String(format: "%.3f", report.seconds)) s
                       checksums, hash chain and header digests of every block; \(report.commitmentsChecked) state commitments recomputed from genesis
+                      \(anchorsText(report.anchorsChecked))
                     """)
             } else {
                 print("Archive \(archive) is empty")

@@ -76,6 +76,48 @@ import Testing
         #expect(inspected.stderr.contains("no replay can start from this archive"), "\(inspected.stderr)")
     }
 
+    /// The round trip of a trust anchor: `run` prints the head's hash, `replay`, `verify --archive` and `snapshot
+    /// import` take it (inline or from a file) and say they checked it; a wrong one fails naming both hashes.
+    @Test func aPublishedHeadHashIsAnAnchorForReplayVerifyAndImport() throws {
+        let root = scratchPath("anchors")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let run = try TakeoffProcess.runJSON([
+            "--db", root + "/db", "--archive", root + "/archive", "--workload", "uniform", "--accounts", "300", "--blocks", "3",
+            "--block-size", "40", "--unsigned",
+        ])
+        let hash = try #require(run["headHash"] as? String)
+        #expect(hash.count == 64)
+        let anchor = "3:\(hash)"
+        try "# published by the operator\n3 \(hash)\n".write(toFile: root + "/anchors.txt", atomically: true, encoding: .utf8)
+
+        let replay = try Self.json(TakeoffProcess.run(["replay", "--archive", root + "/archive", "--db", root + "/replayed", "--anchor", anchor, "--json"]))
+        #expect(replay["headHash"] as? String == hash)
+        #expect((replay["anchorsChecked"] as? [[String: Any]])?.first?["hash"] as? String == hash)
+        let verify = try Self.json(TakeoffProcess.run(["verify", "--archive", root + "/archive", "--anchors", root + "/anchors.txt", "--json"]))
+        #expect((verify["anchorsChecked"] as? [[String: Any]])?.first?["block"] as? Int == 3)
+        #expect(try TakeoffProcess.run(["snapshot", "export", "--db", root + "/replayed", "--out", root + "/snapshot"]).status == 0)
+        let imported = try Self.json(TakeoffProcess.run([
+            "snapshot", "import", "--in", root + "/snapshot", "--db", root + "/imported", "--anchors", root + "/anchors.txt",
+            "--expect-commitment", try #require(run["stateCommitment"] as? String), "--json",
+        ]))
+        #expect(imported["headHash"] as? String == hash && imported["commitmentChecked"] as? Bool == true)
+
+        let wrong = "3:" + String(repeating: "0", count: 64)
+        for arguments in [
+            ["replay", "--archive", root + "/archive", "--db", root + "/wrong", "--anchor", wrong],
+            ["verify", "--archive", root + "/archive", "--anchor", wrong],
+            ["snapshot", "import", "--in", root + "/snapshot", "--db", root + "/wrong-import", "--anchor", wrong],
+        ] {
+            let refused = try TakeoffProcess.run(arguments)
+            #expect(refused.status != 0, "\(arguments)")
+            #expect(refused.stderr.contains("is not the trusted anchor") && refused.stderr.contains(hash), "\(refused.stderr)")
+        }
+        let past = try TakeoffProcess.run(["replay", "--archive", root + "/archive", "--db", root + "/past", "--anchor", "9:\(hash)"])
+        #expect(past.status != 0 && past.stderr.contains("past block 3"), "\(past.stderr)")
+        let garbled = try TakeoffProcess.run(["verify", "--archive", root + "/archive", "--anchor", "three:\(hash)"])
+        #expect(garbled.status != 0 && garbled.stderr.contains("not a block number"), "\(garbled.stderr)")
+    }
+
     @Test func aRunCatchesTheStoreUpWithItsArchive() throws {
         let run = try Self.archivedRun(blocks: 2)
         defer { try? FileManager.default.removeItem(atPath: run.root) }

@@ -12,6 +12,8 @@ public struct ArchiveVerification: Sendable, Encodable {
     public var transactions = 0
     /// Blocks whose state commitment was recomputed from the change sets since genesis and matched.
     public var commitmentsChecked = 0
+    /// The trust anchors the archive's headers were found to match, in block order.
+    public var anchorsChecked: [TrustAnchor] = []
     public var seconds = 0.0
 }
 
@@ -26,18 +28,24 @@ extension BlockArchive {
     /// - Parameters:
     ///   - from: the first block to check; by default the archive's first.
     ///   - to: the last block to check; by default the archive's last.
+    ///   - anchors: block hashes trusted from elsewhere, checked first against the archive's headers (an anchor
+    ///     past `to` is an error).
     ///   - progress: called after each block with what was checked so far.
     /// - Throws: ``ArchiveError`` naming the segment, the first bad block and its byte offset, or
-    ///   ``ArchiveError/blockNotFound(_:head:)`` for a range outside the archive.
+    ///   ``ArchiveError/blockNotFound(_:head:)`` for a range outside the archive; ``TrustAnchorError``.
     public func verify(
-        from: UInt64? = nil, to: UInt64? = nil, progress: (ArchiveVerification) -> Void = { _ in }
+        from: UInt64? = nil, to: UInt64? = nil, anchors: TrustAnchors = .none, progress: (ArchiveVerification) -> Void = { _ in }
     ) throws -> ArchiveVerification {
         var report = ArchiveVerification()
-        guard let first = firstBlock, let last = head else { return report }
+        guard let first = firstBlock, let last = head else {
+            if let anchor = anchors.anchors.first { throw TrustAnchorError.notReached(block: anchor.block, last: 0) }
+            return report
+        }
         let start = from ?? first
         let end = to ?? last
         guard start <= end else { return report }
         for bound in [start, end] where bound < first || bound > last { throw ArchiveError.blockNotFound(bound, head: last) }
+        report.anchorsChecked = try anchors.check(against: self, through: end)
         let clock = DispatchTime.now().uptimeNanoseconds
         var parentHash: Hash32? = start > first ? try read(start - 1, as: EncodedTransaction.self).header.hash : nil
         // The commitment can be followed only from genesis, where the state is known.

@@ -25,6 +25,10 @@ public struct ReplayReport: Sendable, Encodable {
     public var verifiedBlocks = 0
     public var headBlock: UInt64 = 0
     public var stateCommitment = ""
+    /// The head block's hash, ready to be published as a trust anchor.
+    public var headHash = ""
+    /// The trust anchors checked against the archive before the replay, in block order.
+    public var anchorsChecked: [TrustAnchor] = []
     /// Blocks already in the store when the replay started, skipped.
     public var skippedBlocks = 0
     /// What the replay worked around, e.g. a damaged merged range file it replaced with the blocks themselves.
@@ -44,13 +48,20 @@ public struct ReplayReport: Sendable, Encodable {
     public var tps = 0.0
 
     /// Sets the elapsed time, and the rate with it.
+    mutating func setHead(_ head: StoreHead) {
+        headBlock = head.block
+        headHash = head.blockHash.hex
+        stateCommitment = head.commitment.digest.hex
+    }
+
     mutating func setElapsed(since start: UInt64) {
         seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         tps = seconds > 0 ? Double(transactions) / seconds : 0
     }
 
     private enum CodingKeys: String, CodingKey {
-        case fromBlock, toBlock, blocks, transactions, seconds, tps, verifiedBlocks, headBlock, stateCommitment, skippedBlocks, notes, stages, metrics,
+        case fromBlock, toBlock, blocks, transactions, seconds, tps, verifiedBlocks, headBlock, headHash, stateCommitment, anchorsChecked, skippedBlocks,
+            notes, stages, metrics,
             gasUsed, executionLatency, commitLatency
     }
 
@@ -66,7 +77,9 @@ public struct ReplayReport: Sendable, Encodable {
         try container.encode(tps, forKey: .tps)
         try container.encode(verifiedBlocks, forKey: .verifiedBlocks)
         try container.encode(headBlock, forKey: .headBlock)
+        try container.encode(headHash, forKey: .headHash)
         try container.encode(stateCommitment, forKey: .stateCommitment)
+        try container.encode(anchorsChecked, forKey: .anchorsChecked)
         try container.encode(skippedBlocks, forKey: .skippedBlocks)
         try container.encode(notes, forKey: .notes)
         try container.encode(stages, forKey: .stages)
@@ -98,6 +111,8 @@ public struct Replayer<Logic: TransactionLogic> {
     public let useMergedRanges: Bool
     /// Where the replay logs (its start and end at info, the pipeline's and executor's messages below).
     public let logger: Logger
+    /// Block hashes trusted from elsewhere, checked against the archive before anything is replayed.
+    public let anchors: TrustAnchors
     /// Apply mode's figures in swift-metrics (execute mode's come from the pipeline): the store's commits,
     /// size and free pages, and the blocks and transactions applied.
     private let storeMetrics = StoreMetrics()
@@ -108,9 +123,10 @@ public struct Replayer<Logic: TransactionLogic> {
     public init(
         archive: BlockArchive, store: StateStore, mode: ReplayMode, logic: Logic,
         threads: Int = 2, window: Int = 64, verifySignatures: Bool = false, useMergedRanges: Bool = true,
-        logger: Logger = TakeoffLogging.silent
+        anchors: TrustAnchors = .none, logger: Logger = TakeoffLogging.silent
     ) {
         self.logger = logger
+        self.anchors = anchors
         self.archive = archive
         self.store = store
         self.mode = mode
@@ -129,15 +145,18 @@ public struct Replayer<Logic: TransactionLogic> {
     ///   `ExecutionError`; the store then holds the last block that passed every check.
     public func run(from: UInt64? = nil, to: UInt64? = nil, progress: (ReplayReport) -> Void = { _ in }) throws -> ReplayReport {
         var report = ReplayReport()
-        var head = try store.head() ?? initializeFromArchive()
-        // Timed from here: loading the genesis state is not replaying blocks.
-        let started = DispatchTime.now().uptimeNanoseconds
-        let ranges = mode == .apply && useMergedRanges ? archive.mergedRanges() : []
         guard let archiveHead = archive.head else { throw ReplayError.cannotStart("the archive is empty") }
         let end = min(to ?? archiveHead, archiveHead)
         if let to, to > archiveHead {
             throw ReplayError.cannotStart("--to \(to) is past the archive's last block \(archiveHead)")
         }
+        // Before anything is loaded from the archive. Every block replayed is then checked against its archived
+        // header, and headers chain by hash: the anchored headers pin the history the store is built from.
+        report.anchorsChecked = try anchors.check(against: archive, through: end)
+        var head = try store.head() ?? initializeFromArchive()
+        // Timed from here: loading the genesis state is not replaying blocks.
+        let started = DispatchTime.now().uptimeNanoseconds
+        let ranges = mode == .apply && useMergedRanges ? archive.mergedRanges() : []
         if let from, from > head.block + 1 {
             throw ReplayError.cannotStart(
                 "the store is at block \(head.block); replaying from block \(from) would skip blocks \(head.block + 1)...\(from - 1)")
@@ -149,8 +168,7 @@ public struct Replayer<Logic: TransactionLogic> {
         if mode == .execute {
             try replayOnPipeline(through: end, over: head, report: &report, started: started, progress: progress)
             head = try store.head() ?? head
-            report.headBlock = head.block
-            report.stateCommitment = head.commitment.digest.hex
+            report.setHead(head)
             report.setElapsed(since: started)
             return report
         }
@@ -167,8 +185,7 @@ public struct Replayer<Logic: TransactionLogic> {
                 report.transactions += transactions
                 report.verifiedBlocks += 1
                 head = newHead
-                report.headBlock = head.block
-                report.stateCommitment = head.commitment.digest.hex
+                report.setHead(head)
                 report.setElapsed(since: started)
                 progress(report)
                 next = range.upperBound + 1
@@ -200,15 +217,13 @@ public struct Replayer<Logic: TransactionLogic> {
             report.transactions += blocks.reduce(0) { $0 + Int($1.header.transactionCount) }
             report.verifiedBlocks += verified
             head = newHead
-            report.headBlock = head.block
-            report.stateCommitment = head.commitment.digest.hex
+            report.setHead(head)
             report.setElapsed(since: started)
             progress(report)
             if let failure { throw failure }
             next = last + 1
         }
-        report.headBlock = head.block
-        report.stateCommitment = head.commitment.digest.hex
+        report.setHead(head)
         report.setElapsed(since: started)
         return report
     }
@@ -266,6 +281,7 @@ public struct Replayer<Logic: TransactionLogic> {
                 report.gasUsed &+= executed.gasUsed
                 report.executionLatency.record(seconds: executed.metrics.executionSeconds)
                 report.headBlock = executed.header.number
+                report.headHash = executed.header.hash.hex
                 report.stateCommitment = executed.commitment.digest.hex
                 report.setElapsed(since: started)
                 progress(report)

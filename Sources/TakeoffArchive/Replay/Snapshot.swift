@@ -11,12 +11,16 @@ public enum SnapshotError: Error, Hashable, Sendable, CustomStringConvertible {
     case corrupt(path: String, reason: String)
     /// The checksum over the contents does not match.
     case checksumMismatch(path: String)
+    /// The snapshot's commitment is not the one trusted.
+    case untrustedCommitment(path: String, trusted: Hash32, found: Hash32)
 
     public var description: String {
         switch self {
         case .io(let path, let reason): "snapshot \(path): \(reason)"
         case .corrupt(let path, let reason): "snapshot \(path) is damaged: \(reason)"
         case .checksumMismatch(let path): "snapshot \(path) is damaged: checksum mismatch"
+        case .untrustedCommitment(let path, let trusted, let found):
+            "snapshot \(path): state commitment \(found.hex) is not the trusted \(trusted.hex)"
         }
     }
 }
@@ -83,6 +87,18 @@ public enum Snapshot {
     ///   `StateStoreError/alreadyInitialized(path:head:)` for a store that is not empty.
     @discardableResult
     public static func importSnapshot(from path: String, into store: StateStore) throws -> StoreHead {
+        try importSnapshot(from: path, into: store, trusting: .none)
+    }
+
+    /// Loads a snapshot as ``importSnapshot(from:into:)`` does, once its head is found to be trusted: the head's
+    /// hash must match `anchors`' anchor for its block and its commitment `commitment`, whichever are given,
+    /// before any entry is loaded (the load then checks that the entries give that commitment).
+    /// - Throws: ``TrustAnchorError`` or ``SnapshotError/untrustedCommitment(path:trusted:found:)``, with the
+    ///   store left empty; and as ``importSnapshot(from:into:)``.
+    @discardableResult
+    public static func importSnapshot(
+        from path: String, into store: StateStore, trusting anchors: TrustAnchors, commitment: Hash32? = nil
+    ) throws -> StoreHead {
         if let existing = try store.head() { throw StateStoreError.alreadyInitialized(path: store.path, head: existing.block) }
         func failed(_ error: FramedStreamError) -> SnapshotError {
             switch error {
@@ -105,6 +121,10 @@ public enum Snapshot {
                 for _ in 0..<StateCommitment.laneCount { lanes.write(try reader.readUInt64("commitment lane")) }
                 let commitment = try StateCommitment(encoded: lanes.bytes)
                 return (StoreHead(block: block, blockHash: hash, commitment: commitment), try reader.readUInt64("entry count"))
+            }
+            if !anchors.isEmpty { _ = try anchors.check(head: head) }
+            if let commitment, commitment != head.commitment.digest {
+                throw SnapshotError.untrustedCommitment(path: path, trusted: commitment, found: head.commitment.digest)
             }
             var loaded: UInt64 = 0
             do {
