@@ -38,16 +38,8 @@ import TakeoffWorkloads
         return headers
     }
 
-    static func scratch() throws -> String {
-        let root = NSTemporaryDirectory() + "takeoff-anchors-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        return root
-    }
-
-    static func newStore(_ path: String) throws -> StateStore {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return try StateStore(directory: path, syncOnCommit: false)
-    }
+    static func scratch() throws -> String { try ArchiveGenesisTests.scratch() }
+    static func newStore(_ path: String) throws -> StateStore { try ArchiveGenesisTests.newStore(path) }
 
     @Test func aForgedArchiveReplaysAloneAndIsRefusedWithAnAnchor() throws {
         let root = try Self.scratch()
