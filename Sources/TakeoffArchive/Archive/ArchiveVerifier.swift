@@ -2,7 +2,7 @@ import Dispatch
 import TakeoffCore
 import TakeoffStore
 
-/// What ``BlockArchive/verify(from:to:progress:)`` checked.
+/// What ``BlockArchive/verify(from:to:anchors:progress:)`` checked.
 public struct ArchiveVerification: Sendable, Encodable {
     /// The first and last blocks checked (nil when the archive is empty).
     public var fromBlock: UInt64?
