@@ -71,8 +71,10 @@ struct ReplayCommand: ParsableCommand {
         defer { withExtendedLifetime(metricsServer) {} }
         try checkArchivePath(archive, mayCreate: false)
         let blockArchive = try BlockArchive(directory: archive, writable: false)
-        if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }
         let store = try openStore(at: db, access: .create)
+        // Only once the store is ours: a replay refused for a store in use says that alone, even when it read the
+        // archive while its writer was in the middle of a record.
+        if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }
         let replayer = Replayer(
             archive: blockArchive, store: store, mode: mode == .execute ? .execute : .apply, logic: BuiltinTransactionLogic(),
             threads: threads, window: window, verifySignatures: verifySignatures, useMergedRanges: !noMergedRanges,
