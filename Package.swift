@@ -14,9 +14,12 @@ let package = Package(
         .library(name: "Takeoff", targets: ["Takeoff"]),
         // The model, state, executors and commitment: all a chain with storage of its own links.
         .library(name: "TakeoffCore", targets: ["TakeoffCore"]),
+        // The node floor over the core's store and log protocols: pipeline, recovery, replay, unwind, and an
+        // in-memory store and log.
+        .library(name: "TakeoffNode", targets: ["TakeoffNode"]),
         // The LMDB state store.
         .library(name: "TakeoffStore", targets: ["TakeoffStore"]),
-        // The block archive, replay and snapshots.
+        // The zstd block archive and snapshot files.
         .library(name: "TakeoffArchive", targets: ["TakeoffArchive"]),
         // The built-in chain: its transactions, envelope rules and payload logic.
         .library(name: "TakeoffBuiltinChain", targets: ["TakeoffBuiltinChain"]),
@@ -51,17 +54,26 @@ let package = Package(
             dependencies: [
                 "CLatticeHash", "CMemoryHints", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: crossModuleOptimization
+        ),
+        // Files and compression: atomic writes, writer locks, zstd, framed streams (the store, the archive and
+        // the workloads share them).
+        .target(
+            name: "TakeoffIO", dependencies: ["TakeoffCore", "CZstd", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: crossModuleOptimization),
+        .target(
+            name: "TakeoffNode",
+            dependencies: [
+                "TakeoffCore", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: crossModuleOptimization
         ),
-        .target(name: "TakeoffStore", dependencies: ["TakeoffCore", "CLMDB"], swiftSettings: crossModuleOptimization),
+        .target(name: "TakeoffStore", dependencies: ["TakeoffCore", "TakeoffIO", "CLMDB"], swiftSettings: crossModuleOptimization),
         .target(
             name: "TakeoffArchive",
-            dependencies: [
-                "TakeoffCore", "TakeoffStore", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
-            ],
+            dependencies: ["TakeoffCore", "TakeoffIO", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: crossModuleOptimization
         ),
         .target(
@@ -69,8 +81,10 @@ let package = Package(
             dependencies: ["TakeoffCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: crossModuleOptimization
         ),
-        .target(name: "Takeoff", dependencies: ["TakeoffCore", "TakeoffStore", "TakeoffArchive", "TakeoffBuiltinChain"]),
-        .target(name: "TakeoffWorkloads", dependencies: ["TakeoffCore", "TakeoffBuiltinChain", "TakeoffArchive"]),
+        .target(name: "Takeoff", dependencies: ["TakeoffCore", "TakeoffNode", "TakeoffStore", "TakeoffArchive", "TakeoffBuiltinChain"]),
+        .target(name: "TakeoffWorkloads", dependencies: ["TakeoffCore", "TakeoffBuiltinChain", "TakeoffIO"]),
+        // The decoders' fuzz targets, for `takeoff-fuzz` and the tests.
+        .target(name: "TakeoffFuzzTargets", dependencies: ["Takeoff", "TakeoffIO"]),
         .executableTarget(
             name: "TakeoffCLI",
             dependencies: [
@@ -83,18 +97,18 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
-        .executableTarget(name: "TakeoffFuzz", dependencies: ["Takeoff"]),
-        .testTarget(name: "ModelTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
+        .executableTarget(name: "TakeoffFuzz", dependencies: ["Takeoff", "TakeoffFuzzTargets"]),
+        .testTarget(name: "ModelTests", dependencies: ["Takeoff", "TakeoffIO", "TakeoffWorkloads", "TakeoffFuzzTargets"]),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Takeoff", "TakeoffWorkloads", "CLatticeHash", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["Takeoff", "TakeoffIO", "TakeoffWorkloads", "CLatticeHash", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "ExecutionTests",
             dependencies: ["Takeoff", "TakeoffWorkloads", .product(name: "MetricsTestKit", package: "swift-metrics")]),
-        .testTarget(name: "WorkloadTests", dependencies: ["Takeoff", "TakeoffWorkloads"]),
+        .testTarget(name: "WorkloadTests", dependencies: ["Takeoff", "TakeoffIO", "TakeoffWorkloads"]),
         .testTarget(
             name: "ArchiveTests",
-            dependencies: ["Takeoff", "TakeoffWorkloads", .product(name: "MetricsTestKit", package: "swift-metrics")]),
+            dependencies: ["Takeoff", "TakeoffIO", "TakeoffWorkloads", .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(name: "CLITests", dependencies: ["TakeoffCLI"]),
     ]
 )

@@ -17,10 +17,6 @@ struct ReplayCommand: ParsableCommand {
             is an error.
             """)
 
-    enum Mode: String, ExpressibleByArgument, CaseIterable {
-        case execute, apply
-    }
-
     @Option(help: "The block archive directory.")
     var archive: String
 
@@ -28,7 +24,7 @@ struct ReplayCommand: ParsableCommand {
     var db: String
 
     @Option(help: "execute: re-execute every block; apply: apply the archived change sets, merged over windows.")
-    var mode: Mode = .execute
+    var mode: ReplayMode = .execute
 
     @Option(help: "The first block to replay (default: the store's head + 1).")
     var from: UInt64?
@@ -75,10 +71,12 @@ struct ReplayCommand: ParsableCommand {
         // Only once the store is ours: a replay refused for a store in use says that alone, even when it read the
         // archive while its writer was in the middle of a record.
         if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }
+        let logger = Logger(label: "takeoff.replay")
+        let executor = ParallelExecutor(
+            logic: BuiltinTransactionLogic(), options: ExecutionOptions(verifySignatures: verifySignatures), threads: threads, logger: logger)
         let replayer = Replayer(
-            archive: blockArchive, store: store, mode: mode == .execute ? .execute : .apply, logic: BuiltinTransactionLogic(),
-            threads: threads, window: window, verifySignatures: verifySignatures, useMergedRanges: !noMergedRanges,
-            anchors: try anchors.load(), logger: Logger(label: "takeoff.replay"))
+            archive: blockArchive, store: store, mode: mode, executor: executor, window: window, useMergedRanges: !noMergedRanges,
+            anchors: try anchors.load(), logger: logger)
         var progress = Progress()
         let target = to ?? blockArchive.head ?? 0
         let report = try replayer.run(from: from, to: to) { report in
@@ -115,3 +113,5 @@ struct ReplayCommand: ParsableCommand {
         }
     }
 }
+
+extension ReplayMode: ExpressibleByArgument {}

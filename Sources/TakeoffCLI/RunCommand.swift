@@ -123,7 +123,7 @@ struct RunCommand: ParsableCommand {
 
     /// Runs the blocks on a pipeline over `executor`.
     private func run<Executor: BlockExecutor<BuiltinTransaction>>(
-        _ executor: Executor, _ generator: WorkloadGenerator, _ store: StateStore, _ blockArchive: BlockArchive?
+        _ executor: Executor, _ generator: WorkloadGenerator, _ store: LMDBStateStore, _ blockArchive: BlockArchive?
     ) throws {
         let pipeline = BlockPipeline(
             executor: executor, store: store, archive: blockArchive,

@@ -27,7 +27,7 @@ struct SnapshotCommand: ParsableCommand {
         var out: String
 
         func run() throws {
-            let (head, entries) = try Snapshot.export(from: try openStore(at: db, access: .readOnly), to: out)
+            let (head, entries) = try SnapshotFile.export(from: try openStore(at: db, access: .readOnly), to: out)
             print("Exported block \(head.block) (\(entries) entries, state commitment \(head.commitment.digest.hex)) to \(out)")
         }
     }
@@ -59,7 +59,7 @@ struct SnapshotCommand: ParsableCommand {
                 do { return try Hash32(hex: text) } catch { throw ValidationError("--expect-commitment: '\(text)' is not 64 hex digits") }
             }
             let trusted = try anchors.load()
-            let head = try Snapshot.importSnapshot(from: `in`, into: store, trusting: trusted, commitment: commitment)
+            let head = try SnapshotFile.importSnapshot(from: `in`, into: store, trusting: trusted, commitment: commitment)
             let checked = trusted.anchors.filter { $0.block == head.block }
             if json {
                 print(try jsonLine(ImportSummary(

@@ -19,7 +19,7 @@ enum StoreAccess {
 /// Opens the state store in `path`.
 /// - Throws: ``CommandError`` when `path` is a file, holds no store (unless `access` is `.create`), cannot be
 ///   created, or is in use by another writer; the store's own errors otherwise.
-func openStore(at path: String, access: StoreAccess, syncOnCommit: Bool = true) throws -> StateStore {
+func openStore(at path: String, access: StoreAccess, syncOnCommit: Bool = true) throws -> LMDBStateStore {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
         guard isDirectory.boolValue else { throw CommandError(description: "--db \(path) is a file, not a directory") }
@@ -36,7 +36,7 @@ func openStore(at path: String, access: StoreAccess, syncOnCommit: Bool = true) 
         throw CommandError(description: "no state store in \(path)")
     }
     do {
-        return try StateStore(directory: path, syncOnCommit: syncOnCommit, readOnly: access == .readOnly)
+        return try LMDBStateStore(directory: path, syncOnCommit: syncOnCommit, readOnly: access == .readOnly)
     } catch let error as StateStoreError {
         throw CommandError(description: "\(error)")
     } catch {

@@ -37,7 +37,8 @@ struct TakeoffCommand: ParsableCommand {
             if code == .success {
                 print(fullMessage(for: error))
             } else {
-                printDiagnostic(message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)")
+                let line = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+                printDiagnostic(advice(for: error).map { "\(line); \($0)" } ?? line)
                 _ = standardOutputIsIntact()
                 Foundation.exit(code.rawValue)
             }

@@ -27,26 +27,17 @@ struct UnwindCommand: ParsableCommand {
     func run() throws {
         if let archive { try checkArchivePath(archive, mayCreate: false) }
         let store = try openStore(at: db, access: .existing)
-        guard let before = try store.head() else { throw CommandError(description: "the store in \(db) is empty") }
-        guard to <= before.block else { throw CommandError(description: "the store is at block \(before.block), before block \(to)") }
         // Open (and lock) the archive before touching the store, so that neither is changed when it cannot be.
         let blockArchive = try archive.map { try BlockArchive(directory: $0, writable: true, create: false) }
-        if let blockArchive, let first = blockArchive.firstBlock, to < first {
-            throw CommandError(description: "the archive in \(archive!) starts at block \(first), after block \(to)")
-        }
-        let head = try store.unwind(to: to)
-        if let blockArchive {
-            try blockArchive.cut(after: head.block)
-            try store.clearUnwindRecord()
-        }
-        let archiveHead = blockArchive?.head
+        let result = try Unwind.run(store: store, log: blockArchive, to: to)
+        let head = result.head
         if json {
-            var object = ["headBlock": "\(head.block)", "stateCommitment": head.commitment.digest.hex, "unwoundFrom": "\(before.block)"]
-            if let archiveHead { object["archiveHeadBlock"] = "\(archiveHead)" }
+            var object = ["headBlock": "\(head.block)", "stateCommitment": head.commitment.digest.hex, "unwoundFrom": "\(result.from)"]
+            if let logHead = result.logHead { object["archiveHeadBlock"] = "\(logHead)" }
             print(try jsonLine(object))
         } else {
-            print("Unwound \(db) from block \(before.block) to block \(head.block), state commitment \(head.commitment.digest.hex)")
-            if let archiveHead { print("Cut the archive \(archive!) back to block \(archiveHead)") }
+            print("Unwound \(db) from block \(result.from) to block \(head.block), state commitment \(head.commitment.digest.hex)")
+            if let logHead = result.logHead { print("Cut the archive \(archive!) back to block \(logHead)") }
         }
     }
 }

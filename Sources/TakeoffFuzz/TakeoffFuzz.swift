@@ -1,5 +1,6 @@
 import Foundation
 import Takeoff
+import TakeoffFuzzTargets
 
 // `takeoff-fuzz`: fuzzes the decoders of untrusted input (see FuzzTargets).
 //

@@ -1,5 +1,5 @@
 import Foundation
-import TakeoffArchive
+import TakeoffIO
 import TakeoffCore
 import TakeoffBuiltinChain
 

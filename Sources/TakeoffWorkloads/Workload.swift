@@ -144,7 +144,7 @@ public final class WorkloadGenerator {
     }
 
     /// The genesis state in increasing key order, at most `chunkSize` entries at a time: what
-    /// `StateStore.initializeGenesis(streaming:)` loads.
+    /// `LMDBStateStore.initializeGenesis(streaming:)` loads.
     ///
     /// Unsigned workloads of plain transfers compute each chunk when it is asked for, from the account
     /// indices (their addresses sort in index order), so memory does not grow with the number of accounts.

@@ -1,5 +1,6 @@
 import Foundation
 import Takeoff
+@testable import TakeoffIO
 import Testing
 
 /// The compact archive encoding (version 3): it decodes to exactly what was encoded, it is smaller than
@@ -137,7 +138,7 @@ import Testing
             #expect(block == (try current.read(number, as: BuiltinTransaction.self)))
             #expect(try old.readChanges(number) == ArchivedChanges(header: block.header, changeSet: block.changeSet))
         }
-        let store = try StateStore(directory: try fixture.freshStorePath("from-v2-\(mode)"), syncOnCommit: false)
+        let store = try LMDBStateStore(directory: try fixture.freshStorePath("from-v2-\(mode)"), syncOnCommit: false)
         let report = try Replayer(archive: old, store: store, mode: mode, logic: BuiltinTransactionLogic(), window: 4).run()
         #expect(report.blocks == 6)
         #expect(try store.head()?.blockHash == fixture.headers.last?.hash)

@@ -18,7 +18,7 @@ final class ArchiveFixture {
         storePath = root + "/db"
         try FileManager.default.createDirectory(atPath: storePath, withIntermediateDirectories: true)
         let generator = try WorkloadGenerator(WorkloadConfiguration(kind: .mix, accounts: 200, seed: seed, signed: false))
-        let store = try StateStore(directory: storePath, syncOnCommit: false)
+        let store = try LMDBStateStore(directory: storePath, syncOnCommit: false)
         let archive = try BlockArchive(directory: archivePath, writable: true, segmentSizeLimit: segmentSizeLimit)
         let genesis = Genesis(entries: generator.genesis())
         try archive.append(ArchivedBlock<BuiltinTransaction>(genesis))
@@ -27,7 +27,7 @@ final class ArchiveFixture {
         let executor = ParallelExecutor(logic: BuiltinTransactionLogic(), options: ExecutionOptions(verifySignatures: false), threads: 2)
         for _ in 0..<blocks {
             let transactions = generator.nextBlock(size: blockSize)
-            let executed = try store.withSnapshot { snapshot in
+            let executed = try store.withReadView { snapshot in
                 try executor.execute(
                     transactions, context: generator.context(number: snapshot.head.block + 1), parent: snapshot.head, state: snapshot)
             }
@@ -68,10 +68,22 @@ final class ArchiveFixture {
 
     /// Replays into the store at `path`.
     func replay(into path: String, mode: ReplayMode, from: UInt64? = nil, to: UInt64? = nil, window: Int = 4) throws -> ReplayReport {
-        let store = try StateStore(directory: path, syncOnCommit: false)
+        let store = try LMDBStateStore(directory: path, syncOnCommit: false)
         return try Replayer(archive: try openArchive(), store: store, mode: mode, logic: BuiltinTransactionLogic(), window: window).run(from: from, to: to)
     }
 
     /// The head of the store at `path`.
-    func head(of path: String) throws -> StoreHead? { try StateStore(directory: path, syncOnCommit: false).head() }
+    func head(of path: String) throws -> StoreHead? { try LMDBStateStore(directory: path, syncOnCommit: false).head() }
+}
+
+extension Replayer where Executor == ParallelExecutor<BuiltinTransactionLogic> {
+    /// A replayer of the built-in chain as `takeoff replay` configures it: signature checks off (archived blocks
+    /// were checked when first executed), one worker per core.
+    init(
+        archive: Log, store: Store, mode: ReplayMode, logic: BuiltinTransactionLogic, window: Int = 64, anchors: TrustAnchors = .none
+    ) {
+        self.init(
+            archive: archive, store: store, mode: mode,
+            executor: ParallelExecutor(logic: logic, options: ExecutionOptions(verifySignatures: false)), window: window, anchors: anchors)
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Takeoff
+@testable import TakeoffIO
 import TakeoffWorkloads
 
 @testable import TakeoffArchive
@@ -25,7 +26,7 @@ import TakeoffWorkloads
     /// Runs `blocks` blocks over a new store and archive in `root`; the genesis is streamed when `streamed`.
     static func run(in root: String, streamed: Bool, blocks: UInt64 = 3) throws -> [BlockHeader] {
         try FileManager.default.createDirectory(atPath: root + "/db", withIntermediateDirectories: true)
-        let store = try StateStore(directory: root + "/db", syncOnCommit: false)
+        let store = try LMDBStateStore(directory: root + "/db", syncOnCommit: false)
         let archive = try BlockArchive(directory: root + "/archive", writable: true)
         let pipeline = BlockPipeline(executor: executor(), store: store, archive: archive)
         let generator = try generator()
@@ -60,9 +61,9 @@ import TakeoffWorkloads
         return last
     }
 
-    static func newStore(_ path: String) throws -> StateStore {
+    static func newStore(_ path: String) throws -> LMDBStateStore {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return try StateStore(directory: path, syncOnCommit: false)
+        return try LMDBStateStore(directory: path, syncOnCommit: false)
     }
 
     @Test func aStreamedGenesisGivesTheSameChainAndReplays() throws {
@@ -155,7 +156,7 @@ import TakeoffWorkloads
         func refused(_ name: String, _ check: (any Error) -> Bool) throws {
             let archive = try BlockArchive(directory: root + "/a/archive", writable: false)
             let store = try Self.newStore(root + "/" + name)
-            #expect(performing: { try archive.loadGenesis(into: store) }, throws: check)
+            #expect(performing: { try store.loadGenesis(from: archive) }, throws: check)
             #expect(try store.head() == nil, "\(name)")
             #expect(throws: (any Error).self) { try archive.verify() }
         }
@@ -202,6 +203,6 @@ import TakeoffWorkloads
         try Data(original).write(to: URL(fileURLWithPath: path))
         let archive = try BlockArchive(directory: root + "/a/archive", writable: false)
         let store = try Self.newStore(root + "/restored")
-        #expect(try archive.loadGenesis(into: store).blockHash == (try archive.readChanges(0).header.hash))
+        #expect(try store.loadGenesis(from: archive).blockHash == (try archive.readChanges(0).header.hash))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Takeoff
+@testable import TakeoffIO
 
 /// Damaged archives and snapshots: each gives a typed error naming where, and leaves the store at the last
 /// good block.
@@ -93,7 +94,7 @@ import Takeoff
         for number in UInt64(0)...3 { try rewritten.append(try archive.read(number, as: BuiltinTransaction.self)) }
         try rewritten.append(forged)
         let path = try fixture.freshStorePath("forged-db")
-        let store = try StateStore(directory: path)
+        let store = try LMDBStateStore(directory: path)
         #expect {
             try Replayer(archive: try BlockArchive(directory: copy, writable: false), store: store, mode: mode, logic: BuiltinTransactionLogic(), window: 4).run()
         } throws: { error in
@@ -112,7 +113,7 @@ import Takeoff
         var block = try archive.read(2, as: BuiltinTransaction.self)
         block.header.parentHash = .zero
         try rewritten.append(block)
-        let store = try StateStore(directory: try fixture.freshStorePath("unchained-db"))
+        let store = try LMDBStateStore(directory: try fixture.freshStorePath("unchained-db"))
         #expect(throws: ReplayError.self) {
             try Replayer(archive: try BlockArchive(directory: copy, writable: false), store: store, mode: .apply, logic: BuiltinTransactionLogic()).run()
         }
@@ -243,9 +244,9 @@ import Takeoff
         }
         #expect(try fixture.openArchive().head == 2)
         _ = writer
-        let store = try StateStore(directory: fixture.storePath)
-        #expect(throws: StateStoreError.self) { try StateStore(directory: fixture.storePath) }
-        #expect(try StateStore(directory: fixture.storePath, readOnly: true).head()?.block == 2)
+        let store = try LMDBStateStore(directory: fixture.storePath)
+        #expect(throws: StateStoreError.self) { try LMDBStateStore(directory: fixture.storePath) }
+        #expect(try LMDBStateStore(directory: fixture.storePath, readOnly: true).head()?.block == 2)
         _ = store
     }
 
@@ -271,7 +272,7 @@ import Takeoff
     @Test func aSnapshotWithABadChecksum() throws {
         let fixture = try ArchiveFixture(blocks: 2)
         let file = fixture.root + "/state.snapshot"
-        try Snapshot.export(from: try StateStore(directory: fixture.storePath), to: file)
+        try SnapshotFile.export(from: try LMDBStateStore(directory: fixture.storePath), to: file)
         let original = try Zstd.decompress(try Self.read(file))
         // A flipped checksum byte: every entry reads well, and the checksum alone says no.
         var payload = original
@@ -279,7 +280,7 @@ import Takeoff
         try Self.write(try Zstd.compress(payload), to: file)
         let path = try fixture.freshStorePath("snap")
         #expect(throws: SnapshotError.checksumMismatch(path: file)) {
-            try Snapshot.importSnapshot(from: file, into: try StateStore(directory: path))
+            try SnapshotFile.importSnapshot(from: file, into: try LMDBStateStore(directory: path))
         }
         #expect(try fixture.head(of: path) == nil)
         // A flipped byte among the entries is found by whichever check meets it first (here the key order or
@@ -287,10 +288,10 @@ import Takeoff
         payload = original
         payload[payload.count / 2] ^= 1
         try Self.write(try Zstd.compress(payload), to: file)
-        #expect(throws: SnapshotError.self) { try Snapshot.importSnapshot(from: file, into: try StateStore(directory: path)) }
+        #expect(throws: SnapshotError.self) { try SnapshotFile.importSnapshot(from: file, into: try LMDBStateStore(directory: path)) }
         #expect(try fixture.head(of: path) == nil)
         try Self.write(Array(try Self.read(file).prefix(50)), to: file)
-        #expect(throws: SnapshotError.self) { try Snapshot.importSnapshot(from: file, into: try StateStore(directory: path)) }
+        #expect(throws: SnapshotError.self) { try SnapshotFile.importSnapshot(from: file, into: try LMDBStateStore(directory: path)) }
     }
 
     @Test func archivedBlocksSurviveTheCodecAndZstdReadsSegments() throws {

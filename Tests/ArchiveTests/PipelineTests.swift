@@ -5,6 +5,7 @@ import TakeoffWorkloads
 
 @testable import TakeoffArchive
 @testable import TakeoffCore
+@testable import TakeoffNode
 @testable import TakeoffStore
 
 /// The block pipeline against the plain loop (execute, archive, commit, one block at a time) that
@@ -16,9 +17,9 @@ import TakeoffWorkloads
     /// A pipeline over a new store in `root`, with an archive unless `archived` is false.
     static func pipeline(
         in root: String, archived: Bool = true, configuration: PipelineConfiguration
-    ) throws -> BlockPipeline<ParallelExecutor<BuiltinTransactionLogic>> {
+    ) throws -> BlockPipeline<ParallelExecutor<BuiltinTransactionLogic>, LMDBStateStore, BlockArchive> {
         try FileManager.default.createDirectory(atPath: root + "/db", withIntermediateDirectories: true)
-        let store = try StateStore(directory: root + "/db", syncOnCommit: false)
+        let store = try LMDBStateStore(directory: root + "/db", syncOnCommit: false)
         let archive = archived ? try BlockArchive(directory: root + "/archive", writable: true) : nil
         // Always parallel: the blocks are small, and the test must exercise the parallel path.
         let executor = ParallelExecutor(
@@ -32,7 +33,7 @@ import TakeoffWorkloads
 
     /// Runs blocks 1...`last` (or until `next` is told to fail at `failAt`), recording the durable headers.
     static func run(
-        _ pipeline: BlockPipeline<ParallelExecutor<BuiltinTransactionLogic>>, through last: UInt64, failAt: UInt64? = nil
+        _ pipeline: BlockPipeline<ParallelExecutor<BuiltinTransactionLogic>, LMDBStateStore, BlockArchive>, through last: UInt64, failAt: UInt64? = nil
     ) throws -> (report: PipelineReport?, durable: [ExecutedBlock<BuiltinTransaction>], error: (any Error)?) {
         let generator = try generator()
         try pipeline.start(from: Genesis(entries: generator.genesis()))
@@ -131,7 +132,7 @@ import TakeoffWorkloads
 
     @Test func anArchiveFromAnotherGenesisIsRefused() throws {
         let fixture = try ArchiveFixture(blocks: 2, blockSize: Self.blockSize)
-        let store = try StateStore(directory: try fixture.freshStorePath("other"), syncOnCommit: false)
+        let store = try LMDBStateStore(directory: try fixture.freshStorePath("other"), syncOnCommit: false)
         let archive = try BlockArchive(directory: fixture.archivePath, writable: true)
         let pipeline = BlockPipeline(executor: SequentialExecutor(logic: BuiltinTransactionLogic()), store: store, archive: archive)
         let other = try WorkloadGenerator(WorkloadConfiguration(kind: .mix, accounts: 300, seed: 7, signed: false))

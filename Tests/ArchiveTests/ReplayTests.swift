@@ -18,7 +18,7 @@ import Testing
         #expect(report.stateCommitment == original.commitment.digest.hex)
         // Execute mode checks every block; apply mode (windows of 4) the last block of each window.
         #expect(report.verifiedBlocks == (mode == .execute ? 9 : 3))
-        #expect(try StateStore(directory: path).recomputeCommitment() == original.commitment)
+        #expect(try LMDBStateStore(directory: path).recomputeCommitment() == original.commitment)
     }
 
     @Test(arguments: [ReplayMode.execute, .apply])
@@ -53,21 +53,21 @@ import Testing
         let partial = try fixture.freshStorePath("partial")
         _ = try fixture.replay(into: partial, mode: .execute, to: 4)
         let file = fixture.root + "/state.snapshot"
-        let exported = try Snapshot.export(from: try StateStore(directory: partial), to: file)
+        let exported = try SnapshotFile.export(from: try LMDBStateStore(directory: partial), to: file)
         #expect(exported.head.block == 4)
         let restored = try fixture.freshStorePath("restored")
-        let imported = try Snapshot.importSnapshot(from: file, into: try StateStore(directory: restored))
+        let imported = try SnapshotFile.importSnapshot(from: file, into: try LMDBStateStore(directory: restored))
         #expect(imported == exported.head)
         let rest = try fixture.replay(into: restored, mode: .execute)
         #expect(rest.fromBlock == 5)
         #expect(try fixture.head(of: restored) == fixture.head(of: fixture.storePath))
         // A snapshot goes into an empty store only.
-        #expect(throws: (any Error).self) { try Snapshot.importSnapshot(from: file, into: try StateStore(directory: restored)) }
+        #expect(throws: (any Error).self) { try SnapshotFile.importSnapshot(from: file, into: try LMDBStateStore(directory: restored)) }
     }
 
     @Test func unwindRestoresEarlierBlocksExactly() throws {
         let fixture = try ArchiveFixture(blocks: 6)
-        let store = try StateStore(directory: fixture.storePath)
+        let store = try LMDBStateStore(directory: fixture.storePath)
         let head = try store.unwind(to: 2)
         #expect(head.block == 2)
         #expect(head.commitment.digest == fixture.headers[2].stateCommitment)
@@ -84,7 +84,7 @@ import Testing
         let fixture = try ArchiveFixture(blocks: 6)
         let path = try fixture.freshStorePath("merged")
         _ = try fixture.replay(into: path, mode: .apply, window: 3)
-        let store = try StateStore(directory: path)
+        let store = try LMDBStateStore(directory: path)
         #expect(throws: StateStoreError.self) { try store.unwind(to: 5) }
         #expect(try store.unwind(to: 3).block == 3)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TakeoffArchive
+@testable import TakeoffIO
 @testable import TakeoffCore
 @testable import TakeoffStore
 import TakeoffWorkloads
@@ -13,11 +14,11 @@ import TakeoffWorkloads
         defer { try? FileManager.default.removeItem(atPath: root) }
         for name in ["source", "restored"] { try FileManager.default.createDirectory(atPath: root + "/" + name, withIntermediateDirectories: true) }
         let generator = try WorkloadGenerator(WorkloadConfiguration(kind: .uniform, accounts: 100_000, signed: false))
-        let source = try StateStore(directory: root + "/source", syncOnCommit: false)
+        let source = try LMDBStateStore(directory: root + "/source", syncOnCommit: false)
         let genesis = try source.initializeGenesis(streaming: generator.genesisChunks(size: 10_000))
 
         let file = root + "/state.snapshot"
-        let exported = try Snapshot.export(from: source, to: file)
+        let exported = try SnapshotFile.export(from: source, to: file)
         #expect(exported.head == genesis.head && exported.entries == 100_000)
         let compressed = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
         let contents = try Zstd.decompress(compressed)
@@ -26,8 +27,8 @@ import TakeoffWorkloads
         #expect(try Zstd.frameCount(compressed) >= 6)
         #expect(Hash32.sha256(contents.dropLast(32)).bytes == Array(contents.suffix(32)))
 
-        let restored = try StateStore(directory: root + "/restored", syncOnCommit: false)
-        #expect(try Snapshot.importSnapshot(from: file, into: restored) == genesis.head)
+        let restored = try LMDBStateStore(directory: root + "/restored", syncOnCommit: false)
+        #expect(try SnapshotFile.importSnapshot(from: file, into: restored) == genesis.head)
         #expect(try restored.keyCount() == 100_000)
         #expect(try restored.recomputeCommitment() == genesis.commitment)
         var sourceEntries: [(StateKey, StateValue)] = []
@@ -44,10 +45,10 @@ import TakeoffWorkloads
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root + "/source", withIntermediateDirectories: true)
         let generator = try WorkloadGenerator(WorkloadConfiguration(kind: .uniform, accounts: 40_000, signed: false))
-        let source = try StateStore(directory: root + "/source", syncOnCommit: false)
+        let source = try LMDBStateStore(directory: root + "/source", syncOnCommit: false)
         try source.initializeGenesis(streaming: generator.genesisChunks())
         let file = root + "/state.snapshot"
-        try Snapshot.export(from: source, to: file)
+        try SnapshotFile.export(from: source, to: file)
         let whole = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
         // Cut inside the first frame, between frames, inside the last entries, and just before the checksum.
         for (index, length) in [100, whole.count / 2, whole.count - 60, whole.count - 1].enumerated() {
@@ -55,8 +56,8 @@ import TakeoffWorkloads
             try Data(whole.prefix(length)).write(to: URL(fileURLWithPath: cut))
             let target = root + "/target-\(index)"
             try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-            let store = try StateStore(directory: target, syncOnCommit: false)
-            #expect(throws: SnapshotError.self, "cut at \(length) of \(whole.count)") { try Snapshot.importSnapshot(from: cut, into: store) }
+            let store = try LMDBStateStore(directory: target, syncOnCommit: false)
+            #expect(throws: SnapshotError.self, "cut at \(length) of \(whole.count)") { try SnapshotFile.importSnapshot(from: cut, into: store) }
             #expect(try store.head() == nil)
         }
     }

@@ -17,7 +17,7 @@ import TakeoffWorkloads
     /// executes the same blocks honestly from there, so every hash and commitment is recomputed and consistent.
     static func chain(in root: String, forged: Bool) throws -> [BlockHeader] {
         try FileManager.default.createDirectory(atPath: root + "/db", withIntermediateDirectories: true)
-        let store = try StateStore(directory: root + "/db", syncOnCommit: false)
+        let store = try LMDBStateStore(directory: root + "/db", syncOnCommit: false)
         let archive = try BlockArchive(directory: root + "/archive", writable: true)
         let executor = ParallelExecutor(
             logic: BuiltinTransactionLogic(), options: ExecutionOptions(verifySignatures: false), threads: 2, policy: .alwaysParallel)
@@ -39,7 +39,7 @@ import TakeoffWorkloads
     }
 
     static func scratch() throws -> String { try ArchiveGenesisTests.scratch() }
-    static func newStore(_ path: String) throws -> StateStore { try ArchiveGenesisTests.newStore(path) }
+    static func newStore(_ path: String) throws -> LMDBStateStore { try ArchiveGenesisTests.newStore(path) }
 
     @Test func aForgedArchiveReplaysAloneAndIsRefusedWithAnAnchor() throws {
         let root = try Self.scratch()
@@ -75,20 +75,20 @@ import TakeoffWorkloads
 
         // A snapshot of the forged state: refused with the honest head's anchor, loaded with its own.
         let snapshot = root + "/forged.snapshot"
-        try Snapshot.export(from: try StateStore(directory: root + "/alone-apply", syncOnCommit: false), to: snapshot)
+        try SnapshotFile.export(from: try LMDBStateStore(directory: root + "/alone-apply", syncOnCommit: false), to: snapshot)
         let honestHead = try TrustAnchors([TrustAnchor(block: Self.blocks, hash: honest.last!.hash)])
         let refused = try Self.newStore(root + "/import-refused")
         #expect(throws: TrustAnchorError.mismatch(block: Self.blocks, trusted: honest.last!.hash, found: forgedHeaders.last!.hash)) {
-            try Snapshot.importSnapshot(from: snapshot, into: refused, trusting: honestHead)
+            try SnapshotFile.importSnapshot(from: snapshot, into: refused, trusting: honestHead)
         }
         #expect(try refused.head() == nil)
-        let commitment = try #require(try StateStore(directory: root + "/honest/db", syncOnCommit: false).head()).commitment.digest
+        let commitment = try #require(try LMDBStateStore(directory: root + "/honest/db", syncOnCommit: false).head()).commitment.digest
         #expect(throws: SnapshotError.self) {
-            try Snapshot.importSnapshot(from: snapshot, into: refused, trusting: .none, commitment: commitment)
+            try SnapshotFile.importSnapshot(from: snapshot, into: refused, trusting: .none, commitment: commitment)
         }
         #expect(try refused.head() == nil)
         let ownHead = try TrustAnchors([TrustAnchor(block: Self.blocks, hash: forgedHeaders.last!.hash)])
-        #expect(try Snapshot.importSnapshot(from: snapshot, into: try Self.newStore(root + "/import-own"), trusting: ownHead).blockHash == forgedHeaders.last!.hash)
+        #expect(try SnapshotFile.importSnapshot(from: snapshot, into: try Self.newStore(root + "/import-own"), trusting: ownHead).blockHash == forgedHeaders.last!.hash)
     }
 
     @Test func anAnchorThatCannotBeCheckedIsAnError() throws {
@@ -110,9 +110,9 @@ import TakeoffWorkloads
         #expect(try store.head() == nil)
         // A snapshot is checked at its head block only; anchors for none of it are an error.
         let snapshot = root + "/a.snapshot"
-        try Snapshot.export(from: try StateStore(directory: root + "/a/db", syncOnCommit: false), to: snapshot)
+        try SnapshotFile.export(from: try LMDBStateStore(directory: root + "/a/db", syncOnCommit: false), to: snapshot)
         #expect(throws: TrustAnchorError.noAnchorForSnapshot(block: Self.blocks, anchored: [3])) {
-            try Snapshot.importSnapshot(from: snapshot, into: try Self.newStore(root + "/import"), trusting: third)
+            try SnapshotFile.importSnapshot(from: snapshot, into: try Self.newStore(root + "/import"), trusting: third)
         }
     }
 

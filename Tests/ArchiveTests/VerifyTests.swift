@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Takeoff
+@testable import TakeoffIO
 
 /// `verify`: a whole archive or store checked read-only; each kind of damage is named with its block and
 /// byte offset (archive) or both commitments (store).
@@ -89,13 +90,13 @@ import Takeoff
 
     @Test func aStoreVerifiesAndATamperedValueIsCaught() throws {
         let fixture = try ArchiveFixture(blocks: 3)
-        var store: StateStore? = try StateStore(directory: fixture.storePath, readOnly: true)
+        var store: LMDBStateStore? = try LMDBStateStore(directory: fixture.storePath, readOnly: true)
         let report = try store!.verify()
         #expect(report.headBlock == 3 && report.keys > 200 && report.historyEntries == 3)
         #expect(report.stateCommitment == fixture.headers[3].stateCommitment.hex)
         store = nil
         // Change one stored value behind the store's back.
-        let writer = try StateStore(directory: fixture.storePath)
+        let writer = try LMDBStateStore(directory: fixture.storePath)
         let table = try writer.environment.table("state")
         try writer.environment.withWriteTransaction { transaction in
             var first: ([UInt8], [UInt8])?
@@ -108,7 +109,7 @@ import Takeoff
             try transaction.put(in: table, key: first!.0, value: value)
         }
         #expect(performing: { try writer.verify() }, throws: { error in
-            guard case .commitmentMismatch(let block, let header, _)? = error as? StateStoreError else { return false }
+            guard case .commitmentMismatch(let block, let header, _)? = error as? StateStoreFault else { return false }
             return block == 3 && header == fixture.headers[3].stateCommitment
         })
     }
@@ -120,7 +121,7 @@ import Takeoff
     @Test func aSnapshotIsNeverTrustedOnItsWord() throws {
         let fixture = try ArchiveFixture(blocks: 2)
         let file = fixture.root + "/state.snap"
-        try Snapshot.export(from: try StateStore(directory: fixture.storePath, readOnly: true), to: file)
+        try SnapshotFile.export(from: try LMDBStateStore(directory: fixture.storePath, readOnly: true), to: file)
         var bytes = try Zstd.decompress([UInt8](try Data(contentsOf: URL(fileURLWithPath: file))))
         // Change the last byte of the last entry's value, then make the checksum right again.
         var body = Array(bytes.dropLast(32))
@@ -128,8 +129,8 @@ import Takeoff
         bytes = body + Hash32.sha256(body).bytes
         try Data(try Zstd.compress(bytes)).write(to: URL(fileURLWithPath: file))
         let target = try fixture.freshStorePath("forged-snapshot")
-        let store = try StateStore(directory: target)
-        #expect(performing: { try Snapshot.importSnapshot(from: file, into: store) }, throws: { error in
+        let store = try LMDBStateStore(directory: target)
+        #expect(performing: { try SnapshotFile.importSnapshot(from: file, into: store) }, throws: { error in
             guard case .corrupt(_, let reason)? = error as? SnapshotError else { return false }
             return reason.contains("commitment") || reason.contains("value")
         })

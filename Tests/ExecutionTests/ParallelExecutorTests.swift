@@ -243,13 +243,13 @@ import TakeoffWorkloads
     @Test func parallelExecutionOverTheLMDBStoreMatches() throws {
         let generator = try WorkloadGenerator(WorkloadConfiguration(kind: .mix, accounts: 300, seed: 4, signed: false))
         let directory = try ScratchDirectory()
-        let store = try StateStore(directory: directory.path, syncOnCommit: false)
+        let store = try LMDBStateStore(directory: directory.path, syncOnCommit: false)
         let genesis = generator.genesis()
         try store.initializeGenesis(genesis)
         let memory = InMemoryState(Dictionary(genesis, uniquingKeysWith: { first, _ in first }))
         let block = generator.nextBlock(size: 600)
         let context = generator.context(number: 1)
-        let parallel = try store.withSnapshot { snapshot in
+        let parallel = try store.withReadView { snapshot in
             try ParallelExecutor(logic: BuiltinTransactionLogic(), options: Self.options, threads: 4, policy: .alwaysParallel)
                 .execute(block, context: context, parent: snapshot.head, state: snapshot)
         }

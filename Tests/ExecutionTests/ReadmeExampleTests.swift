@@ -7,7 +7,7 @@ import Takeoff
 @Suite struct ReadmeExampleTests {
     static func libraryExample(directory: String) throws -> (status: ReceiptStatus, head: StoreHead) {
         // README begin
-        let store = try StateStore(directory: directory)
+        let store = try LMDBStateStore(directory: directory)
         let alice = Address(space: 1, index: 1), bob = Address(space: 1, index: 2), miner = Address(space: 9, index: 0)
         if try store.head() == nil {
             try store.initializeGenesis([(.account(alice), .account(Account(balance: 1_000_000)))])
@@ -16,7 +16,7 @@ import Takeoff
         let transfer = BuiltinTransaction(
             sender: alice, nonce: 0, fee: 10, gasLimit: 21_000, payload: .transfer(to: bob, amount: 500))
         let executor = ParallelExecutor(logic: BuiltinTransactionLogic(), options: ExecutionOptions(verifySignatures: false))
-        let executed = try store.withSnapshot { snapshot in
+        let executed = try store.withReadView { snapshot in
             try executor.execute(
                 [transfer], context: BlockContext(number: snapshot.head.block + 1, timestamp: 0, feeCollector: miner),
                 parent: snapshot.head, state: snapshot)
@@ -29,7 +29,7 @@ import Takeoff
 
     static func pipelineExample(directory: String, archiveDirectory: String) throws -> PipelineReport {
         // README pipeline begin
-        let store = try StateStore(directory: directory)
+        let store = try LMDBStateStore(directory: directory)
         let archive = try BlockArchive(directory: archiveDirectory, writable: true)
         let executor = ParallelExecutor(logic: BuiltinTransactionLogic(), options: ExecutionOptions(verifySignatures: false))
         let pipeline = BlockPipeline(executor: executor, store: store, archive: archive)
@@ -56,7 +56,7 @@ import Takeoff
         let (status, head) = try Self.libraryExample(directory: directory.path)
         #expect(status == .success)
         #expect(head.block == 1)
-        let store = try StateStore(directory: directory.path, readOnly: true)
+        let store = try LMDBStateStore(directory: directory.path, readOnly: true)
         #expect(try store.value(for: .account(Address(space: 1, index: 2))) == .account(Account(balance: 500)))
     }
 
@@ -65,7 +65,7 @@ import Takeoff
         try FileManager.default.createDirectory(atPath: directory.path + "/db", withIntermediateDirectories: true)
         let report = try Self.pipelineExample(directory: directory.path + "/db", archiveDirectory: directory.path + "/archive")
         #expect(report.blocks == 3 && report.headBlock == 3)
-        let store = try StateStore(directory: directory.path + "/db", readOnly: true)
+        let store = try LMDBStateStore(directory: directory.path + "/db", readOnly: true)
         #expect(try store.value(for: .account(Address(space: 1, index: 2))) == .account(Account(balance: 1_500)))
         #expect(try BlockArchive(directory: directory.path + "/archive", writable: false).head == 3)
     }

@@ -98,7 +98,7 @@ import Testing
         let scratch = try ScratchDirectory()
         let directory = scratch.path
         var harness = Rules.harness()
-        let store = try StateStore(directory: directory, syncOnCommit: false)
+        let store = try LMDBStateStore(directory: directory, syncOnCommit: false)
         try store.initializeGenesis(harness.state.entries.map { ($0.key, $0.value) })
         let block = [
             Rules.transaction(nonce: 0, .transfer(to: Self.carol, amount: 100)),
@@ -106,7 +106,7 @@ import Testing
             Rules.transaction(nonce: 1, .swap(pool: Rules.pool, tokenIn: Rules.token, amountIn: 50, minimumOut: 1)),
         ]
         let executor = SequentialExecutor(logic: BuiltinTransactionLogic(), options: harness.options)
-        let fromStore = try store.withSnapshot { snapshot in
+        let fromStore = try store.withReadView { snapshot in
             try executor.execute(block, context: BlockContext(number: 1, timestamp: 0, feeCollector: Rules.collector), parent: snapshot.head, state: snapshot)
         }
         let inMemory = try harness.run(block)

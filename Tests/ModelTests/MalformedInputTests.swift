@@ -1,6 +1,7 @@
 import Testing
 import TakeoffWorkloads
 @testable import Takeoff
+import TakeoffFuzzTargets
 @testable import TakeoffArchive
 @testable import TakeoffCore
 @testable import TakeoffStore

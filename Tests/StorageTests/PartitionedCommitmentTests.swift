@@ -10,15 +10,15 @@ import TakeoffWorkloads
 @Suite struct PartitionedCommitmentTests {
     /// A state worth splitting: a mixed workload's genesis (accounts, tokens, pools, counters) after a few
     /// executed blocks, committed to one store.
-    static func wholeStore(in directory: String) throws -> StateStore {
+    static func wholeStore(in directory: String) throws -> LMDBStateStore {
         let generator = try WorkloadGenerator(WorkloadConfiguration(kind: .mix, accounts: 2_000, seed: 13, signed: false))
         try FileManager.default.createDirectory(atPath: directory + "/whole", withIntermediateDirectories: true)
-        let store = try StateStore(directory: directory + "/whole", syncOnCommit: false)
+        let store = try LMDBStateStore(directory: directory + "/whole", syncOnCommit: false)
         try store.initializeGenesis(generator.genesis())
         let executor = SequentialExecutor(logic: BuiltinTransactionLogic(), options: ExecutionOptions(verifySignatures: false))
         for number in 1...3 {
             let block = generator.nextBlock(size: 500)
-            let executed = try store.withSnapshot { snapshot in
+            let executed = try store.withReadView { snapshot in
                 try executor.execute(block, context: generator.context(number: UInt64(number)), parent: snapshot.head, state: snapshot)
             }
             try store.commit(executed.header, changeSet: executed.changeSet)
@@ -43,7 +43,7 @@ import TakeoffWorkloads
             let slice = Array(entries[range])
             let path = directory.path + "/part-\(part)"
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            let store = try StateStore(directory: path, syncOnCommit: false)
+            let store = try LMDBStateStore(directory: path, syncOnCommit: false)
             try store.load(slice, head: StoreHead(block: 3, blockHash: .zero, commitment: StateCommitment.of(slice)))
             let recomputed = try store.recomputeCommitment()
             #expect(recomputed != StateCommitment.of(entries))

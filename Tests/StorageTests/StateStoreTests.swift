@@ -24,7 +24,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let expectedHead: StoreHead
         do {
-            let store = try StateStore(directory: directory.path)
+            let store = try LMDBStateStore(directory: directory.path)
             #expect(try store.head() == nil)
             let genesis = try store.initializeGenesis([(Self.alice, .account(Account(balance: 100))), (Self.counter, .amount(1))])
             let changes = ChangeSet(unsorted: [
@@ -34,7 +34,7 @@ import Testing
             ])
             expectedHead = try store.commit(Self.header(after: genesis, changes), changeSet: changes)
         }
-        let reopened = try StateStore(directory: directory.path)
+        let reopened = try LMDBStateStore(directory: directory.path)
         #expect(try reopened.head() == expectedHead)
         #expect(expectedHead.block == 1)
         #expect(try reopened.value(for: Self.alice) == .account(Account(balance: 60, nonce: 1)))
@@ -46,14 +46,14 @@ import Testing
 
     @Test func outOfOrderStaleAndMismatchedBlocksAreRefusedAndChangeNothing() throws {
         let directory = try TemporaryDirectory()
-        let store = try StateStore(directory: directory.path)
+        let store = try LMDBStateStore(directory: directory.path)
         let genesis = try store.initializeGenesis([(Self.alice, .amount(5))])
         let good = ChangeSet(unsorted: [StateChange(key: Self.alice, oldValue: .amount(5), newValue: .amount(6))])
         let stale = ChangeSet(unsorted: [StateChange(key: Self.alice, oldValue: .amount(4), newValue: .amount(6))])
 
         var skipping = Self.header(after: genesis, good)
         skipping.context.number = 2
-        #expect(throws: StateStoreError.unexpectedBlock(expected: 1, got: 2)) { try store.commit(skipping, changeSet: good) }
+        #expect(throws: StateStoreFault.unexpectedBlock(expected: 1, got: 2)) { try store.commit(skipping, changeSet: good) }
         #expect(throws: StateStoreError.self) { try store.commit(Self.header(after: genesis, stale), changeSet: stale) }
         var wrongCommitment = Self.header(after: genesis, good)
         wrongCommitment.stateCommitment = .zero
@@ -67,9 +67,9 @@ import Testing
 
     @Test func snapshotsSeeOneConsistentState() throws {
         let directory = try TemporaryDirectory()
-        let store = try StateStore(directory: directory.path)
+        let store = try LMDBStateStore(directory: directory.path)
         let genesis = try store.initializeGenesis([(Self.alice, .amount(5))])
-        try store.withSnapshot { snapshot throws in
+        try store.withReadView { snapshot throws in
             #expect(snapshot.head == genesis)
             #expect(try snapshot.value(for: Self.alice) == .amount(5))
             #expect(try snapshot.value(for: Self.bob) == nil)
@@ -78,15 +78,15 @@ import Testing
 
     @Test func aStoreWithoutGenesisRefusesSnapshotsAndCommits() throws {
         let directory = try TemporaryDirectory()
-        let store = try StateStore(directory: directory.path)
-        #expect(throws: StateStoreError.self) { try store.withSnapshot { _ in } }
+        let store = try LMDBStateStore(directory: directory.path)
+        #expect(throws: StateStoreError.self) { try store.withReadView { _ in } }
         let empty = StoreHead(block: 0, blockHash: .zero, commitment: .empty)
         #expect(throws: StateStoreError.self) { try store.commit(Self.header(after: empty, ChangeSet()), changeSet: ChangeSet()) }
     }
 
     @Test func aLargeGenesisGrowsTheMap() throws {
         let directory = try TemporaryDirectory()
-        let store = try StateStore(directory: directory.path, syncOnCommit: false, initialMapSize: 1 << 20)
+        let store = try LMDBStateStore(directory: directory.path, syncOnCommit: false, initialMapSize: 1 << 20)
         let entries = (0..<20_000).map { (StateKey.account(Address(space: 9, index: UInt64($0))), StateValue.account(Account(balance: UInt128($0)))) }
         let head = try store.initializeGenesis(entries)
         #expect(try store.keyCount() == 20_000)
@@ -97,17 +97,17 @@ import Testing
 @Suite struct StoreFormatTests {
     @Test func aStoreOfAnotherFormatIsRefused() throws {
         let directory = try TemporaryDirectory()
-        var store: StateStore? = try StateStore(directory: directory.path)
+        var store: LMDBStateStore? = try LMDBStateStore(directory: directory.path)
         try store!.initializeGenesis([(.account(Address(space: 1, index: 1)), .account(Account(balance: 5)))])
         store = nil
-        #expect(try StateStore(directory: directory.path, readOnly: true).head()?.block == 0)
+        #expect(try LMDBStateStore(directory: directory.path, readOnly: true).head()?.block == 0)
         // Rewrite the format record as an older build would have left it (none at all).
         let environment = try LMDBEnvironment(path: directory.path)
         let meta = try environment.table("meta")
         try environment.withWriteTransaction { _ = try $0.delete(in: meta, key: Array("format".utf8)) }
-        #expect(performing: { try StateStore(directory: directory.path) }, throws: { error in
+        #expect(performing: { try LMDBStateStore(directory: directory.path) }, throws: { error in
             guard case .unsupportedFormat(_, let found, let supported)? = error as? StateStoreError else { return false }
-            return found == nil && supported == Int(StateStore.formatVersion)
+            return found == nil && supported == Int(LMDBStateStore.formatVersion)
         })
     }
 }

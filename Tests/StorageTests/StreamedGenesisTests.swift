@@ -44,7 +44,7 @@ import Testing
     @Test func streamedGenesisEqualsTheWholeGenesis() throws {
         let whole = Genesis(entries: Self.entries(0..<Self.entryCount))
         let directory = try TemporaryDirectory()
-        let store = try StateStore(directory: directory.path)
+        let store = try LMDBStateStore(directory: directory.path)
         let chunks = CountedChunks(total: Self.entryCount, chunkSize: Self.chunkSize)
         let summary = try store.initializeGenesis(streaming: chunks)
 
@@ -89,21 +89,21 @@ import Testing
     @Test func aLoadCutOffMidwayLeavesNoHeadAndLoadsAgain() throws {
         let directory = try TemporaryDirectory()
         do {
-            let store = try StateStore(directory: directory.path)
+            let store = try LMDBStateStore(directory: directory.path)
             // The third chunk goes back to key 0: the load stops there, after two chunks were written.
             let chunks = [Self.entries(0..<100), Self.entries(100..<200), Self.entries(0..<100)]
-            #expect(throws: StateStoreError.unsortedEntries(key: Self.entries(0..<1)[0].0)) {
+            #expect(throws: GenesisError.unsortedKeys(key: Self.entries(0..<1)[0].0, after: Self.entries(99..<100)[0].0)) {
                 try store.initializeGenesis(streaming: chunks)
             }
             #expect(try store.head() == nil)
         }
-        let store = try StateStore(directory: directory.path)
+        let store = try LMDBStateStore(directory: directory.path)
         let summary = try store.initializeGenesis(streaming: [Self.entries(0..<150), Self.entries(150..<300)])
         #expect(summary.head == Genesis(entries: Self.entries(0..<300)).head)
         var stored = 0
         try store.forEachEntry { _, _ in stored += 1 }
         #expect(stored == 300)
-        #expect(throws: StateStoreError.alreadyInitialized(path: directory.path, head: 0)) {
+        #expect(throws: StateStoreFault.alreadyLoaded(location: directory.path, head: 0)) {
             try store.initializeGenesis(streaming: [Self.entries(0..<1)])
         }
     }
@@ -111,7 +111,7 @@ import Testing
     @Test func aStreamedSnapshotMustMatchItsHead() throws {
         let source = Genesis(entries: Self.entries(0..<1_000))
         let directory = try TemporaryDirectory()
-        let store = try StateStore(directory: directory.path)
+        let store = try LMDBStateStore(directory: directory.path)
         #expect(throws: StateStoreError.self) {
             try store.load(streaming: [Self.entries(0..<500), Self.entries(500..<999)], head: source.head)
         }

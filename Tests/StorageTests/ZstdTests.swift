@@ -1,5 +1,6 @@
 import Testing
 @testable import Takeoff
+@testable import TakeoffIO
 @testable import TakeoffArchive
 @testable import TakeoffCore
 @testable import TakeoffStore

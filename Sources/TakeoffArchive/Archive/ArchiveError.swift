@@ -1,5 +1,5 @@
 import TakeoffCore
-import TakeoffStore
+import TakeoffIO
 
 /// Why the archive could not be read or written. Every case names the file and, where there is one, the
 /// block number and byte offset.

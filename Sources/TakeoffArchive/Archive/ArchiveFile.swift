@@ -1,5 +1,5 @@
 import TakeoffCore
-import TakeoffStore
+import TakeoffIO
 
 #if canImport(Glibc)
 import Glibc

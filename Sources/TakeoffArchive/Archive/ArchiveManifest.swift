@@ -1,6 +1,6 @@
 import Foundation
 import TakeoffCore
-import TakeoffStore
+import TakeoffIO
 
 /// The list of an archive's segments and the blocks each holds, so that a missing, emptied, swapped or
 /// extra segment is detected instead of being read as a shorter archive.

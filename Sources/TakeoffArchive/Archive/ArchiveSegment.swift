@@ -1,6 +1,6 @@
 import Foundation
 import TakeoffCore
-import TakeoffStore
+import TakeoffIO
 
 /// One segment file of an archive and the (block, byte offset) of each record in it, from its index file
 /// or, when that is missing or damaged, from walking the records themselves.

@@ -1,6 +1,6 @@
 import Dispatch
 import TakeoffCore
-import TakeoffStore
+import TakeoffIO
 
 /// What ``BlockArchive/verify(from:to:anchors:progress:)`` checked.
 public struct ArchiveVerification: Sendable, Encodable {
@@ -54,9 +54,11 @@ extension BlockArchive {
             let block = try read(number, as: EncodedTransaction.self)
             let (segment, offset) = location(of: number)!
             func damaged(_ reason: String) -> ArchiveError { .corrupt(segment: segment, block: number, offset: offset, reason: reason) }
-            if let parentHash, block.header.parentHash != parentHash {
-                throw damaged("its parent hash \(block.header.parentHash.hex) is not block \(number - 1)'s hash \(parentHash.hex)")
+            // The checks apply mode and recovery make (`ReplayError`), reported as damage at the block's offset.
+            func check(_ body: () throws(ReplayError) -> Void) throws {
+                do throws(ReplayError) { try body() } catch { throw damaged(error.reason) }
             }
+            if let parentHash { try check { () throws(ReplayError) in try ReplayError.checkLink(block.header, parentHash: parentHash) } }
             if number == 0 {
                 var entries = try genesisEntries()
                 var builder = GenesisBuilder()
@@ -76,15 +78,10 @@ extension BlockArchive {
                     throw damaged("the receipts do not match the header's digest")
                 }
             }
-            guard number == 0 || block.changeSet.digest == block.header.changeSetDigest else {
-                throw damaged("the change set does not match the header's digest")
-            }
+            if number > 0 { try check { () throws(ReplayError) in try ReplayError.checkDigest(of: block.changeSet, against: block.header) } }
             if number > 0, var current = commitment {
                 current.apply(block.changeSet)
-                guard current.digest == block.header.stateCommitment else {
-                    throw damaged(
-                        "state commitment mismatch: the header says \(block.header.stateCommitment.hex), the change sets since genesis give \(current.digest.hex)")
-                }
+                try check { () throws(ReplayError) in try ReplayError.checkCommitment(current, against: block.header) }
                 commitment = current
                 report.commitmentsChecked += 1
             }

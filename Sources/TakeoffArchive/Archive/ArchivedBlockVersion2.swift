@@ -1,5 +1,5 @@
 import TakeoffCore
-import TakeoffStore
+import TakeoffIO
 
 /// Version 2 of the archived block encoding, which archives written before the compact encoding hold: the
 /// header, the transactions, the receipts, the change set and the access sets, all in their canonical

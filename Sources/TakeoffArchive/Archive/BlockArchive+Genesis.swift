@@ -1,5 +1,5 @@
 import TakeoffCore
-import TakeoffStore
+import TakeoffIO
 
 extension BlockArchive {
     /// Archives a genesis of any size, streamed in chunks: its entries go to `genesis.state` beside the
@@ -22,20 +22,10 @@ extension BlockArchive {
         return summary
     }
 
-    /// Loads block 0's state into an empty store, streamed, checking that its entries give block 0's header.
-    /// - Returns: the store's head.
-    /// - Throws: ``ReplayError/inconsistentBlock(block:reason:)`` when they do not (the store gets no head);
-    ///   ``ArchiveError`` or `StateStoreError` for what cannot be read or written.
-    @discardableResult
-    public func loadGenesis(into store: StateStore) throws -> StoreHead {
+    /// Calls `body` with block 0's header and its entries, chunk by chunk (see ``genesisEntries()``).
+    public func readGenesis<Result>(_ body: (BlockHeader, () throws -> [(StateKey, StateValue)]?) throws -> Result) throws -> Result {
         var entries = try genesisEntries()
-        do {
-            return try store.initializeGenesis(expecting: entries.header) { try entries.next() }
-        } catch StateStoreError.genesisMismatch {
-            throw ReplayError.inconsistentBlock(block: 0, reason: "the genesis entries do not give block 0's header")
-        } catch StateStoreError.unsortedEntries(let key) {
-            throw ReplayError.inconsistentBlock(block: 0, reason: "the genesis entries are out of key order at \(key)")
-        }
+        return try body(entries.header) { try entries.next() }
     }
 
     /// Reads block 0's entries back whole, as a replay from genesis would: `genesis.state` present, every frame
@@ -79,8 +69,8 @@ extension BlockArchive {
 }
 
 /// Block 0's entries as an archive holds them, read a chunk at a time. They are not checked here: the
-/// header says what they must add up to, and `StateStore.initializeGenesis(expecting:chunks:)` or a
-/// `GenesisBuilder` checks it.
+/// header says what they must add up to, and whoever loads them (`StateStore.loadGenesis(from:)`, a
+/// `GenesisBuilder`) checks it.
 public struct GenesisEntries {
     /// Block 0's header, as archived.
     public let header: BlockHeader

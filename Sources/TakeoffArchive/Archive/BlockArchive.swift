@@ -1,6 +1,6 @@
 import Foundation
 import TakeoffCore
-import TakeoffStore
+import TakeoffIO
 
 /// An append-only archive of blocks in a directory: numbered segment files of zstd frames, one record per
 /// block (see `RecordFraming`), beside each segment an index of (block number, byte offset) pairs for
@@ -17,10 +17,12 @@ import TakeoffStore
 /// A writer holds the directory's writer lock (`WriterLockError` for a second one) for the archive's
 /// life; readers take no lock and change nothing on disk. Every record carries a SHA-256 checksum of its
 /// compressed bytes, checked on every read.
-public final class BlockArchive: @unchecked Sendable {
+public final class BlockArchive: BlockLog, @unchecked Sendable {
     // @unchecked: all mutable state is behind `lock`.
     /// The directory.
     public let directory: String
+    /// The archive's directory, for messages.
+    public var location: String { directory }
     /// A segment rolls over to a new file once it holds this many bytes.
     public let segmentSizeLimit: UInt64
     /// Whether this archive was opened for appending.

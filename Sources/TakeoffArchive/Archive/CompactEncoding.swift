@@ -1,5 +1,5 @@
 import TakeoffCore
-import TakeoffStore
+import TakeoffIO
 
 /// The archive's compact forms of keys, values, receipts and access sets: what makes a record small before
 /// zstd sees it. The canonical encodings (fixed-width, big-endian) stay what digests and the store use;

@@ -1,5 +1,5 @@
 import TakeoffCore
-import TakeoffStore
+import TakeoffIO
 
 /// Block 0's entries for an archive whose genesis is streamed rather than held whole: the file
 /// `genesis.state` beside the segments, written by `FramedStreamWriter` (zstd frames of about a mebibyte,

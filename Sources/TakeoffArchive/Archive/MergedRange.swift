@@ -1,34 +1,8 @@
 import Foundation
 import TakeoffCore
-import TakeoffStore
+import TakeoffIO
 
-/// A range of archived blocks with their change sets merged into one: each key once, with its value before
-/// the range and after it. Written beside the archive by ``BlockArchive/compact(rangeSize:progress:)``, it lets apply
-/// mode rebuild state without reading the blocks' transactions or intermediate values.
-///
-/// It keeps every header of the range, so the hash chain can still be checked link by link, and the
-/// commitment after its last block is checked when it is applied.
-public struct MergedRange: Hashable, Sendable {
-    /// Every header of the range, in order.
-    public var headers: [BlockHeader]
-    /// The merged changes.
-    public var changeSet: ChangeSet
-    /// The number of transactions the range covers.
-    public var transactions: Int
-
-    /// The first block.
-    public var firstBlock: UInt64 { headers.first!.number }
-    /// The last block.
-    public var lastBlock: UInt64 { headers.last!.number }
-
-    /// Merges the changes of consecutive archived blocks.
-    public init(_ blocks: [ArchivedChanges]) {
-        precondition(!blocks.isEmpty, "a merged range needs at least one block")
-        headers = blocks.map(\.header)
-        changeSet = ChangeSet.merging(blocks.lazy.map(\.changeSet))
-        transactions = blocks.reduce(0) { $0 + Int($1.header.transactionCount) }
-    }
-
+extension MergedRange {
     static let formatVersion: UInt8 = 1
     static let magic = Array("TKRANGE".utf8)
 
@@ -62,11 +36,12 @@ public struct MergedRange: Hashable, Sendable {
             else { throw CodecError.invalidValue(what: "merged range", reason: "not a Takeoff range file of this version") }
             let count = try reader.readCount("headers", minimumElementSize: 100)
             guard count > 0 else { throw CodecError.invalidValue(what: "merged range", reason: "no headers") }
-            headers = []
+            var headers: [BlockHeader] = []
             for _ in 0..<count { headers.append(try BlockHeader.decode(from: &reader)) }
-            transactions = Int(try reader.readUInt64("transaction count"))
-            changeSet = try ChangeSet.decode(from: &reader)
+            let transactions = Int(try reader.readUInt64("transaction count"))
+            let changeSet = try ChangeSet.decode(from: &reader)
             try reader.expectEnd(of: "merged range")
+            self.init(headers: headers, changeSet: changeSet, transactions: transactions)
         } catch {
             throw ArchiveError.corrupt(segment: path, block: 0, offset: 0, reason: "\(error)")
         }

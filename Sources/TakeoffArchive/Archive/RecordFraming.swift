@@ -1,5 +1,5 @@
 import TakeoffCore
-import TakeoffStore
+import TakeoffIO
 
 /// How one block is laid out in a segment: a 64-byte zstd *skippable* frame carrying the record header,
 /// then one ordinary zstd frame holding the encoded ``ArchivedBlock``. `zstd -d` skips the first and

@@ -1,7 +1,7 @@
 /// Read access to a state: what executors read through.
 ///
 /// The parallel executor calls ``value(for:)`` from several threads at once, so implementations must
-/// allow concurrent reads (`StateSnapshot` and ``InMemoryState`` do).
+/// allow concurrent reads (`LMDBReadView` and ``InMemoryState`` do).
 public protocol StateReader {
     /// The value stored under `key`, or `nil` when the key is absent.
     /// - Throws: a storage error (LMDB, a corrupt value); never for a missing key.

@@ -2,6 +2,7 @@ import CLMDB
 import Foundation
 import Synchronization
 import TakeoffCore
+import TakeoffIO
 
 /// A named table (an LMDB database) in an ``LMDBEnvironment``.
 package struct LMDBTable: Hashable, Sendable {

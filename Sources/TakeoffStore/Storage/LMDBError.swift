@@ -1,5 +1,6 @@
 import CLMDB
 import TakeoffCore
+import TakeoffIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -36,7 +37,7 @@ public struct LMDBError: Error, Hashable, Sendable, CustomStringConvertible {
         #endif
         let hasLimit = getrlimit(resource, &limit) == 0 && limit.rlim_cur != rlim_t.max
         return LMDBError(
-            code: code, operation: operation, freeBytes: TakeoffStore.freeBytes(onFileSystemOf: path),
+            code: code, operation: operation, freeBytes: TakeoffIO.freeBytes(onFileSystemOf: path),
             fileSizeLimit: hasLimit ? UInt64(limit.rlim_cur) : nil)
     }
 

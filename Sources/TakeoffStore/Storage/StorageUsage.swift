@@ -1,20 +1,5 @@
 import CLMDB
-
-/// How much of its data file a state store uses: what an operator watches to see a store grow, and what a
-/// compaction would win back.
-public struct StorageUsage: Sendable, Hashable, Codable {
-    /// The size of the memory map, which the data file is allocated to (see ``StateStore``).
-    public var mapBytes: Int
-    /// LMDB's page size (the operating system's).
-    public var pageSize: Int
-    /// The pages up to the last one LMDB has written: the part of the file in use.
-    public var pagesInUse: Int
-    /// Pages within those that LMDB's free list holds for reuse.
-    public var freePages: Int
-
-    /// The bytes in use, free pages included.
-    public var bytesInUse: Int { pagesInUse * pageSize }
-}
+import TakeoffCore
 
 extension LMDBEnvironment {
     /// The environment's usage: the map and page figures from LMDB's statistics, and the free pages counted on
@@ -39,8 +24,8 @@ extension LMDBEnvironment {
     }
 }
 
-extension StateStore {
-    /// How much of its data file the store uses.
+extension LMDBStateStore {
+    /// How much of its data file the store uses: the map and page figures from LMDB, and its free pages.
     /// - Throws: ``LMDBError``.
-    public func storageUsage() throws -> StorageUsage { try environment.usage() }
+    public func storageUsage() throws -> StorageUsage? { try environment.usage() }
 }

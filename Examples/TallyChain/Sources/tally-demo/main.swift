@@ -38,7 +38,7 @@ func runDemo() throws {
 
     var workload = try TallyWorkload(memberCount: memberCount, seed: 7)
     let genesis = Genesis(entries: workload.genesisEntries)
-    let store = try StateStore(directory: directory + "/store", syncOnCommit: false)
+    let store = try LMDBStateStore(directory: directory + "/store", syncOnCommit: false)
     let archive = try BlockArchive(directory: directory + "/archive", writable: true)
     try archive.append(ArchivedBlock<TallyTransaction>(genesis))
     try store.initialize(genesis)
@@ -49,7 +49,7 @@ func runDemo() throws {
     var statuses: [ReceiptStatus: Int] = [:]
     for number in 1...UInt64(blocks) {
         let transactions = try workload.nextBlock(size: blockSize)
-        let (executed, reference) = try store.withSnapshot { snapshot in
+        let (executed, reference) = try store.withReadView { snapshot in
             let context = workload.context(number: snapshot.head.block + 1)
             return (
                 try parallel.execute(transactions, context: context, parent: snapshot.head, state: snapshot),
@@ -76,7 +76,7 @@ func runDemo() throws {
 
     // Rebuild the state from the archive alone, both ways, and check that each ends at the same head.
     for mode in [ReplayMode.execute, .apply] {
-        let rebuilt = try StateStore(directory: directory + "/replay-\(mode)", syncOnCommit: false)
+        let rebuilt = try LMDBStateStore(directory: directory + "/replay-\(mode)", syncOnCommit: false)
         let report = try Replayer(
             archive: try BlockArchive(directory: directory + "/archive", writable: false), store: rebuilt, mode: mode,
             logic: TallyLogic(), verifySignatures: true

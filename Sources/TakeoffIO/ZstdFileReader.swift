@@ -1,6 +1,5 @@
 import CZstd
 import Foundation
-import TakeoffStore
 
 /// Decompresses a file of zstd frames as one stream, a bounded piece at a time: memory stays at the size of
 /// the pieces asked for, whatever the file's size.

@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import TakeoffCore
-import TakeoffStore
 
 /// Writes a file of any size in constant memory: its contents go out as zstd frames of about
 /// ``frameBytes`` each (which decompress as one stream, so `zstd -d` gives the contents whole), followed by

@@ -1,3 +1,7 @@
+import Foundation
+import Takeoff
+import TakeoffIO
+
 /// Entry points for fuzzing the decoders that read untrusted bytes: the transaction codec and the archive's
 /// record reader. Each must end every input with a value or a thrown error, never a trap; a decoded value
 /// must also survive a round trip. Used by the `takeoff-fuzz` tool (libFuzzer, or its own driver) and the

@@ -37,22 +37,19 @@ public struct PipelineBlock<Transaction: ChainTransaction>: Sendable {
     /// The access sets recorded when the block was first executed (a replay has them), as the executor's
     /// dependency hints.
     public var accessHints: [AccessSet]?
-    /// The header the block must produce (a replay checks every field the executor recomputes).
-    public var expectedHeader: BlockHeader?
 
     /// Creates a block to execute.
-    public init(transactions: [Transaction], context: BlockContext, accessHints: [AccessSet]? = nil, expectedHeader: BlockHeader? = nil) {
+    public init(transactions: [Transaction], context: BlockContext, accessHints: [AccessSet]? = nil) {
         self.transactions = transactions
         self.context = context
         self.accessHints = accessHints
-        self.expectedHeader = expectedHeader
     }
 }
 
 /// Where one pipeline stage spent its time.
 public struct PipelineStageTime: Hashable, Sendable, Encodable {
     /// The stage: "source" (the caller's thread, making or reading blocks), "pre-execution", "execution",
-    /// "archive" or "commit".
+    /// "archive" (appending to the log) or "commit".
     public var stage: String
     /// Seconds doing its own work.
     public var busySeconds = 0.0
@@ -75,6 +72,8 @@ public struct PipelineReport: Sendable, Encodable {
     public var transactions = 0
     /// Wall-clock seconds from the first block asked for to the last one committed.
     public var seconds = 0.0
+    /// Transactions per second.
+    public var tps = 0.0
     /// Store commits (each a batch of one or more blocks).
     public var storeCommits = 0
     /// The store's head after the run.
@@ -87,25 +86,4 @@ public struct PipelineReport: Sendable, Encodable {
     public var executionLatency = LatencyHistogram()
     /// Each store commit's time (a commit holds one block or a batch).
     public var commitLatency = LatencyHistogram()
-
-    /// Transactions per second.
-    public var tps: Double { seconds > 0 ? Double(transactions) / seconds : 0 }
-
-    private enum CodingKeys: String, CodingKey {
-        case blocks, transactions, seconds, tps, storeCommits, headBlock, stateCommitment, stages, executionLatency, commitLatency
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(blocks, forKey: .blocks)
-        try container.encode(transactions, forKey: .transactions)
-        try container.encode(seconds, forKey: .seconds)
-        try container.encode(tps, forKey: .tps)
-        try container.encode(storeCommits, forKey: .storeCommits)
-        try container.encode(headBlock, forKey: .headBlock)
-        try container.encode(stateCommitment, forKey: .stateCommitment)
-        try container.encode(stages, forKey: .stages)
-        try container.encode(executionLatency.percentiles, forKey: .executionLatency)
-        try container.encode(commitLatency.percentiles, forKey: .commitLatency)
-    }
 }

@@ -49,3 +49,8 @@ public struct LatencyPercentiles: Codable, Hashable, Sendable {
         return "p50 \(format(p50)), p90 \(format(p90)), p99 \(format(p99)), max \(format(max)) ms (\(count))"
     }
 }
+
+extension LatencyHistogram: Encodable {
+    /// Encodes the percentiles (a histogram's buckets mean nothing to a reader of a report).
+    public func encode(to encoder: any Encoder) throws { try percentiles.encode(to: encoder) }
+}

@@ -1,5 +1,4 @@
 import Foundation
-import TakeoffCore
 
 /// A block hash trusted from somewhere other than the archive or snapshot being read: a checkpoint an operator
 /// publishes or pins.
@@ -87,16 +86,16 @@ public struct TrustAnchors: Hashable, Sendable {
     /// Whether there are none.
     public var isEmpty: Bool { anchors.isEmpty }
 
-    /// Checks every anchor against the archive's header of its block, before a replay or verification of blocks up
+    /// Checks every anchor against the log's header of its block, before a replay or verification of blocks up
     /// to `last` (which then checks each block it reaches against that header).
     /// - Returns: the anchors checked, in block order.
     /// - Throws: ``TrustAnchorError/notReached(block:last:)`` for an anchor past `last` (before anything is read),
     ///   ``TrustAnchorError/mismatch(block:trusted:found:)`` for the first block whose archived hash differs;
-    ///   ``ArchiveError`` for a header that cannot be read.
-    public func check(against archive: BlockArchive, through last: UInt64) throws -> [TrustAnchor] {
+    ///   the log's error for a header that cannot be read.
+    public func check(against log: some BlockLog, through last: UInt64) throws -> [TrustAnchor] {
         if let beyond = anchors.first(where: { $0.block > last }) { throw TrustAnchorError.notReached(block: beyond.block, last: last) }
         for anchor in anchors {
-            let found = try archive.readChanges(anchor.block).header.hash
+            let found = try log.readChanges(anchor.block).header.hash
             guard found == anchor.hash else { throw TrustAnchorError.mismatch(block: anchor.block, trusted: anchor.hash, found: found) }
         }
         return anchors

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import TakeoffCore
-import TakeoffStore
+import TakeoffIO
 
 /// Why a snapshot could not be written or read.
 public enum SnapshotError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -33,7 +33,7 @@ public enum SnapshotError: Error, Hashable, Sendable, CustomStringConvertible {
 /// contents are written as a series of zstd frames of about a mebibyte each (`FramedStreamWriter`), which
 /// decompress as one stream (so `zstd -d` gives the contents whole); export and import both stream them,
 /// holding about ``streamingChunk`` entries in memory whatever the state's size.
-public enum Snapshot {
+public enum SnapshotFile {
     static let magic = Array("TKSNAP".utf8)
     /// 2: the 80-lane state commitment.
     static let formatVersion: UInt8 = 2
@@ -42,16 +42,16 @@ public enum Snapshot {
 
     /// Writes the store's current state to `path`, streaming it in frames.
     /// - Returns: the head the snapshot holds and its number of entries.
-    /// - Throws: `StateStoreError`, or ``SnapshotError/io(path:reason:)`` when the file cannot be written;
+    /// - Throws: the store's errors, or ``SnapshotError/io(path:reason:)`` when the file cannot be written;
     ///   `path` is then unchanged.
     @discardableResult
-    public static func export(from store: StateStore, to path: String) throws -> (head: StoreHead, entries: Int) {
+    public static func export(from store: some StateStore, to path: String) throws -> (head: StoreHead, entries: Int) {
         do {
             // Refuses a directory (or any non-regular file) before doing the work.
             let file = try FramedStreamWriter(path: path)
             var count = 0
-            let head = try store.withSnapshot { snapshot in
-                let expected = try store.keyCount(in: snapshot)
+            let head = try store.withReadView { snapshot in
+                let expected = try snapshot.keyCount()
                 try file.append { writer in
                     writer.write(raw: magic)
                     writer.write(formatVersion)
@@ -60,7 +60,7 @@ public enum Snapshot {
                     for lane in snapshot.head.commitment.lanes { writer.write(lane) }
                     writer.write(UInt64(expected))
                 }
-                try store.forEachEntry(in: snapshot) { key, value in
+                try snapshot.forEachEntry { key, value in
                     try file.append { writer in
                         key.encode(to: &writer)
                         value.encode(to: &writer)
@@ -84,9 +84,9 @@ public enum Snapshot {
     /// load).
     /// - Returns: the store's head.
     /// - Throws: ``SnapshotError`` for an unreadable, damaged or tampered file, and
-    ///   `StateStoreError/alreadyInitialized(path:head:)` for a store that is not empty.
+    ///   `StateStoreFault/alreadyLoaded(location:head:)` for a store that is not empty.
     @discardableResult
-    public static func importSnapshot(from path: String, into store: StateStore) throws -> StoreHead {
+    public static func importSnapshot(from path: String, into store: some StateStore) throws -> StoreHead {
         try importSnapshot(from: path, into: store, trusting: .none)
     }
 
@@ -97,9 +97,9 @@ public enum Snapshot {
     ///   store left empty; and as ``importSnapshot(from:into:)``.
     @discardableResult
     public static func importSnapshot(
-        from path: String, into store: StateStore, trusting anchors: TrustAnchors, commitment: Hash32? = nil
+        from path: String, into store: some StateStore, trusting anchors: TrustAnchors, commitment: Hash32? = nil
     ) throws -> StoreHead {
-        if let existing = try store.head() { throw StateStoreError.alreadyInitialized(path: store.path, head: existing.block) }
+        if let existing = try store.head() { throw StateStoreFault.alreadyLoaded(location: store.location, head: existing.block) }
         func failed(_ error: FramedStreamError) -> SnapshotError {
             switch error {
             case .io(let error): .io(path: path, reason: error.reason ?? FileError.explain(error.code))
@@ -144,9 +144,9 @@ public enum Snapshot {
                         return chunk
                     } catch { throw failed(error) }
                 }
-            } catch StateStoreError.commitmentMismatch {
+            } catch StateStoreFault.commitmentMismatch {
                 throw SnapshotError.corrupt(path: path, reason: "its entries do not add up to its commitment")
-            } catch StateStoreError.unsortedEntries(let key) {
+            } catch GenesisError.unsortedKeys(let key, _) {
                 throw SnapshotError.corrupt(path: path, reason: "entries out of key order at \(key)")
             }
             return head

@@ -4,7 +4,6 @@ import Logging
 import Metrics
 import Synchronization
 import TakeoffCore
-import TakeoffStore
 
 /// Executes blocks through stages on dedicated threads connected by bounded queues:
 ///
@@ -18,17 +17,20 @@ import TakeoffStore
 /// blocks' execution. Without an archive, the store is the log: every block is committed (and synced) on
 /// its own before it is reported durable, still overlapping the next block's execution.
 ///
-/// A crash between an archive append and the store commit loses nothing: ``recover()`` (called by
-/// ``start(from:)``) applies the archived blocks that the store lacks. The pipeline also replays an archive
-/// (``Replayer`` in execute mode runs on it): the caller's thread reads, checks, decompresses and decodes
-/// each block ahead of execution, and every executed header is compared with the archived one.
-public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
+/// A crash between a log append and the store commit loses nothing: ``recover()`` (called by
+/// ``start(from:)``) applies the logged blocks that the store lacks. The pipeline also rebuilds a store from
+/// blocks that are durable elsewhere (``rebuild(from:next:afterExecution:durable:)``, on which ``Replayer``
+/// re-executes a log): their commits are batched and nothing is appended.
+///
+/// It is generic over the store and the log (``StateStore``, ``BlockLog``): the LMDB store and the zstd
+/// archive, ``InMemoryStateStore`` and ``InMemoryBlockLog``, or a chain's own.
+public final class BlockPipeline<Executor: BlockExecutor, Store: StateStore, Log: BlockLog>: Sendable {
     /// The executor that runs each block.
     public let executor: Executor
     /// The state store the blocks are committed to.
-    public let store: StateStore
-    /// The archive new blocks are appended to (opened writable), or nil: the store is then the log.
-    public let archive: BlockArchive?
+    public let store: Store
+    /// The log new blocks are appended to (opened for writing), or nil: the store is then the log.
+    public let archive: Log?
     /// Queue depths and commit batching.
     public let configuration: PipelineConfiguration
     /// Where the pipeline logs: a failed stage (error), blocks recovered from the archive (notice), each store
@@ -44,11 +46,11 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
     /// - Parameters:
     ///   - executor: runs each block.
     ///   - store: the state store the blocks are committed to.
-    ///   - archive: the archive new blocks are appended to (opened writable), or nil: the store is the log.
+    ///   - archive: the log new blocks are appended to (opened for writing), or nil: the store is the log.
     ///   - configuration: queue depths and commit batching.
     ///   - logger: where to log; by default nowhere.
     public init(
-        executor: Executor, store: StateStore, archive: BlockArchive? = nil, configuration: PipelineConfiguration = PipelineConfiguration(),
+        executor: Executor, store: Store, archive: Log?, configuration: PipelineConfiguration = PipelineConfiguration(),
         logger: Logger = TakeoffLogging.silent
     ) {
         self.executor = executor
@@ -67,14 +69,14 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
     /// - a store that has a state: applies the archived blocks it lacks (``recover()``); `genesis` is not
     ///   evaluated.
     /// - Returns: the store's head, and the archived blocks applied to it.
-    /// - Throws: ``PipelineError``, ``ArchiveError``, ``ReplayError`` or `StateStoreError`.
+    /// - Throws: ``PipelineError``, `ReplayError`, or the log's or the store's errors.
     @discardableResult
     public func start(from genesis: @autoclosure () throws -> Genesis) throws -> PipelineStart {
         if try store.head() == nil {
             let genesis = try genesis()
             if let archive, archive.head != nil {
                 guard archive.firstBlock == 0, try archive.readChanges(0).header == genesis.header else {
-                    throw PipelineError.genesisMismatch(archive: archive.directory)
+                    throw PipelineError.genesisMismatch(log: archive.location)
                 }
             } else {
                 try archive?.append(ArchivedBlock<EncodedTransaction>(genesis))
@@ -92,7 +94,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
     ///   once, or not at all for a store that has a state; twice to check the genesis of an archive that has
     ///   blocks beside a new store).
     /// - Returns: the store's head, and the archived blocks applied to it.
-    /// - Throws: as ``start(from:)``, and `StateStoreError/unsortedEntries(key:)` for keys out of order.
+    /// - Throws: as ``start(from:)``, and `GenesisError/unsortedKeys(key:after:)` for keys out of order.
     @discardableResult
     public func start<Chunks: Sequence<[(StateKey, StateValue)]>>(genesisChunks: () -> Chunks) throws -> PipelineStart {
         if try store.head() == nil {
@@ -101,7 +103,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                     var builder = GenesisBuilder()
                     for chunk in genesisChunks() { try builder.add(chunk) }
                     guard archive.firstBlock == 0, try archive.readChanges(0).header == builder.finish().header else {
-                        throw PipelineError.genesisMismatch(archive: archive.directory)
+                        throw PipelineError.genesisMismatch(log: archive.location)
                     }
                 } else {
                     var iterator = genesisChunks().makeIterator()
@@ -116,61 +118,38 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         return PipelineStart(head: try store.head()!, recovered: recovered)
     }
 
-    /// Applies the archived blocks that the store lacks (a crash came between their append and their commit),
-    /// checking each block's link to its parent, its change set against its header, and its commitment.
-    /// A new store first gets the archive's block 0, the genesis state.
+    /// Applies the logged blocks that the store lacks (a crash came between their append and their commit),
+    /// checking each block's link to its parent, its change set against its header, and its commitment, and
+    /// committing them ``PipelineConfiguration/commitBlocks`` at a time. A new store first gets the log's
+    /// block 0, the genesis state.
     /// - Returns: the blocks applied, or nil when the store was up to date.
-    /// - Throws: ``PipelineError`` when the archive is behind the store, or holds blocks that an unwind undid
-    ///   on purpose; ``ReplayError`` or ``ArchiveError`` for a bad block (the store then holds the blocks
-    ///   before it).
+    /// - Throws: ``PipelineError`` when the log is behind the store, or holds blocks that an unwind undid on
+    ///   purpose; `ReplayError` or the log's errors for a bad block (the store then holds the blocks before it).
     @discardableResult
     public func recover() throws -> ClosedRange<UInt64>? {
-        guard let archive, let archived = archive.head else { return nil }
+        guard let archive, let logged = archive.head else { return nil }
         var head: StoreHead
         if let current = try store.head() {
             head = current
         } else {
-            guard archive.firstBlock == 0 else { throw PipelineError.notStarted(store: store.path) }
-            head = try archive.loadGenesis(into: store)
+            guard archive.firstBlock == 0 else { throw PipelineError.notStarted(store: store.location) }
+            head = try store.loadGenesis(from: archive)
         }
-        guard archived >= head.block else {
-            throw PipelineError.archiveBehindStore(archive: archive.directory, archiveHead: archived, storeHead: head.block)
+        guard logged >= head.block else {
+            throw PipelineError.logBehindStore(log: archive.location, logHead: logged, storeHead: head.block)
         }
-        guard archived > head.block else { return nil }
+        guard logged > head.block else { return nil }
         if let unwound = try store.unwindRecord() {
-            throw PipelineError.unwoundBlocksInArchive(
-                store: store.path, archive: archive.directory, unwoundFrom: unwound.from, storeHead: head.block, archiveHead: archived)
+            throw PipelineError.unwoundBlocksInLog(
+                store: store.location, log: archive.location, unwoundFrom: unwound.from, storeHead: head.block, logHead: logged)
         }
-        let first = head.block + 1
-        var commitment = head.commitment
-        var parentHash = head.blockHash
-        var batch: [(header: BlockHeader, changeSet: ChangeSet)] = []
-        for number in first...archived {
-            let block = try archive.readChanges(number)
-            guard block.header.parentHash == parentHash else {
-                throw ReplayError.brokenChain(block: number, expectedParent: parentHash, archivedParent: block.header.parentHash)
-            }
-            guard block.changeSet.digest == block.header.changeSetDigest else {
-                throw ReplayError.inconsistentBlock(block: number, reason: "the change set does not match the header's digest")
-            }
-            var next = commitment
-            next.apply(block.changeSet)
-            guard next.digest == block.header.stateCommitment else {
-                if !batch.isEmpty { try store.commit(blocks: batch, commitment: commitment) }
-                throw ReplayError.commitmentMismatch(block: number, archived: block.header.stateCommitment, computed: next.digest)
-            }
-            commitment = next
-            parentHash = block.header.hash
-            batch.append((block.header, block.changeSet))
-            if batch.count == configuration.commitBlocks || number == archived {
-                try store.commit(blocks: batch, commitment: commitment)
-                batch = []
-            }
-        }
+        let applier = ChangeSetApplier(store: store, log: archive)
+        var notes: [String] = []
+        try applier.apply(over: head, through: logged, window: configuration.commitBlocks, merging: false, notes: &notes)
         logger.notice(
             "applied archived blocks missing from the store",
-            metadata: ["from": "\(first)", "to": "\(archived)", "store": "\(store.path)"])
-        return first...archived
+            metadata: ["from": "\(head.block + 1)", "to": "\(logged)", "store": "\(store.location)"])
+        return (head.block + 1)...logged
     }
 
     // MARK: - Running
@@ -189,8 +168,38 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         next: (UInt64) throws -> PipelineBlock<Executor.Transaction>?,
         durable: (ExecutedBlock<Executor.Transaction>) throws -> Void = { _ in }
     ) throws -> PipelineReport {
-        guard let head = try store.head() else { throw PipelineError.notStarted(store: store.path) }
-        return try drive(parent: head, appending: archive != nil, batching: archive != nil, next: next, durable: durable)
+        guard let head = try store.head() else { throw PipelineError.notStarted(store: store.location) }
+        return try drive(
+            parent: head, mode: archive != nil ? .logging : .storeIsLog, next: next, afterExecution: { _, _ in }, durable: durable)
+    }
+
+    /// Executes blocks that are durable elsewhere already (read from a log, as a replay does), from the block
+    /// after `parent`, the store's head, until `next` returns nil: nothing is appended, and the store commits
+    /// them ``PipelineConfiguration/commitBlocks`` at a time.
+    /// - Parameters:
+    ///   - next: as in ``run(next:durable:)``.
+    ///   - afterExecution: called on the execution stage with each block and its result, before the result goes
+    ///     on: a replay compares the header with the logged one (throwing stops the run, nothing of the block is
+    ///     committed) and drops what its report does not need.
+    ///   - durable: called on the caller's thread with each block, in order, once the store has committed it.
+    /// - Throws: as ``run(next:durable:)``.
+    public func rebuild(
+        from parent: StoreHead,
+        next: (UInt64) throws -> PipelineBlock<Executor.Transaction>?,
+        afterExecution: @escaping @Sendable (PipelineBlock<Executor.Transaction>, inout ExecutedBlock<Executor.Transaction>) throws -> Void,
+        durable: (ExecutedBlock<Executor.Transaction>) throws -> Void
+    ) throws -> PipelineReport {
+        try drive(parent: parent, mode: .rebuilding, next: next, afterExecution: afterExecution, durable: durable)
+    }
+
+    /// Where each block becomes durable, which decides the stages and how commits batch.
+    private enum Mode {
+        /// Each block is appended to the log, the source of durability; the store commits in batches.
+        case logging
+        /// No log: each block is committed to the store on its own before it is reported durable.
+        case storeIsLog
+        /// The blocks are durable elsewhere already: the store commits in batches, nothing is appended.
+        case rebuilding
     }
 
     /// One block between the pre-execution and execution stages.
@@ -208,17 +217,16 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
     }
 
     /// Runs the stages from the block after `parent`.
-    /// - Parameters:
-    ///   - appending: append each block to the archive, the log; otherwise commit each one on its own.
-    ///   - batching: commit in batches (the blocks are durable elsewhere: appended, or read from an archive).
-    func drive(
-        parent: StoreHead, appending: Bool, batching: Bool,
+    private func drive(
+        parent: StoreHead, mode: Mode,
         next: (UInt64) throws -> PipelineBlock<Executor.Transaction>?,
+        afterExecution: @escaping @Sendable (PipelineBlock<Executor.Transaction>, inout ExecutedBlock<Executor.Transaction>) throws -> Void,
         durable: (ExecutedBlock<Executor.Transaction>) throws -> Void
     ) throws -> PipelineReport {
         let started = DispatchTime.now().uptimeNanoseconds
         let depth = configuration.queueDepth
-        let commitLimit = batching ? configuration.commitBlocks : 1
+        let appending = mode == .logging
+        let commitLimit = mode == .storeIsLog ? 1 : configuration.commitBlocks
         let proposed = BoundedQueue<PipelineBlock<Executor.Transaction>>(capacity: depth)
         let prepared = BoundedQueue<PreparedBlock>(capacity: depth)
         let executedQueue = BoundedQueue<ExecutedBlock<Executor.Transaction>>(capacity: depth)
@@ -238,7 +246,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         let blockMetrics = blockMetrics
         let storeMetrics = storeMetrics
         let committed = Mutex(CommitProgress(block: parent.block, commits: 0, head: parent))
-        let times = Mutex([PipelineStageTime](repeating: PipelineStageTime(stage: ""), count: 5))
+        let times = Mutex(StageTimes())
         let stages = DispatchGroup()
 
         let executor = executor, store = store, archive = archive
@@ -250,7 +258,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                 proposed.close()
                 prepared.close()
                 time.queueHighWaterMark = proposed.highWaterMark
-                times.withLock { $0[1] = time }
+                times.withLock { $0.preExecution = time }
             }
             var clock = Stopwatch()
             while let block = proposed.pop() {
@@ -268,7 +276,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                 prepared.close()
                 if appending { executedQueue.close() } else { commitQueue.close() }
                 time.queueHighWaterMark = prepared.highWaterMark
-                times.withLock { $0[2] = time }
+                times.withLock { $0.execution = time }
             }
             var pending = PendingChanges(limit: cachedKeys)
             var parent = parent
@@ -286,30 +294,21 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                         seenCommitted = storeHead
                     }
                     let block = item.block
-                    let executed = try store.withSnapshot { snapshot in
+                    var executed = try store.withReadView { view in
                         try executor.execute(
-                            block.transactions, context: block.context, parent: parent, state: pending.reader(over: snapshot),
+                            block.transactions, context: block.context, parent: parent, state: pending.reader(over: view),
                             authentications: item.authentications, accessHints: block.accessHints)
                     }
-                    if let expected = block.expectedHeader { try ReplayError.check(executed.header, against: expected) }
                     latency.record(seconds: executed.metrics.executionSeconds)
                     blockMetrics.record(executed)
                     pending.add(executed.changeSet, block: executed.header.number)
                     parent = executed.head
+                    // What the store commits is the block as executed, whatever `afterExecution` drops from the report.
+                    var commit = CommitItem(header: executed.header, changeSet: executed.changeSet, commitment: executed.commitment, executed: nil)
+                    try afterExecution(block, &executed)
                     time.busySeconds += clock.lap()
-                    var reported = executed
-                    if batching && !appending {
-                        // A replay's report needs the header and metrics only: a batch waiting for its
-                        // commit does not hold its blocks' transactions.
-                        reported.block.transactions = []
-                        reported.receipts = []
-                        reported.accessSets = []
-                    }
-                    let pushed =
-                        appending
-                        ? executedQueue.push(executed)
-                        : commitQueue.push(
-                            CommitItem(header: executed.header, changeSet: executed.changeSet, commitment: executed.commitment, executed: reported))
+                    commit.executed = executed
+                    let pushed = appending ? executedQueue.push(executed) : commitQueue.push(commit)
                     time.blockedSeconds += clock.lap()
                     if !pushed { return }
                 } catch {
@@ -326,7 +325,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                     commitQueue.close()
                     reports.close()
                     time.queueHighWaterMark = executedQueue.highWaterMark
-                    times.withLock { $0[3] = time }
+                    times.withLock { $0.archive = time }
                 }
                 var clock = Stopwatch()
                 while let executed = executedQueue.pop() {
@@ -352,7 +351,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                 commitQueue.close()
                 if !appending { reports.close() }
                 time.queueHighWaterMark = commitQueue.highWaterMark
-                times.withLock { $0[4] = time }
+                times.withLock { $0.commit = time }
             }
             var batch: [CommitItem] = []
             var deadline = Date.distantFuture
@@ -377,7 +376,7 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
                         let seconds = commitClock.lap()
                         committed.withLock { $0 = CommitProgress(block: head.block, commits: $0.commits + 1, head: head) }
                         latencies.withLock { $0.commit.record(seconds: seconds) }
-                        storeMetrics.recordCommit(seconds: seconds, of: store)
+                        storeMetrics.recordCommit(seconds: seconds, usage: { try store.storageUsage() })
                         logger.debug(
                             "store commit",
                             metadata: ["blocks": "\(batch[0].header.number)...\(head.block)", "seconds": "\(seconds)"])
@@ -429,14 +428,13 @@ public final class BlockPipeline<Executor: BlockExecutor>: Sendable {
         stages.wait()
 
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        report.tps = report.seconds > 0 ? Double(report.transactions) / report.seconds : 0
         let progress = committed.withLock { $0 }
         report.storeCommits = progress.commits
         report.headBlock = progress.head.block
         report.stateCommitment = progress.head.commitment.digest.hex
-        report.stages = times.withLock { $0 }
+        report.stages = times.withLock { $0.inOrder(source: time, appending: appending) }
         (report.executionLatency, report.commitLatency) = latencies.withLock { ($0.execution, $0.commit) }
-        report.stages[0] = time
-        if !appending { report.stages.remove(at: 3) }
         if let error = failure.withLock({ $0 }) ?? callerFailure { throw error }
         return report
     }
@@ -448,6 +446,30 @@ public struct PipelineStart: Sendable {
     public var head: StoreHead
     /// The archived blocks that the store lacked and were applied to it, if any.
     public var recovered: ClosedRange<UInt64>?
+}
+
+/// Each stage's time, named.
+private struct StageTimes {
+    var preExecution = PipelineStageTime(stage: "pre-execution")
+    var execution = PipelineStageTime(stage: "execution")
+    var archive = PipelineStageTime(stage: "archive")
+    var commit = PipelineStageTime(stage: "commit")
+
+    /// The stages in pipeline order, the source first; the archive stage only when there was one.
+    func inOrder(source: PipelineStageTime, appending: Bool) -> [PipelineStageTime] {
+        appending ? [source, preExecution, execution, archive, commit] : [source, preExecution, execution, commit]
+    }
+}
+
+extension BlockPipeline where Log == NoBlockLog {
+    /// Creates a pipeline without a log: the store is the log (every block is committed on its own before it
+    /// is reported durable).
+    public convenience init(
+        executor: Executor, store: Store, configuration: PipelineConfiguration = PipelineConfiguration(),
+        logger: Logger = TakeoffLogging.silent
+    ) {
+        self.init(executor: executor, store: store, archive: nil, configuration: configuration, logger: logger)
+    }
 }
 
 /// What the commit stage has done so far.

@@ -1,3 +1,6 @@
+import Foundation
+import Takeoff
+
 /// A small mutation driver for ``FuzzTargets``, for machines and test runs without libFuzzer: the corpus,
 /// then inputs mutated from it with a seeded generator (so a failure can be replayed by its seed).
 package enum FuzzDriver {

@@ -1,11 +1,11 @@
 import Dispatch
 import Metrics
 import Synchronization
-import TakeoffStore
+import TakeoffCore
 
-/// The pipeline's storage figures in swift-metrics: each store commit's time (a timer), the store's size, bytes
-/// in use and free pages (gauges, read at most once a second: counting free pages walks LMDB's free list), and
-/// the bytes appended to the archive (a counter).
+/// The node's storage figures in swift-metrics: each store commit's time (a timer), the store's size, bytes in
+/// use and free pages (gauges, read at most once a second: the LMDB store counts free pages by walking its free
+/// list), and the bytes appended to the log (a counter).
 final class StoreMetrics: Sendable {
     let archiveBytes = Counter(label: "takeoff_archive_bytes_total")
     private let commits = Metrics.Timer(label: "takeoff_store_commit_seconds")
@@ -14,12 +14,11 @@ final class StoreMetrics: Sendable {
     private let freePages = Gauge(label: "takeoff_store_free_pages")
     /// When the gauges were last read, in uptime nanoseconds.
     private let lastRead = Mutex<UInt64>(0)
-    /// Whether an application bootstrapped a metrics backend: without one, the store's usage (a walk of
-    /// LMDB's free list) is not read at all.
+    /// Whether an application bootstrapped a metrics backend: without one, the store's usage is not read at all.
     private let reported = !(MetricsSystem.factory is NOOPMetricsHandler)
 
-    /// Records a commit that took `seconds`, and reads the store's usage when a second has passed.
-    func recordCommit(seconds: Double, of store: StateStore) {
+    /// Records a commit that took `seconds`, and reads the store's usage (`usage`) when a second has passed.
+    func recordCommit(seconds: Double, usage: () throws -> StorageUsage?) {
         commits.recordNanoseconds(Int64(seconds * 1e9))
         guard reported else { return }
         let now = DispatchTime.now().uptimeNanoseconds
@@ -28,9 +27,9 @@ final class StoreMetrics: Sendable {
             last = now
             return true
         }
-        guard due, let usage = try? store.storageUsage() else { return }
-        mapBytes.record(usage.mapBytes)
-        bytesInUse.record(usage.bytesInUse)
-        freePages.record(usage.freePages)
+        guard due, let figures = try? usage() else { return }
+        mapBytes.record(figures.mapBytes)
+        bytesInUse.record(figures.bytesInUse)
+        freePages.record(figures.freePages)
     }
 }

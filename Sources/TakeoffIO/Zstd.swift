@@ -1,7 +1,6 @@
 import CZstd
 import Foundation
 import TakeoffCore
-import TakeoffStore
 
 /// Why zstd could not compress or decompress.
 public struct ZstdError: Error, Hashable, Sendable, CustomStringConvertible {
