@@ -105,6 +105,8 @@ let package = Package(
         .testTarget(
             name: "ExecutionTests",
             dependencies: ["Takeoff", "TakeoffWorkloads", .product(name: "MetricsTestKit", package: "swift-metrics")]),
+        // The node floor on the in-memory store and log: no LMDB, no files.
+        .testTarget(name: "NodeTests", dependencies: ["TakeoffNode", "TakeoffBuiltinChain", "TakeoffWorkloads"]),
         .testTarget(name: "WorkloadTests", dependencies: ["Takeoff", "TakeoffIO", "TakeoffWorkloads"]),
         .testTarget(
             name: "ArchiveTests",

@@ -85,7 +85,7 @@ import Testing
         let path = try fixture.freshStorePath("merged")
         _ = try fixture.replay(into: path, mode: .apply, window: 3)
         let store = try LMDBStateStore(directory: path)
-        #expect(throws: StateStoreError.self) { try store.unwind(to: 5) }
+        #expect(throws: StateStoreFault.self) { try store.unwind(to: 5) }
         #expect(try store.unwind(to: 3).block == 3)
     }
 }

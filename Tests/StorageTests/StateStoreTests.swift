@@ -54,11 +54,11 @@ import Testing
         var skipping = Self.header(after: genesis, good)
         skipping.context.number = 2
         #expect(throws: StateStoreFault.unexpectedBlock(expected: 1, got: 2)) { try store.commit(skipping, changeSet: good) }
-        #expect(throws: StateStoreError.self) { try store.commit(Self.header(after: genesis, stale), changeSet: stale) }
+        #expect(throws: StateStoreFault.self) { try store.commit(Self.header(after: genesis, stale), changeSet: stale) }
         var wrongCommitment = Self.header(after: genesis, good)
         wrongCommitment.stateCommitment = .zero
-        #expect(throws: StateStoreError.self) { try store.commit(wrongCommitment, changeSet: good) }
-        #expect(throws: StateStoreError.self) { try store.initializeGenesis([]) }
+        #expect(throws: StateStoreFault.self) { try store.commit(wrongCommitment, changeSet: good) }
+        #expect(throws: StateStoreFault.self) { try store.initializeGenesis([]) }
 
         #expect(try store.head() == genesis)
         #expect(try store.value(for: Self.alice) == .amount(5))
@@ -79,9 +79,9 @@ import Testing
     @Test func aStoreWithoutGenesisRefusesSnapshotsAndCommits() throws {
         let directory = try TemporaryDirectory()
         let store = try LMDBStateStore(directory: directory.path)
-        #expect(throws: StateStoreError.self) { try store.withReadView { _ in } }
+        #expect(throws: StateStoreFault.self) { try store.withReadView { _ in } }
         let empty = StoreHead(block: 0, blockHash: .zero, commitment: .empty)
-        #expect(throws: StateStoreError.self) { try store.commit(Self.header(after: empty, ChangeSet()), changeSet: ChangeSet()) }
+        #expect(throws: StateStoreFault.self) { try store.commit(Self.header(after: empty, ChangeSet()), changeSet: ChangeSet()) }
     }
 
     @Test func aLargeGenesisGrowsTheMap() throws {

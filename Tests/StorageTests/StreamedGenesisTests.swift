@@ -92,7 +92,7 @@ import Testing
             let store = try LMDBStateStore(directory: directory.path)
             // The third chunk goes back to key 0: the load stops there, after two chunks were written.
             let chunks = [Self.entries(0..<100), Self.entries(100..<200), Self.entries(0..<100)]
-            #expect(throws: GenesisError.unsortedKeys(key: Self.entries(0..<1)[0].0, after: Self.entries(99..<100)[0].0)) {
+            #expect(throws: GenesisError.unsortedKeys(key: Self.entries(0..<1)[0].0, after: Self.entries(199..<200)[0].0)) {
                 try store.initializeGenesis(streaming: chunks)
             }
             #expect(try store.head() == nil)
@@ -112,7 +112,7 @@ import Testing
         let source = Genesis(entries: Self.entries(0..<1_000))
         let directory = try TemporaryDirectory()
         let store = try LMDBStateStore(directory: directory.path)
-        #expect(throws: StateStoreError.self) {
+        #expect(throws: StateStoreFault.self) {
             try store.load(streaming: [Self.entries(0..<500), Self.entries(500..<999)], head: source.head)
         }
         #expect(try store.head() == nil)

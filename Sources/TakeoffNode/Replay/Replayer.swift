@@ -163,7 +163,6 @@ public struct Replayer<Executor: BlockExecutor, Store: StateStore, Log: BlockLog
         report.setHead(head)
         let applier = ChangeSetApplier(store: store, log: archive)
         var notes: [String] = []
-        defer { report.notes = notes }
         try applier.apply(
             over: head, through: end, window: window, merging: true, mergedRanges: useMergedRanges ? archive.mergedRanges() : [],
             notes: &notes
@@ -175,6 +174,7 @@ public struct Replayer<Executor: BlockExecutor, Store: StateStore, Log: BlockLog
             report.setElapsed(since: started)
             progress(report)
         }
+        report.notes = notes
         report.setElapsed(since: started)
         return report
     }
