@@ -24,12 +24,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The demo node: executes blocks, commits them to the store, archives them and replays the archive.
+        // The demo node: executes blocks, commits them to the store, archives them and replays the archive (the
+        // node floor, TakeoffNode, over the LMDB store and the zstd archive).
         .executableTarget(
             name: "TallyDemo",
             dependencies: [
                 "TallyChain",
                 .product(name: "TakeoffCore", package: "Takeoff"),
+                .product(name: "TakeoffNode", package: "Takeoff"),
                 .product(name: "TakeoffStore", package: "Takeoff"),
                 .product(name: "TakeoffArchive", package: "Takeoff"),
             ],

@@ -340,7 +340,7 @@ struct BenchResult: Encodable {
     }
 
     /// One block's measured speed-up beside its ideal one.
-    struct BlockSpeedup: Encodable {
+    struct MeasuredBlockSpeedup: Encodable {
         var block: Int
         var measuredSpeedup: Double
         var idealSpeedup: Double
@@ -348,10 +348,10 @@ struct BenchResult: Encodable {
         var efficiency: Double
     }
 
-    var perBlock: [BlockSpeedup] {
+    var perBlock: [MeasuredBlockSpeedup] {
         ideal.indices.map { index in
             let measured = parallelBlockSeconds[index] > 0 ? sequentialBlockSeconds[index] / parallelBlockSeconds[index] : 0
-            return BlockSpeedup(
+            return MeasuredBlockSpeedup(
                 block: index + 1, measuredSpeedup: thousandths(measured), idealSpeedup: thousandths(ideal[index].speedup),
                 criticalPathBound: thousandths(ideal[index].criticalPathBound), efficiency: thousandths(measured / ideal[index].speedup))
         }

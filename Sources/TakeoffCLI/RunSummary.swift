@@ -39,7 +39,7 @@ struct RunSummary: Encodable {
     var tps = 0.0
 
     /// With `--ideal-speedup`: each block's ideal speed-up beside the estimated measured one.
-    var perBlock: [BlockSpeedup]?
+    var perBlock: [EstimatedBlockSpeedup]?
     /// Over all blocks: their total cost over their summed schedules, and over their execution time.
     var idealSpeedup: Double?
     var estimatedSpeedup: Double?
@@ -62,7 +62,7 @@ struct RunSummary: Encodable {
 
     /// One block's ideal speed-up, and the speed-up it reached, estimated as the sum of its transactions'
     /// measured costs (each one's last execution) over its execution time.
-    struct BlockSpeedup: Encodable {
+    struct EstimatedBlockSpeedup: Encodable {
         var block: UInt64
         var path: String
         var idealSpeedup: Double
@@ -93,7 +93,7 @@ struct RunSummary: Encodable {
         let seconds = executed.metrics.executionSeconds
         let estimated = seconds > 0 ? ideal.totalCost / seconds : 1
         perBlock = (perBlock ?? []) + [
-            BlockSpeedup(
+            EstimatedBlockSpeedup(
                 block: executed.header.number, path: executed.metrics.path.rawValue, idealSpeedup: thousandths(ideal.speedup),
                 criticalPathBound: thousandths(ideal.criticalPathBound), estimatedSpeedup: thousandths(estimated),
                 efficiency: thousandths(estimated / ideal.speedup))

@@ -7,6 +7,7 @@
 import Foundation
 import TakeoffArchive
 import TakeoffCore
+import TakeoffNode
 import TakeoffStore
 import TallyChain
 
@@ -79,7 +80,7 @@ func runDemo() throws {
         let rebuilt = try LMDBStateStore(directory: directory + "/replay-\(mode)", syncOnCommit: false)
         let report = try Replayer(
             archive: try BlockArchive(directory: directory + "/archive", writable: false), store: rebuilt, mode: mode,
-            logic: TallyLogic(), verifySignatures: true
+            executor: ParallelExecutor(logic: TallyLogic(), options: ExecutionOptions(verifySignatures: true))
         ).run()
         guard let replayed = try rebuilt.head(), replayed == head else {
             throw DemoFailure(description: "\(mode) replay ended at a different head than the run")
