@@ -4,10 +4,11 @@ DEMO_DIR ?= demo-data
 
 .PHONY: setup plot-tools build test example docs run bench bench-quick clean
 
-# Installs the C libraries Takeoff links (LMDB, zstd) when they are missing; quiet when present.
+# Installs the C libraries Takeoff links (LMDB, zstd) and the example chain's SQLite when they are missing;
+# quiet when present.
 setup:
 	@missing=""; \
-	for pkg in liblmdb-dev libzstd-dev; do \
+	for pkg in liblmdb-dev libzstd-dev libsqlite3-dev; do \
 		dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
 	done; \
 	if [ -n "$$missing" ]; then \

@@ -25,6 +25,8 @@ let package = Package(
         .library(name: "TakeoffBuiltinChain", targets: ["TakeoffBuiltinChain"]),
         // Benchmark workloads for the built-in chain.
         .library(name: "TakeoffWorkloads", targets: ["TakeoffWorkloads"]),
+        // The benchmark harness over those workloads.
+        .library(name: "TakeoffBench", targets: ["TakeoffBench"]),
         .executable(name: "takeoff", targets: ["TakeoffCLI"]),
         .executable(name: "takeoff-fuzz", targets: ["TakeoffFuzz"]),
     ],
@@ -83,12 +85,22 @@ let package = Package(
         ),
         .target(name: "Takeoff", dependencies: ["TakeoffCore", "TakeoffNode", "TakeoffStore", "TakeoffArchive", "TakeoffBuiltinChain"]),
         .target(name: "TakeoffWorkloads", dependencies: ["TakeoffCore", "TakeoffBuiltinChain", "TakeoffIO"]),
+        // The benchmark harness: workloads measured parallel against sequential, the sweep, the commitment alone
+        // (the command line and the Benchmarks package use it).
+        .target(
+            name: "TakeoffBench",
+            dependencies: [
+                "TakeoffCore", "TakeoffNode", "TakeoffBuiltinChain", "TakeoffWorkloads", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: crossModuleOptimization
+        ),
         // The decoders' fuzz targets, for `takeoff-fuzz` and the tests.
         .target(name: "TakeoffFuzzTargets", dependencies: ["Takeoff", "TakeoffIO"]),
         .executableTarget(
             name: "TakeoffCLI",
             dependencies: [
                 "Takeoff",
+                "TakeoffBench",
                 "TakeoffWorkloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -16,7 +16,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Takeoff", package: "Takeoff"),
-                .product(name: "TakeoffWorkloads", package: "Takeoff"),
+                .product(name: "TakeoffBench", package: "Takeoff"),
             ],
             path: "Benchmarks/TakeoffBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Takeoff
+import TakeoffBench
 import TakeoffWorkloads
 
 /// `takeoff bench`: execution throughput, parallel against sequential on the same blocks in the same run.
@@ -24,8 +25,11 @@ struct BenchCommand: ParsableCommand {
             with matplotlib: `make plot-tools` installs it). --blocks, --block-size and --repeats apply to every point.
             """)
 
+    /// A scenario of the harness (`TakeoffBench`), or all of them.
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
         case uniform, uniformWork = "uniform-work", contention, mainnet, all
+
+        var scenarios: [BenchScenario] { self == .all ? BenchScenario.allCases : [BenchScenario(rawValue: rawValue)!] }
     }
 
     @Option(help: "Which scenario: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -139,7 +143,7 @@ struct BenchCommand: ParsableCommand {
         logging.bootstrap()
         if sweep { return try runSweep() }
         if commitment { return try runCommitment() }
-        let scenarios: [Scenario] = scenario == .all ? [.uniform, .uniformWork, .contention, .mainnet] : [scenario]
+        let scenarios = scenario.scenarios
         // Found before anything runs, so that a missing trace does not surface after minutes of other scenarios.
         let tracePath = scenarios.contains(.mainnet) ? try TraceLocation.resolve(trace) : nil
         if !json {
@@ -164,7 +168,15 @@ struct BenchCommand: ParsableCommand {
         let settings = BenchSweep.Settings(
             threads: sweepThreads, accounts: sweepAccounts, hotspotShare: hotspotShare, workMicroseconds: sweepWork, blocks: blocks,
             blockSize: blockSize, repeats: repeats, noFallback: !sweepWithFallback, tracePath: tracePath)
-        let report = try BenchSweep(settings: settings).run()
+        var progress = Progress()
+        let report = try BenchSweep(settings: settings, logger: Logger(label: "takeoff.executor")).run { point in
+            let speedups = point.results.map { String(format: "%dt %.2fx (ideal %.2fx)", $0.threads, $0.ratio, $0.idealSpeedup) }
+            progress.show(
+                "[\(point.index + 1)/\(point.count)] \(point.label), \(BenchSweep.workLabel(point.workMicroseconds)): "
+                    + speedups.joined(separator: ", ") + (point.index + 1 < point.count ? "; ETA \(durationText(point.secondsLeft))" : ""),
+                persistent: true)
+        }
+        progress.finish()
         try files.write(report)
         if let problem = files.plot() {
             printDiagnostic(
@@ -175,223 +187,12 @@ struct BenchCommand: ParsableCommand {
         printDiagnostic("results in \(files.directory.path)")
     }
 
-    private func measure(_ scenario: Scenario, tracePath: String?) throws -> BenchResult {
-        let workload = try BenchWorkload(scenario: scenario, command: self, tracePath: tracePath)
-        let options = ExecutionOptions(verifySignatures: false, workRoundsPerTransaction: scenario == .uniformWork ? workPerTx : 0)
-        let sequential = SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
-        let parallel = ParallelExecutor(
-            logic: BuiltinTransactionLogic(), options: options, threads: threads,
-            policy: noFallback ? .alwaysParallel : FallbackPolicy(), logger: Logger(label: "takeoff.executor"))
-        var result = BenchResult(scenario: scenario.rawValue, threads: threads, transactions: workload.transactionCount)
-        for _ in 0..<repeats {
-            let sequentialRun = try workload.run(sequential)
-            let parallelRun = try workload.run(parallel)
-            guard sequentialRun.commitment == parallelRun.commitment else {
-                throw CommandError(description: "\(scenario.rawValue): parallel and sequential commitments differ")
-            }
-            result.add(sequential: sequentialRun, parallel: parallelRun)
-        }
-        result.ideal = try workload.measureCosts(options: options).map { $0.idealSpeedup(workers: threads) }
-        return result
-    }
-}
-
-/// The blocks and genesis state of one bench scenario, generated once and run through each executor.
-struct BenchWorkload {
-    let genesis: InMemoryState
-    let genesisCommitment: StateCommitment
-    let blocks: [(BlockContext, [BuiltinTransaction])]
-
-    var transactionCount: Int { blocks.reduce(0) { $0 + $1.1.count } }
-
-    /// `blockCount` blocks of `blockSize` transactions (the mainnet trace keeps its own blocks) over the
-    /// configuration's genesis.
-    init(configuration: WorkloadConfiguration, blockCount: Int, blockSize: Int) throws {
-        let generator = try WorkloadGenerator(configuration)
-        genesis = InMemoryState(pairs: generator.genesis())
-        genesisCommitment = genesis.commitment
-        let count = configuration.trace?.blocks.count ?? blockCount
-        blocks = (1...count).map { number in
-            (generator.context(number: UInt64(number)), generator.nextBlock(size: blockSize))
-        }
-    }
-
-    /// One of `takeoff bench`'s fixed scenarios.
-    init(scenario: BenchCommand.Scenario, command: BenchCommand, tracePath: String?) throws {
-        var configuration = WorkloadConfiguration(kind: .uniform, accounts: command.accounts, signed: false)
-        switch scenario {
-        case .uniform, .uniformWork, .all: break
-        case .contention:
-            configuration.kind = .hotspot
-            configuration.hotAccounts = 1
-            configuration.hotFraction = 1
-        case .mainnet:
-            configuration.kind = .mainnet
-            configuration.trace = try MainnetTrace(contentsOf: tracePath ?? TraceLocation.resolve(command.trace))
-        }
-        try self.init(configuration: configuration, blockCount: command.blocks, blockSize: command.blockSize)
-    }
-
-    struct Run {
-        var executionSeconds = 0.0
-        var blockSeconds = 0.0
-        var commitment = StateCommitment.empty
-        var parallelBlocks = 0
-        var blocks = 0
-        /// Each block's execution seconds, in block order.
-        var blockExecutionSeconds: [Double] = []
-    }
-
-    /// Runs every block from genesis; times only the executor.
-    func run(_ executor: some BlockExecutor<BuiltinTransaction>) throws -> Run {
-        var state = genesis
-        var head = StoreHead(block: 0, blockHash: .zero, commitment: genesisCommitment)
-        var run = Run()
-        for (context, transactions) in blocks {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let executed = try executor.execute(transactions, context: context, parent: head, state: state)
-            run.blockSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            run.executionSeconds += executed.metrics.executionSeconds
-            run.blockExecutionSeconds.append(executed.metrics.executionSeconds)
-            if executed.metrics.path == .parallel { run.parallelBlocks += 1 }
-            run.blocks += 1
-            state.apply(executed.changeSet)
-            head = executed.head
-        }
-        run.commitment = head.commitment
-        return run
-    }
-
-    /// Each block's access sets and its transactions' measured costs: what ``BlockCosts/idealSpeedup(workers:)``
-    /// needs. Each cost is the least of `passes` untimed sequential passes with `options`, so that a
-    /// transaction the operating system preempted once does not pass for a long one.
-    func measureCosts(options: ExecutionOptions, passes: Int = 3) throws -> [BlockCosts] {
-        let executor = SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
-        var state = genesis
-        var head = StoreHead(block: 0, blockHash: .zero, commitment: genesisCommitment)
-        return try blocks.map { context, transactions in
-            var (executed, costs) = try executor.executeMeasuringCosts(transactions, context: context, parent: head, state: state)
-            for _ in 1..<max(passes, 1) {
-                let again = try executor.executeMeasuringCosts(transactions, context: context, parent: head, state: state).costs
-                costs = zip(costs, again).map { min($0, $1) }
-            }
-            state.apply(executed.changeSet)
-            head = executed.head
-            return BlockCosts(accessSets: executed.accessSets, costs: costs)
-        }
-    }
-}
-
-/// One block's access sets and its transactions' measured costs.
-struct BlockCosts {
-    var accessSets: [AccessSet]
-    var costs: [Double]
-
-    /// What the block's dependencies allow on `workers` workers.
-    func idealSpeedup(workers: Int) -> IdealSpeedup { IdealSpeedup(accessSets: accessSets, costs: costs, workers: workers) }
-}
-
-
-/// One scenario's figures: the best of the repetitions.
-struct BenchResult: Encodable {
-    var scenario: String
-    /// The commitment's kernels, which the whole-block figures depend on.
-    var commitmentKernels = CommitmentKernels.active.description
-    var threads: Int
-    var transactions: Int
-    var sequentialTPS = 0.0
-    var parallelTPS = 0.0
-    var sequentialBlockTPS = 0.0
-    var parallelBlockTPS = 0.0
-    var parallelBlocks = 0
-    var blocks = 0
-    /// Each block's fastest execution, sequential and parallel, over the repetitions.
-    var sequentialBlockSeconds: [Double] = []
-    var parallelBlockSeconds: [Double] = []
-    /// Each block's ideal speed-up for the thread count.
-    var ideal: [IdealSpeedup] = []
-    /// Every block execution of every repetition.
-    var sequentialLatency = LatencyHistogram()
-    var parallelLatency = LatencyHistogram()
-
-    var ratio: Double { sequentialTPS > 0 ? parallelTPS / sequentialTPS : 0 }
-    /// The ideal speed-up of all the blocks together: their total cost over their summed schedules.
-    var idealSpeedup: Double {
-        let length = ideal.reduce(0) { $0 + $1.scheduleLength }
-        return length > 0 ? ideal.reduce(0) { $0 + $1.totalCost } / length : 1
-    }
-    /// The measured speed-up as a share of the ideal one.
-    var efficiency: Double { ratio / idealSpeedup }
-    var blockRatio: Double { sequentialBlockTPS > 0 ? parallelBlockTPS / sequentialBlockTPS : 0 }
-
-    mutating func add(sequential: BenchWorkload.Run, parallel: BenchWorkload.Run) {
-        let count = Double(transactions)
-        sequentialTPS = max(sequentialTPS, count / sequential.executionSeconds)
-        parallelTPS = max(parallelTPS, count / parallel.executionSeconds)
-        sequentialBlockTPS = max(sequentialBlockTPS, count / sequential.blockSeconds)
-        parallelBlockTPS = max(parallelBlockTPS, count / parallel.blockSeconds)
-        parallelBlocks = parallel.parallelBlocks
-        blocks = parallel.blocks
-        func fastest(_ best: [Double], _ new: [Double]) -> [Double] { best.isEmpty ? new : zip(best, new).map { min($0, $1) } }
-        sequentialBlockSeconds = fastest(sequentialBlockSeconds, sequential.blockExecutionSeconds)
-        parallelBlockSeconds = fastest(parallelBlockSeconds, parallel.blockExecutionSeconds)
-        for seconds in sequential.blockExecutionSeconds { sequentialLatency.record(seconds: seconds) }
-        for seconds in parallel.blockExecutionSeconds { parallelLatency.record(seconds: seconds) }
-    }
-
-    /// One block's measured speed-up beside its ideal one.
-    struct MeasuredBlockSpeedup: Encodable {
-        var block: Int
-        var measuredSpeedup: Double
-        var idealSpeedup: Double
-        var criticalPathBound: Double
-        var efficiency: Double
-    }
-
-    var perBlock: [MeasuredBlockSpeedup] {
-        ideal.indices.map { index in
-            let measured = parallelBlockSeconds[index] > 0 ? sequentialBlockSeconds[index] / parallelBlockSeconds[index] : 0
-            return MeasuredBlockSpeedup(
-                block: index + 1, measuredSpeedup: thousandths(measured), idealSpeedup: thousandths(ideal[index].speedup),
-                criticalPathBound: thousandths(ideal[index].criticalPathBound), efficiency: thousandths(measured / ideal[index].speedup))
-        }
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case scenario, commitmentKernels, threads, transactions, sequentialTPS, parallelTPS, ratio, sequentialBlockTPS, parallelBlockTPS,
-            blockRatio, parallelBlocks, blocks, idealSpeedup, efficiency, perBlock, sequentialBlockLatency, parallelBlockLatency
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(scenario, forKey: .scenario)
-        try container.encode(commitmentKernels, forKey: .commitmentKernels)
-        try container.encode(threads, forKey: .threads)
-        try container.encode(transactions, forKey: .transactions)
-        try container.encode(sequentialTPS.rounded(), forKey: .sequentialTPS)
-        try container.encode(parallelTPS.rounded(), forKey: .parallelTPS)
-        try container.encode(thousandths(ratio), forKey: .ratio)
-        try container.encode(sequentialBlockTPS.rounded(), forKey: .sequentialBlockTPS)
-        try container.encode(parallelBlockTPS.rounded(), forKey: .parallelBlockTPS)
-        try container.encode(thousandths(blockRatio), forKey: .blockRatio)
-        try container.encode(parallelBlocks, forKey: .parallelBlocks)
-        try container.encode(blocks, forKey: .blocks)
-        try container.encode(thousandths(idealSpeedup), forKey: .idealSpeedup)
-        try container.encode(thousandths(efficiency), forKey: .efficiency)
-        try container.encode(perBlock, forKey: .perBlock)
-        try container.encode(sequentialLatency.percentiles, forKey: .sequentialBlockLatency)
-        try container.encode(parallelLatency.percentiles, forKey: .parallelBlockLatency)
-    }
-
-    var row: String {
-        func tps(_ value: Double, _ block: Double) -> String {
-            "\(Int(value)) [\(Int(block))]".padding(toLength: 17, withPad: " ", startingAt: 0)
-        }
-        return scenario.padding(toLength: 15, withPad: " ", startingAt: 0)
-            + "\(threads)".padding(toLength: 9, withPad: " ", startingAt: 0)
-            + tps(sequentialTPS, sequentialBlockTPS) + tps(parallelTPS, parallelBlockTPS)
-            + String(format: "%.2fx [%.2fx]  ideal %.2fx (efficiency %.0f%%)", ratio, blockRatio, idealSpeedup, efficiency * 100)
-            + "  parallel path: \(parallelBlocks) of \(blocks) blocks (last repetition)\n"
-            + "               block execution latency: sequential \(sequentialLatency.percentiles.text); parallel \(parallelLatency.percentiles.text)"
+    private func measure(_ scenario: BenchScenario, tracePath: String?) throws -> BenchResult {
+        let trace = try scenario == .mainnet ? MainnetTrace(contentsOf: tracePath ?? TraceLocation.resolve(trace)) : nil
+        let workload = try BenchWorkload(scenario: scenario, accounts: accounts, blockCount: blocks, blockSize: blockSize, trace: trace)
+        let benchmark = ThroughputBenchmark(
+            threads: [threads], repeats: repeats, workRoundsPerTransaction: scenario == .uniformWork ? workPerTx : 0, fallback: !noFallback,
+            logger: Logger(label: "takeoff.executor"))
+        return try benchmark.measure(workload, label: scenario.rawValue)[0]
     }
 }

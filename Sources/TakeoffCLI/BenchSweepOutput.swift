@@ -1,4 +1,5 @@
 import Foundation
+import TakeoffBench
 
 /// The files a sweep writes into its output directory: `sweep.json` (everything), `sweep.csv` (one row per
 /// point), `mainnet-blocks.csv` (each trace block's measured and ideal speed-up), `sweep.md` (the tables), and

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Takeoff
+import TakeoffBench
 
 /// `takeoff compact`: write merged change sets of block ranges beside an archive, for fast apply-mode replay.
 struct CompactCommand: ParsableCommand {

@@ -6,6 +6,3 @@ func jsonLine(_ value: some Encodable) throws -> String {
     encoder.outputFormatting = [.sortedKeys]
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
-
-/// `value` rounded to three decimals, as the JSON reports ratios.
-func thousandths(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }

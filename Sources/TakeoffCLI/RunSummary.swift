@@ -1,5 +1,6 @@
 import Foundation
 import Takeoff
+import TakeoffBench
 
 /// What `takeoff run` reports, as text or JSON.
 struct RunSummary: Encodable {

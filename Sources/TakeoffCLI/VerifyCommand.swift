@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Takeoff
+import TakeoffBench
 
 /// `takeoff verify`: check a store or an archive, read-only.
 struct VerifyCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import Benchmark
 import Takeoff
-import TakeoffWorkloads
+import TakeoffBench
 
 /// Per-operation costs of the pieces on the hot path. Each benchmark's scaled iterations count one unit
 /// (a pair hashed, a transaction encoded, a transaction executed).
@@ -35,21 +35,22 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // One 1,000-transaction block of uniform transfers over 10,000 accounts, in memory.
-    let generator = try! WorkloadGenerator(WorkloadConfiguration(kind: .uniform, accounts: 10_000, signed: false))
-    let state = InMemoryState(Dictionary(generator.genesis(), uniquingKeysWith: { first, _ in first }))
-    let parent = state.genesis.head
-    let block = generator.nextBlock(size: 1_000)
-    let context = generator.context(number: 1)
+    // One 1,000-transaction block of `takeoff bench`'s scenarios (the harness, TakeoffBench, makes them): uniform
+    // transfers over 10,000 accounts, and full contention (every transaction pays one account), in memory.
     let options = ExecutionOptions(verifySignatures: false)
     let executors: [(String, any BlockExecutor<BuiltinTransaction>)] = [
         ("sequential", SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)),
         ("parallel, 2 threads", ParallelExecutor(logic: BuiltinTransactionLogic(), options: options, threads: 2, policy: .alwaysParallel)),
     ]
-    for (name, executor) in executors {
-        Benchmark("Execute a transfer (\(name))", configuration: .init(scalingFactor: .kilo)) { benchmark in
-            for _ in 0..<(benchmark.scaledIterations.count / 1_000) {
-                blackHole(try executor.execute(block, context: context, parent: parent, state: state))
+    for scenario in [BenchScenario.uniform, .contention] {
+        let workload = try! BenchWorkload(scenario: scenario, accounts: 10_000, blockCount: 1, blockSize: 1_000)
+        let parent = StoreHead(block: 0, blockHash: .zero, commitment: workload.genesisCommitment)
+        let (context, block) = workload.blocks[0]
+        for (name, executor) in executors {
+            Benchmark("Execute a transfer, \(scenario.rawValue) (\(name))", configuration: .init(scalingFactor: .kilo)) { benchmark in
+                for _ in 0..<(benchmark.scaledIterations.count / 1_000) {
+                    blackHole(try executor.execute(block, context: context, parent: parent, state: workload.genesis))
+                }
             }
         }
     }

@@ -1,7 +1,7 @@
 /// What the node floor (the pipeline, recovery, replay and unwind) needs of a block log: the record of every
 /// executed block, from which state can be rebuilt and checked.
 ///
-/// The zstd archive (`BlockArchive`, in TakeoffArchive) and ``InMemoryBlockLog`` conform. A log holds
+/// The zstd archive (`BlockArchive`, in TakeoffArchive) and `InMemoryBlockLog` (in TakeoffNode) conform. A log holds
 /// consecutive blocks from ``firstBlock`` to ``head``; block 0, when it holds it, carries the genesis state.
 /// A block is durable once ``append(_:)`` returns: the pipeline reports it durable then, and commits it to the
 /// store later.

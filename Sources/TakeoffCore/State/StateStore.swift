@@ -1,7 +1,7 @@
 /// What the node floor (the pipeline, recovery, replay and unwind) needs of a state store: its head, consistent
 /// read views, batched and merged block commits, a whole-state load, and unwinding with its record.
 ///
-/// The LMDB store (`LMDBStateStore`, in TakeoffStore) and ``InMemoryStateStore`` conform; a chain with storage
+/// The LMDB store (`LMDBStateStore`, in TakeoffStore) and `InMemoryStateStore` (in TakeoffNode) conform; a chain with storage
 /// of its own conforms its store and gets the whole floor. Every method may be called from any thread, one
 /// writer at a time: the pipeline commits from one stage while another reads through ``withReadView(_:)``.
 ///

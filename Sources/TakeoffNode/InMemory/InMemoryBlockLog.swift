@@ -1,7 +1,7 @@
 import Synchronization
 import TakeoffCore
 
-/// A ``BlockLog`` held in memory: for tests of what runs on a log (the pipeline, recovery, replay, unwind, a
+/// A `BlockLog` held in memory: for tests of what runs on a log (the pipeline, recovery, replay, unwind, a
 /// chain's own tools). Nothing survives the process.
 ///
 /// Blocks keep their transactions encoded, as a persistent log does, so that reading a block decodes them with the

@@ -1,11 +1,11 @@
 import Synchronization
 import TakeoffCore
 
-/// A ``StateStore`` held in memory: for tests of what runs on a store (the pipeline, recovery, replay, unwind,
+/// A `StateStore` held in memory: for tests of what runs on a store (the pipeline, recovery, replay, unwind,
 /// a chain's own tools), and for small states that need no persistence. Nothing survives the process.
 ///
 /// It checks what it is given as a persistent store does (block numbers, parent hashes, commitments, every
-/// change's previous value) and throws ``StateStoreFault`` for what it refuses, writing nothing then. It keeps
+/// change's previous value) and throws `StateStoreFault` for what it refuses, writing nothing then. It keeps
 /// every commit's history, so it can unwind to any block that was not committed inside a merged range.
 ///
 /// A read view is a copy of the state taken when ``withReadView(_:)`` is called (copy on write: a commit while

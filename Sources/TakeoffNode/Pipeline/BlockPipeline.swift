@@ -22,7 +22,7 @@ import TakeoffCore
 /// blocks that are durable elsewhere (``rebuild(from:next:afterExecution:durable:)``, on which ``Replayer``
 /// re-executes a log): their commits are batched and nothing is appended.
 ///
-/// It is generic over the store and the log (``StateStore``, ``BlockLog``): the LMDB store and the zstd
+/// It is generic over the store and the log (`StateStore`, `BlockLog`): the LMDB store and the zstd
 /// archive, ``InMemoryStateStore`` and ``InMemoryBlockLog``, or a chain's own.
 public final class BlockPipeline<Executor: BlockExecutor, Store: StateStore, Log: BlockLog>: Sendable {
     /// The executor that runs each block.

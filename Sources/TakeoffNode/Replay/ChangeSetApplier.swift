@@ -139,7 +139,7 @@ struct ChangeSetApplier<Store: StateStore, Log: BlockLog> {
     }
 }
 
-/// One commit a ``ChangeSetApplier`` made.
+/// One commit a `ChangeSetApplier` made.
 struct AppliedCommit {
     /// The blocks committed.
     var blocks: ClosedRange<UInt64>

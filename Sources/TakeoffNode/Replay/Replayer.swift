@@ -78,7 +78,7 @@ public struct ReplayReport: Sendable, Encodable {
 ///
 /// Execute mode re-executes each block on a ``BlockPipeline`` with the executor the caller configured (the
 /// logged access sets as its dependency hints) and compares every header with the logged one; apply mode
-/// applies the logged change sets (``ChangeSetApplier``), merged over windows, and the log's merged ranges where
+/// applies the logged change sets (`ChangeSetApplier`), merged over windows, and the log's merged ranges where
 /// they fit.
 public struct Replayer<Executor: BlockExecutor, Store: StateStore, Log: BlockLog> {
     /// The log to read.

@@ -10,6 +10,7 @@ import TakeoffCore
 import TakeoffNode
 import TakeoffStore
 import TallyChain
+import TallySQLite
 
 struct DemoFailure: Error, CustomStringConvertible {
     var description: String
@@ -90,6 +91,60 @@ func runDemo() throws {
     let verified = try BlockArchive(directory: directory + "/archive", writable: false).verify()
     print("archive verified: \(verified.blocks) blocks, \(verified.commitmentsChecked) commitments")
     print("state: \(directory)/store at block \(head.block), commitment \(head.commitment.digest.hex)")
+
+    try runOnStorageOfItsOwn(
+        directory: directory, genesis: genesis, lmdb: store, archive: archive, blocks: UInt64(blocks),
+        executor: ParallelExecutor(logic: TallyLogic(), threads: 4, policy: .alwaysParallel))
+}
+
+/// The same blocks on storage of the chain's own, SQLite through GRDB (``SQLiteStateStore``), run by Takeoff's
+/// node floor as the LMDB store is: the pipeline with an archive of its own (same headers as the run above),
+/// a replay of the first archive into a fresh SQLite store (both modes), and an unwind of both stores and their
+/// archives to the middle, after which the pipeline runs the second half again on each, to the same head.
+func runOnStorageOfItsOwn(
+    directory: String, genesis: Genesis, lmdb: LMDBStateStore, archive: BlockArchive, blocks: UInt64, executor: ParallelExecutor<TallyLogic>
+) throws {
+    try FileManager.default.createDirectory(atPath: directory + "/sqlite", withIntermediateDirectories: true)
+    let logged = try (1...blocks).map { try archive.read($0, as: TallyTransaction.self) }
+    let headers = logged.map(\.header)
+    func next(_ number: UInt64) -> PipelineBlock<TallyTransaction>? {
+        guard number <= blocks else { return nil }
+        return PipelineBlock(transactions: logged[Int(number) - 1].transactions, context: headers[Int(number) - 1].context)
+    }
+
+    let sqlite = try SQLiteStateStore(path: directory + "/sqlite/state.sqlite")
+    let sqliteArchive = try BlockArchive(directory: directory + "/sqlite/archive", writable: true)
+    var onSQLite: [BlockHeader] = []
+    try BlockPipeline(executor: executor, store: sqlite, archive: sqliteArchive).start(from: genesis)
+    _ = try BlockPipeline(executor: executor, store: sqlite, archive: sqliteArchive).run(next: next) { onSQLite.append($0.header) }
+    guard onSQLite == headers, try sqlite.head() == (try lmdb.head()) else {
+        throw DemoFailure(description: "the pipeline on SQLite made other headers than the run on LMDB")
+    }
+    print("pipeline on SQLite (GRDB): \(onSQLite.count) blocks, the same headers as on LMDB")
+
+    for mode in [ReplayMode.execute, .apply] {
+        let rebuilt = try SQLiteStateStore(path: directory + "/sqlite/replay-\(mode).sqlite")
+        let report = try Replayer(archive: archive, store: rebuilt, mode: mode, executor: executor).run()
+        guard try rebuilt.head() == (try lmdb.head()) else { throw DemoFailure(description: "\(mode) replay into SQLite ended elsewhere") }
+        print("replay (\(mode)) into SQLite: \(report.blocks) blocks, same head and commitment")
+    }
+
+    // Back to the middle on both, each store with its archive, then the second half again.
+    let middle = blocks / 2
+    for (name, unwound) in [
+        ("LMDB", try Unwind.run(store: lmdb, log: archive, to: middle)), ("SQLite", try Unwind.run(store: sqlite, log: sqliteArchive, to: middle)),
+    ] {
+        guard unwound.head.blockHash == headers[Int(middle) - 1].hash, unwound.logHead == middle else {
+            throw DemoFailure(description: "the unwind of the \(name) store did not end at block \(middle)")
+        }
+    }
+    var again: [[BlockHeader]] = [[], []]
+    _ = try BlockPipeline(executor: executor, store: lmdb, archive: archive).run(next: next) { again[0].append($0.header) }
+    _ = try BlockPipeline(executor: executor, store: sqlite, archive: sqliteArchive).run(next: next) { again[1].append($0.header) }
+    guard again[0] == Array(headers[Int(middle)...]), again[1] == again[0], try sqlite.head() == (try lmdb.head()) else {
+        throw DemoFailure(description: "after the unwind, the second half made other headers")
+    }
+    print("unwound both stores and archives to block \(middle) and ran blocks \(middle + 1)...\(blocks) again: the same headers")
 }
 
 do {

@@ -1,21 +1,23 @@
+import Dispatch
 import Foundation
-import Takeoff
+import TakeoffCore
 import TakeoffWorkloads
 
 /// `takeoff bench --commitment`: the state commitment alone, under every pair of kernels the processor can run, on
 /// change sets shaped like a transfer block's (each changed account removed with its old value and added with its
 /// new one: two pairs per changed key), on one core. Its figure per changed key is the one
 /// `refbench commit` prints for C through OpenSSL.
-struct CommitmentBenchmark {
+public struct CommitmentBenchmark: Sendable {
     /// One pair of kernels' cost.
-    struct Result: Encodable {
-        var commitmentKernels: String
-        var active: Bool
-        var changedKeys: Int
-        var nanosecondsPerChangedKey: Double
-        var nanosecondsPerPair: Double
+    public struct Result: Sendable, Encodable {
+        public var commitmentKernels: String
+        public var active: Bool
+        public var changedKeys: Int
+        public var nanosecondsPerChangedKey: Double
+        public var nanosecondsPerPair: Double
 
-        var row: String {
+        /// The figures as one row of `takeoff bench --commitment`'s table.
+        public var row: String {
             commitmentKernels.padding(toLength: 24, withPad: " ", startingAt: 0)
                 + String(format: "%8.0f ns per changed key  %6.0f ns per pair", nanosecondsPerChangedKey, nanosecondsPerPair)
                 + (active ? "  (in use)" : "")
@@ -25,11 +27,19 @@ struct CommitmentBenchmark {
     /// Changed keys per batch: one core's share of a block (the commitment hashes larger change sets on every core).
     static let batchSize = 2_000
 
-    var accounts: Int
-    var changedKeys: Int
-    var repeats: Int
+    public var accounts: Int
+    public var changedKeys: Int
+    public var repeats: Int
 
-    func run() -> [Result] {
+    /// A benchmark of `changedKeys` changed accounts among `accounts`, the best of `repeats` timings each.
+    public init(accounts: Int, changedKeys: Int, repeats: Int) {
+        self.accounts = accounts
+        self.changedKeys = changedKeys
+        self.repeats = repeats
+    }
+
+    /// Times every pair of kernels this processor can run (and requires them all to agree).
+    public func run() -> [Result] {
         var generator = SeededGenerator(seed: 0xC0FF_EE00)
         let changes = (0..<changedKeys).map { _ -> StateChange in
             let account = Address(space: 0, index: UInt64.random(in: 0..<UInt64(accounts), using: &generator))

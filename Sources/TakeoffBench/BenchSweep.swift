@@ -1,46 +1,66 @@
+import Dispatch
 import Foundation
 import Logging
-import Takeoff
+import TakeoffCore
 import TakeoffWorkloads
 
-/// `takeoff bench --sweep`: the parallel executor's speed-up over a grid of thread counts × contention levels ×
+/// The sweep of `takeoff bench --sweep`: the parallel executor's speed-up over a grid of thread counts × contention levels ×
 /// work per transaction, and the mainnet trace at every thread count. Each point runs parallel against
 /// sequential on the same blocks in the same run, best of the repetitions, beside the ideal speed-up its
 /// blocks' dependencies allow.
-struct BenchSweep {
-    struct Settings: Encodable {
-        var threads: [Int]
+public struct BenchSweep: Sendable {
+    /// What a sweep measures.
+    public struct Settings: Sendable, Encodable {
+        public var threads: [Int]
         /// One uniform contention level per count: transfers between that many accounts.
-        var accounts: [Int]
+        public var accounts: [Int]
         /// The hot-spot level: this share of the transfers pays one account among the largest count; 0 for none.
-        var hotspotShare: Double
-        var workMicroseconds: [Double]
-        var blocks: Int
-        var blockSize: Int
-        var repeats: Int
+        public var hotspotShare: Double
+        public var workMicroseconds: [Double]
+        public var blocks: Int
+        public var blockSize: Int
+        public var repeats: Int
         /// Measure the parallel path at every point: no sequential fallback.
-        var noFallback: Bool
+        public var noFallback: Bool
         /// The mainnet trace, when the sweep includes it.
-        var tracePath: String?
+        public var tracePath: String?
+
+        /// Settings of a sweep.
+        public init(
+            threads: [Int], accounts: [Int], hotspotShare: Double, workMicroseconds: [Double], blocks: Int, blockSize: Int, repeats: Int,
+            noFallback: Bool, tracePath: String?
+        ) {
+            self.threads = threads
+            self.accounts = accounts
+            self.hotspotShare = hotspotShare
+            self.workMicroseconds = workMicroseconds
+            self.blocks = blocks
+            self.blockSize = blockSize
+            self.repeats = repeats
+            self.noFallback = noFallback
+            self.tracePath = tracePath
+        }
     }
 
     /// Who pays whom in one contention level.
-    struct Contention {
-        var label: String
-        var configuration: WorkloadConfiguration
+    public struct Contention: Sendable {
+        /// How reports name it.
+        public var label: String
+        /// Its workload.
+        public var configuration: WorkloadConfiguration
     }
 
     /// One point of the grid: its coordinates and the bench result there.
-    struct Point: Encodable {
-        var contention: String
-        var accounts: Int
-        var hotspotShare: Double
-        var workMicroseconds: Double
-        var workRounds: Int
-        var result: BenchResult
+    public struct Point: Sendable, Encodable {
+        public var contention: String
+        public var accounts: Int
+        public var hotspotShare: Double
+        public var workMicroseconds: Double
+        public var workRounds: Int
+        public var result: BenchResult
 
         /// The bound no number of workers passes, over all the point's blocks.
-        var criticalPathBound: Double {
+        public var criticalPathBound: Double {
             let path = result.ideal.reduce(0) { $0 + $1.criticalPath }
             return path > 0 ? result.ideal.reduce(0) { $0 + $1.totalCost } / path : 1
         }
@@ -50,7 +70,7 @@ struct BenchSweep {
         }
 
         /// The coordinates beside the result's own keys, in one object.
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             try result.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(contention, forKey: .contention)
@@ -63,22 +83,48 @@ struct BenchSweep {
     }
 
     /// Everything a sweep measured, as `sweep.json` holds it.
-    struct Report: Encodable {
-        var takeoffVersion = TakeoffVersion.current
+    public struct Report: Sendable, Encodable {
+        public var takeoffVersion = TakeoffVersion.current
         /// The commitment's kernels, which the whole-block figures depend on.
-        var commitmentKernels = CommitmentKernels.active.description
-        var processors = ProcessInfo.processInfo.activeProcessorCount
-        var date = ISO8601DateFormatter().string(from: Date())
-        var settings: Settings
+        public var commitmentKernels = CommitmentKernels.active.description
+        public var processors = ProcessInfo.processInfo.activeProcessorCount
+        public var date = ISO8601DateFormatter().string(from: Date())
+        public var settings: Settings
         /// SHA-256 rounds per microsecond on this machine, measured before the sweep.
-        var roundsPerMicrosecond: Double
-        var points: [Point] = []
+        public var roundsPerMicrosecond: Double
+        public var points: [Point] = []
+
+        /// Starts a report of a sweep with these settings.
+        public init(settings: Settings, roundsPerMicrosecond: Double) {
+            self.settings = settings
+            self.roundsPerMicrosecond = roundsPerMicrosecond
+        }
     }
 
-    let settings: Settings
+    /// What the sweep measures.
+    public let settings: Settings
+    /// Where the executors log.
+    public let logger: Logger
+
+    /// Creates a sweep.
+    public init(settings: Settings, logger: Logger = TakeoffLogging.silent) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// One group measured: the `index`th of `count` (0-based), its label and work, its results, and the seconds
+    /// the rest should take at the rate so far.
+    public struct Progress: Sendable {
+        public var index: Int
+        public var count: Int
+        public var label: String
+        public var workMicroseconds: Double
+        public var results: [BenchResult]
+        public var secondsLeft: Double
+    }
 
     /// The contention levels, least contended last: the uniform ones by account count, then the hot spot.
-    var contentions: [Contention] {
+    public var contentions: [Contention] {
         var levels = settings.accounts.sorted().map { accounts in
             Contention(label: "\(accounts) accounts", configuration: WorkloadConfiguration(kind: .uniform, accounts: accounts, signed: false))
         }
@@ -92,8 +138,9 @@ struct BenchSweep {
         return levels
     }
 
-    /// Runs the whole grid, then the trace, showing each point as it is measured.
-    func run() throws -> Report {
+    /// Runs the whole grid, then the trace, telling `progress` after each group.
+    public func run(progress: (Progress) -> Void = { _ in }) throws -> Report {
+        let started = DispatchTime.now().uptimeNanoseconds
         let roundsPerMicrosecond = Self.measureRoundsPerMicrosecond()
         var report = Report(settings: settings, roundsPerMicrosecond: thousandths(roundsPerMicrosecond))
         var groups: [(Contention, Double)] = contentions.flatMap { level in settings.workMicroseconds.map { (level, $0) } }
@@ -104,7 +151,6 @@ struct BenchSweep {
         }
         // The time left is estimated from each group's share of the work: transactions × (work + a transfer).
         let weights = groups.map { $0.1 + 0.5 }
-        var progress = Progress()
         var done = 0.0
         var workload: (label: String, blocks: BenchWorkload)?
         for (index, (level, micros)) in groups.enumerated() {
@@ -112,7 +158,9 @@ struct BenchSweep {
                 workload = (level.label, try BenchWorkload(configuration: level.configuration, blockCount: settings.blocks, blockSize: settings.blockSize))
             }
             let rounds = Int((micros * roundsPerMicrosecond).rounded())
-            let results = try measure(workload!.blocks, label: level.label, rounds: rounds)
+            let benchmark = ThroughputBenchmark(
+                threads: settings.threads, repeats: settings.repeats, workRoundsPerTransaction: rounds, fallback: !settings.noFallback, logger: logger)
+            let results = try benchmark.measure(workload!.blocks, label: level.label)
             for result in results {
                 report.points.append(
                     Point(
@@ -121,47 +169,20 @@ struct BenchSweep {
                         workRounds: rounds, result: result))
             }
             done += weights[index]
-            let left = progress.elapsedSeconds / done * (weights.reduce(0, +) - done)
-            let speedups = results.map { String(format: "%dt %.2fx (ideal %.2fx)", $0.threads, $0.ratio, $0.idealSpeedup) }
-            progress.show(
-                "[\(index + 1)/\(groups.count)] \(level.label), \(Self.workLabel(micros)): \(speedups.joined(separator: ", "))"
-                    + (index + 1 < groups.count ? "; ETA \(durationText(left))" : ""), persistent: true)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            progress(
+                Progress(
+                    index: index, count: groups.count, label: level.label, workMicroseconds: micros, results: results,
+                    secondsLeft: elapsed / done * (weights.reduce(0, +) - done)))
         }
-        progress.finish()
         return report
     }
 
-    /// One group: the sequential executor and a parallel one per thread count, interleaved in each repetition
-    /// so that the machine's drift touches them alike.
-    private func measure(_ workload: BenchWorkload, label: String, rounds: Int) throws -> [BenchResult] {
-        let options = ExecutionOptions(verifySignatures: false, workRoundsPerTransaction: rounds)
-        let sequential = SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
-        let parallels = settings.threads.map {
-            ParallelExecutor(
-                logic: BuiltinTransactionLogic(), options: options, threads: $0,
-                policy: settings.noFallback ? .alwaysParallel : FallbackPolicy(), logger: Logger(label: "takeoff.executor"))
-        }
-        var results = settings.threads.map { BenchResult(scenario: label, threads: $0, transactions: workload.transactionCount) }
-        for _ in 0..<settings.repeats {
-            let sequentialRun = try workload.run(sequential)
-            for (index, parallel) in parallels.enumerated() {
-                let parallelRun = try workload.run(parallel)
-                guard parallelRun.commitment == sequentialRun.commitment else {
-                    throw CommandError(
-                        description: "\(label), \(rounds) rounds, \(settings.threads[index]) threads: parallel and sequential commitments differ")
-                }
-                results[index].add(sequential: sequentialRun, parallel: parallelRun)
-            }
-        }
-        let costs = try workload.measureCosts(options: options)
-        for index in results.indices { results[index].ideal = costs.map { $0.idealSpeedup(workers: settings.threads[index]) } }
-        return results
-    }
-
-    static func workLabel(_ micros: Double) -> String { micros == 0 ? "no work" : String(format: "%g µs work", micros) }
+    /// How reports name a work level.
+    public static func workLabel(_ micros: Double) -> String { micros == 0 ? "no work" : String(format: "%g µs work", micros) }
 
     /// SHA-256 rounds per microsecond (the unit of `--work-per-tx`), the fastest of three timings.
-    static func measureRoundsPerMicrosecond() -> Double {
+    public static func measureRoundsPerMicrosecond() -> Double {
         let rounds = 20_000
         var best = Double.infinity
         for _ in 0..<3 {
