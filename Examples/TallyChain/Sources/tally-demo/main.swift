@@ -115,8 +115,13 @@ func runOnStorageOfItsOwn(
     let sqlite = try SQLiteStateStore(path: directory + "/sqlite/state.sqlite")
     let sqliteArchive = try BlockArchive(directory: directory + "/sqlite/archive", writable: true)
     var onSQLite: [BlockHeader] = []
+    var parallelBlocks = 0
     try BlockPipeline(executor: executor, store: sqlite, archive: sqliteArchive).start(from: genesis)
-    _ = try BlockPipeline(executor: executor, store: sqlite, archive: sqliteArchive).run(next: next) { onSQLite.append($0.header) }
+    _ = try BlockPipeline(executor: executor, store: sqlite, archive: sqliteArchive).run(next: next) { executed in
+        onSQLite.append(executed.header)
+        if executed.metrics.path == .parallel { parallelBlocks += 1 }
+    }
+    guard parallelBlocks == onSQLite.count else { throw DemoFailure(description: "blocks on SQLite did not all run in parallel") }
     guard onSQLite == headers, try sqlite.head() == (try lmdb.head()) else {
         throw DemoFailure(description: "the pipeline on SQLite made other headers than the run on LMDB")
     }
