@@ -59,7 +59,7 @@ bench-quick: build
 	$(SWIFT) run -c release takeoff bench
 
 # DocC for every library module; fails on any documentation warning.
-DOC_TARGETS = TakeoffCore TakeoffNode TakeoffStore TakeoffArchive TakeoffBuiltinChain TakeoffWorkloads
+DOC_TARGETS = TakeoffCore TakeoffNode TakeoffStore TakeoffArchive TakeoffIO TakeoffBuiltinChain TakeoffWorkloads TakeoffBench
 docs: setup
 	@for target in $(DOC_TARGETS); do \
 		$(SWIFT) package --disable-sandbox generate-documentation --target $$target > .build/docs-$$target.log 2>&1 \

@@ -16,10 +16,10 @@ import Takeoff
         let transfer = BuiltinTransaction(
             sender: alice, nonce: 0, fee: 10, gasLimit: 21_000, payload: .transfer(to: bob, amount: 500))
         let executor = ParallelExecutor(logic: BuiltinTransactionLogic(), options: ExecutionOptions(verifySignatures: false))
-        let executed = try store.withReadView { snapshot in
+        let executed = try store.withReadView { view in
             try executor.execute(
-                [transfer], context: BlockContext(number: snapshot.head.block + 1, timestamp: 0, feeCollector: miner),
-                parent: snapshot.head, state: snapshot)
+                [transfer], context: BlockContext(number: view.head.block + 1, timestamp: 0, feeCollector: miner),
+                parent: view.head, state: view)
         }
         let head = try store.commit(executed.header, changeSet: executed.changeSet)
         print(BuiltinTransactionLogic.name(of: executed.receipts[0].status), head.commitment.digest.hex)

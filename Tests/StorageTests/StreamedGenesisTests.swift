@@ -113,10 +113,12 @@ import Testing
         let directory = try TemporaryDirectory()
         let store = try LMDBStateStore(directory: directory.path)
         #expect(throws: StateStoreFault.self) {
-            try store.load(streaming: [Self.entries(0..<500), Self.entries(500..<999)], head: source.head)
+            var short = [Self.entries(0..<500), Self.entries(500..<999)].makeIterator()
+            try store.loadSnapshot(head: source.head) { short.next() }
         }
         #expect(try store.head() == nil)
-        try store.load(streaming: [Self.entries(0..<500), Self.entries(500..<1_000)], head: source.head)
+        var chunks = [Self.entries(0..<500), Self.entries(500..<1_000)].makeIterator()
+        try store.loadSnapshot(head: source.head) { chunks.next() }
         #expect(try store.head() == source.head)
     }
 }

@@ -32,7 +32,7 @@ extension BlockArchive {
     ///     past `to` is an error).
     ///   - progress: called after each block with what was checked so far.
     /// - Throws: ``ArchiveError`` naming the segment, the first bad block and its byte offset, or
-    ///   ``ArchiveError/blockNotFound(_:head:)`` for a range outside the archive; ``TrustAnchorError``.
+    ///   ``ArchiveError/blockNotFound(_:head:)`` for a range outside the archive; `TrustAnchorError`.
     public func verify(
         from: UInt64? = nil, to: UInt64? = nil, anchors: TrustAnchors = .none, progress: (ArchiveVerification) -> Void = { _ in }
     ) throws -> ArchiveVerification {

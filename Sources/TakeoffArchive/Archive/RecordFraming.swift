@@ -2,7 +2,7 @@ import TakeoffCore
 import TakeoffIO
 
 /// How one block is laid out in a segment: a 64-byte zstd *skippable* frame carrying the record header,
-/// then one ordinary zstd frame holding the encoded ``ArchivedBlock``. `zstd -d` skips the first and
+/// then one ordinary zstd frame holding the encoded `ArchivedBlock`. `zstd -d` skips the first and
 /// decompresses the second, so a whole segment decompresses to its blocks' encodings, one after another.
 ///
 /// Record header (inside the skippable frame, big-endian): `TKBL`, format version, 3 reserved bytes, block

@@ -50,17 +50,17 @@ public enum SnapshotFile {
             // Refuses a directory (or any non-regular file) before doing the work.
             let file = try FramedStreamWriter(path: path)
             var count = 0
-            let head = try store.withReadView { snapshot in
-                let expected = try snapshot.keyCount()
+            let head = try store.withReadView { view in
+                let expected = try view.keyCount()
                 try file.append { writer in
                     writer.write(raw: magic)
                     writer.write(formatVersion)
-                    writer.write(snapshot.head.block)
-                    writer.write(snapshot.head.blockHash)
-                    for lane in snapshot.head.commitment.lanes { writer.write(lane) }
+                    writer.write(view.head.block)
+                    writer.write(view.head.blockHash)
+                    for lane in view.head.commitment.lanes { writer.write(lane) }
                     writer.write(UInt64(expected))
                 }
-                try snapshot.forEachEntry { key, value in
+                try view.forEachEntry { key, value in
                     try file.append { writer in
                         key.encode(to: &writer)
                         value.encode(to: &writer)
@@ -68,7 +68,7 @@ public enum SnapshotFile {
                     count += 1
                 }
                 precondition(count == expected, "a read transaction's entry count matches its entries")
-                return snapshot.head
+                return view.head
             }
             try file.finish()
             return (head, count)
@@ -93,7 +93,7 @@ public enum SnapshotFile {
     /// Loads a snapshot as ``importSnapshot(from:into:)`` does, once its head is found to be trusted: the head's
     /// hash must match `anchors`' anchor for its block and its commitment `commitment`, whichever are given,
     /// before any entry is loaded (the load then checks that the entries give that commitment).
-    /// - Throws: ``TrustAnchorError`` or ``SnapshotError/untrustedCommitment(path:trusted:found:)``, with the
+    /// - Throws: `TrustAnchorError` or ``SnapshotError/untrustedCommitment(path:trusted:found:)``, with the
     ///   store left empty; and as ``importSnapshot(from:into:)``.
     @discardableResult
     public static func importSnapshot(
@@ -128,7 +128,7 @@ public enum SnapshotFile {
             }
             var loaded: UInt64 = 0
             do {
-                try store.load(head: head) {
+                try store.loadSnapshot(head: head) {
                     do throws(FramedStreamError) {
                         guard loaded < count else {
                             try contents.readChecksum()

@@ -1,5 +1,5 @@
-/// The ways into an empty store, built on ``StateStore/initialize(_:)`` and
-/// ``StateStore/load(chunks:head:)``, so that every store has them.
+/// The ways into an empty store besides ``StateStore/initialize(_:)`` and ``StateStore/load(chunks:head:)``,
+/// built on them so that every store has them: a genesis from its entries, whole or streamed, and a snapshot.
 extension StateStore {
     /// Writes the genesis state (block 0) made of `entries` into an empty store.
     /// - Parameter entries: the initial pairs, in any order; keys must be distinct.
@@ -25,28 +25,17 @@ extension StateStore {
         return summary!
     }
 
-    /// Loads a complete state whose head is `head` (a snapshot's) into an empty store, taking its chunks from
-    /// `next` until it returns nil. The source may throw (a damaged file, say): the load stops there, and no
-    /// head is written.
+    /// Loads a complete state whose head is `head` (a snapshot's) into an empty store, taking its chunks (in
+    /// increasing key order) from `next` until it returns nil. The source may throw (a damaged file, say): the
+    /// load stops there, and no head is written.
     /// - Throws: ``StateStoreFault/commitmentMismatch(block:header:computed:)`` when the entries do not give
     ///   `head`'s commitment, ``GenesisError/unsortedKeys(key:after:)``; no head is written then.
-    public func load(head: StoreHead, chunks next: () throws -> [(StateKey, StateValue)]?) throws {
+    public func loadSnapshot(head: StoreHead, chunks next: () throws -> [(StateKey, StateValue)]?) throws {
         _ = try load(chunks: next) { loaded in
             guard loaded.commitment == head.commitment else {
                 throw StateStoreFault.commitmentMismatch(block: head.block, header: head.commitment.digest, computed: loaded.commitment.digest)
             }
             return head
         }
-    }
-
-    /// Loads a complete state whose head is `head`, streamed in chunks, as ``load(head:chunks:)`` does.
-    public func load<Chunks: Sequence<[(StateKey, StateValue)]>>(streaming chunks: Chunks, head: StoreHead) throws {
-        var iterator = chunks.makeIterator()
-        try load(head: head) { iterator.next() }
-    }
-
-    /// Loads a complete state whose head is `head`, given whole in increasing key order.
-    public func load(_ entries: [(StateKey, StateValue)], head: StoreHead) throws {
-        try load(streaming: CollectionOfOne(entries), head: head)
     }
 }

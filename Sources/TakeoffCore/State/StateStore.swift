@@ -44,7 +44,9 @@ public protocol StateStore: AnyObject, Sendable {
     /// Commits a merged range of blocks (their change sets merged into one) atomically, with `header`, the
     /// range's last header, as the head. An unwind cannot stop inside the range.
     /// - Parameters:
+    ///   - header: the range's last header.
     ///   - firstBlock: the range's first block, the head's plus one.
+    ///   - changeSet: the range's change sets merged into one.
     ///   - commitment: the commitment after the range, already computed; it must match `header`.
     /// - Returns: the new head.
     func commit(mergedRange header: BlockHeader, firstBlock: UInt64, changeSet: ChangeSet, commitment: StateCommitment) throws -> StoreHead

@@ -80,7 +80,7 @@ public final class BlockPipeline<Executor: BlockExecutor, Store: StateStore, Log
                 }
             } else {
                 try archive?.append(ArchivedBlock<EncodedTransaction>(genesis))
-                try store.initialize(genesis)
+                _ = try store.initialize(genesis)
             }
         }
         let recovered = try recover()
@@ -177,6 +177,7 @@ public final class BlockPipeline<Executor: BlockExecutor, Store: StateStore, Log
     /// after `parent`, the store's head, until `next` returns nil: nothing is appended, and the store commits
     /// them ``PipelineConfiguration/commitBlocks`` at a time.
     /// - Parameters:
+    ///   - parent: the store's head, which the first block follows.
     ///   - next: as in ``run(next:durable:)``.
     ///   - afterExecution: called on the execution stage with each block and its result, before the result goes
     ///     on: a replay compares the header with the logged one (throwing stops the run, nothing of the block is

@@ -23,7 +23,7 @@ extension LMDBStateStore {
     ///     block, as replay does), which saves hashing every changed key a second time; it must still match
     ///     the header.
     /// - Returns: the new head.
-    /// - Throws: ``StateStoreFault`` for an out-of-order block, a broken hash chain, a stale change or a
+    /// - Throws: `StateStoreFault` for an out-of-order block, a broken hash chain, a stale change or a
     ///   commitment mismatch; ``LMDBError`` on storage failures. Nothing is written when it throws.
     @discardableResult
     public func commit(
@@ -58,7 +58,7 @@ extension LMDBStateStore {
         }
     }
 
-    /// Commits a merged range of blocks (see ``StateStore/commit(mergedRange:firstBlock:changeSet:commitment:)``):
+    /// Commits a merged range of blocks (see `StateStore/commit(mergedRange:firstBlock:changeSet:commitment:)`):
     /// its one history entry covers the whole range.
     @discardableResult
     public func commit(mergedRange header: BlockHeader, firstBlock: UInt64, changeSet: ChangeSet, commitment: StateCommitment) throws -> StoreHead {

@@ -11,7 +11,7 @@ import Darwin
 extension LMDBStateStore {
     /// Writes a genesis block (block 0) into an empty store.
     /// - Returns: the genesis head.
-    /// - Throws: ``StateStoreFault/alreadyLoaded(location:head:)``; ``LMDBError`` on storage failures.
+    /// - Throws: `StateStoreFault/alreadyLoaded(location:head:)`; ``LMDBError`` on storage failures.
     @discardableResult
     public func initialize(_ genesis: Genesis) throws -> StoreHead {
         // Genesis computed its commitment from these very entries: no need to hash them twice.
@@ -20,13 +20,13 @@ extension LMDBStateStore {
         return genesis.head
     }
 
-    /// Loads a whole state into an empty store (see ``StateStore/load(chunks:head:)``), streamed in constant
+    /// Loads a whole state into an empty store (see `StateStore/load(chunks:head:)`), streamed in constant
     /// memory besides the chunk at hand.
     ///
     /// Each chunk is appended (`MDB_APPEND`) in its own write transaction, and the transactions are flushed
     /// to disk once at the end rather than one by one. The head is written last: a load cut off by a crash
     /// leaves a store without a head, which the next load clears and starts over.
-    /// - Throws: ``StateStoreFault/alreadyLoaded(location:head:)``, `GenesisError/unsortedKeys(key:after:)` (no
+    /// - Throws: `StateStoreFault/alreadyLoaded(location:head:)`, `GenesisError/unsortedKeys(key:after:)` (no
     ///   head is written then), what `next` or `head` throws, ``LMDBError`` on storage failures.
     @discardableResult
     public func load(chunks next: () throws -> [(StateKey, StateValue)]?, head: (GenesisSummary) throws -> StoreHead) throws -> StoreHead {

@@ -14,7 +14,7 @@ extension LMDBStateStore {
     /// The view may be read from several threads at once (each borrows its own LMDB read transaction),
     /// and must not be used after `body` returns. Do not commit inside `body`: a commit that grows the map
     /// waits for open views.
-    /// - Throws: ``StateStoreFault/empty(location:)`` before genesis, or what `body` throws.
+    /// - Throws: `StateStoreFault/empty(location:)` before genesis, or what `body` throws.
     public func withReadView<Result>(_ body: (LMDBReadView) throws -> Result) throws -> Result {
         try environment.withReadTransaction { transaction in
             guard let head = try readHead(transaction) else { throw StateStoreFault.empty(location: path) }
@@ -83,9 +83,9 @@ extension LMDBStateStore {
     /// Recomputes the commitment from every stored pair and compares it with the head's, and checks that
     /// every history entry decodes, all in one consistent read. Read-only.
     /// - Parameter progress: called every 65,536 keys with what was checked so far.
-    /// - Throws: ``StateStoreFault/commitmentMismatch(block:header:computed:)`` when the state does not add up
+    /// - Throws: `StateStoreFault/commitmentMismatch(block:header:computed:)` when the state does not add up
     ///   to the head's commitment, ``StateStoreError/corrupt(path:what:reason:)`` for undecodable entries,
-    ///   ``StateStoreFault/empty(location:)`` for an empty store.
+    ///   `StateStoreFault/empty(location:)` for an empty store.
     public func verify(progress: (Verification) -> Void = { _ in }) throws -> Verification {
         let clock = DispatchTime.now().uptimeNanoseconds
         var report = Verification()

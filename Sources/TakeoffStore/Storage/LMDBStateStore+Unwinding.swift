@@ -11,7 +11,7 @@ import Darwin
 extension LMDBStateStore {
     /// Rolls the state back to right after block `block`, undoing recorded commits from the head down.
     /// - Returns: the new head.
-    /// - Throws: ``StateStoreFault/historyUnavailable(block:reason:)`` when a commit between `block` and the
+    /// - Throws: `StateStoreFault/historyUnavailable(block:reason:)` when a commit between `block` and the
     ///   head has no history, or `block` lies inside a merged range; `StateStoreFault/staleChange` when the
     ///   state does not hold what the history says it should. Each undone commit is its own transaction, so
     ///   an interrupted unwind leaves a consistent, earlier head.

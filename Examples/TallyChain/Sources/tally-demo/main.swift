@@ -51,11 +51,11 @@ func runDemo() throws {
     var statuses: [ReceiptStatus: Int] = [:]
     for number in 1...UInt64(blocks) {
         let transactions = try workload.nextBlock(size: blockSize)
-        let (executed, reference) = try store.withReadView { snapshot in
-            let context = workload.context(number: snapshot.head.block + 1)
+        let (executed, reference) = try store.withReadView { view in
+            let context = workload.context(number: view.head.block + 1)
             return (
-                try parallel.execute(transactions, context: context, parent: snapshot.head, state: snapshot),
-                try sequential.execute(transactions, context: context, parent: snapshot.head, state: snapshot)
+                try parallel.execute(transactions, context: context, parent: view.head, state: view),
+                try sequential.execute(transactions, context: context, parent: view.head, state: view)
             )
         }
         guard executed.metrics.path == .parallel else {
