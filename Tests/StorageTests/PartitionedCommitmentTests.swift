@@ -44,7 +44,11 @@ import TakeoffWorkloads
             let path = directory.path + "/part-\(part)"
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             let store = try LMDBStateStore(directory: path, syncOnCommit: false)
-            try store.load(slice, head: StoreHead(block: 3, blockHash: .zero, commitment: StateCommitment.of(slice)))
+            var chunk: [(StateKey, StateValue)]? = slice
+            try store.loadSnapshot(head: StoreHead(block: 3, blockHash: .zero, commitment: StateCommitment.of(slice))) {
+                defer { chunk = nil }
+                return chunk
+            }
             let recomputed = try store.recomputeCommitment()
             #expect(recomputed != StateCommitment.of(entries))
             sum.add(recomputed)
