@@ -47,7 +47,8 @@ let benchmarks: @Sendable () -> Void = {
         let parent = StoreHead(block: 0, blockHash: .zero, commitment: workload.genesisCommitment)
         let (context, block) = workload.blocks[0]
         for (name, executor) in executors {
-            Benchmark("Execute a transfer, \(scenario.rawValue) (\(name))", configuration: .init(scalingFactor: .kilo)) { benchmark in
+            let kind = scenario == .uniform ? "a transfer" : "a contended transfer"
+            Benchmark("Execute \(kind) (\(name))", configuration: .init(scalingFactor: .kilo)) { benchmark in
                 for _ in 0..<(benchmark.scaledIterations.count / 1_000) {
                     blackHole(try executor.execute(block, context: context, parent: parent, state: workload.genesis))
                 }
