@@ -1,5 +1,5 @@
 /// The log of a pipeline or procedure that has none: it has no values, so `nil` is the only `NoBlockLog?`.
-/// `BlockPipeline(executor:store:archive: nil)` and `Unwind.run(store:log: nil, to:)` name it for you.
+/// TakeoffNode's `BlockPipeline(executor:store:)` and `Unwind.run(store:to:)` name it for you.
 public enum NoBlockLog: BlockLog {
     public var location: String { switch self {} }
     public var firstBlock: UInt64? { switch self {} }

@@ -24,6 +24,9 @@ public final class InMemoryBlockLog: BlockLog {
     public var firstBlock: UInt64? { contents.withLock { $0.blocks.first?.number } }
     public var head: UInt64? { contents.withLock { $0.blocks.last?.number } }
 
+    /// Appends `block`; it must follow the head.
+    /// - Returns: the bytes of its transactions' encodings (the rest of the block is kept decoded, so it has no
+    ///   size of its own here).
     @discardableResult
     public func append<Transaction: ChainTransaction>(_ block: ArchivedBlock<Transaction>) throws -> Int {
         let encoded = ArchivedBlock<EncodedTransaction>(
@@ -34,7 +37,7 @@ public final class InMemoryBlockLog: BlockLog {
                 throw BlockLogFault.outOfOrder(location: location, expected: last.number + 1, found: block.number)
             }
             contents.blocks.append(encoded)
-            return encoded.transactions.reduce(0) { $0 + $1.bytes.count } + block.changeSet.count * 64
+            return encoded.transactions.reduce(0) { $0 + $1.bytes.count }
         }
     }
 
