@@ -74,6 +74,12 @@ struct RunCommand: ParsableCommand {
             """)
     var idealSpeedup = false
 
+    @Flag(
+        help: """
+            Generate (and sign) every block before the run starts, outside its timing, and hold them in memory: the             rate is then execution, archive and store alone, as a benchmark of those wants it.
+            """)
+    var pregenerate = false
+
     @OptionGroup var metrics: MetricsOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -94,7 +100,8 @@ struct RunCommand: ParsableCommand {
             try ArgumentLimits.checkAccounts(
                 accounts, bytesPerAccount: streamed ? ArgumentLimits.bytesPerStreamedAccount : ArgumentLimits.bytesPerAccount)
         }
-        try ArgumentLimits.checkBlockSize(blockSize)
+        // Pregenerated blocks are all held at once; otherwise a few are in flight.
+        try ArgumentLimits.checkBlockSize(blockSize, held: pregenerate ? blocks : 1)
         try ArgumentLimits.checkWork(workPerTx, transactions: Double(blocks) * Double(blockSize), threads: executor == .parallel ? threads : 1)
     }
 
@@ -163,12 +170,25 @@ struct RunCommand: ParsableCommand {
         var summary = RunSummary(workload: workload.rawValue, executor: self.executor.rawValue, threads: self.executor == .parallel ? threads : 1)
         summary.genesisSeconds = genesisSeconds
         let lastBlock = startBlock + UInt64(blocks)
+        // Block N's transactions depend on the seed and N only: a split or interrupted run equals one run, and
+        // blocks made ahead equal blocks made as they go.
+        func make(_ number: UInt64) -> PipelineBlock<BuiltinTransaction> {
+            PipelineBlock(transactions: generator.block(number: number, size: blockSize), context: generator.context(number: number))
+        }
+        var ahead: [PipelineBlock<BuiltinTransaction>?] = []
+        if pregenerate {
+            let start = Date()
+            ahead = (startBlock + 1...lastBlock).map(make)
+            summary.pregenerationSeconds = Date().timeIntervalSince(start)
+        }
         let runStart = Date()
         let report = try pipeline.run(
             next: { number in
                 guard number <= lastBlock else { return nil }
-                // Block N's transactions depend on the seed and N only: a split or interrupted run equals one run.
-                return PipelineBlock(transactions: generator.block(number: number, size: blockSize), context: generator.context(number: number))
+                guard pregenerate else { return make(number) }
+                // Handed over once: the pipeline holds the block from here, and the list no longer does.
+                defer { ahead[Int(number - startBlock - 1)] = nil }
+                return ahead[Int(number - startBlock - 1)]
             },
             durable: { executed in
                 summary.seconds = Date().timeIntervalSince(runStart)

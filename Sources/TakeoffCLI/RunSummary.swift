@@ -15,8 +15,10 @@ struct RunSummary: Encodable {
     var gasUsed: UInt64 = 0
     /// Execution and commit time: what `tps` divides by.
     var seconds = 0.0
-    /// Time spent generating (and signing) transactions, not part of `tps`.
+    /// Time spent generating (and signing) transactions during the run, on the pipeline's source thread.
     var generationSeconds = 0.0
+    /// With `--pregenerate`: the time spent generating every block before the run, not part of `seconds` or `tps`.
+    var pregenerationSeconds: Double?
     /// Time spent writing the genesis state into a new store (and archive), not part of `tps`; absent when
     /// the store had a state already.
     var genesisSeconds: Double?
@@ -56,7 +58,8 @@ struct RunSummary: Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case workload, executor, threads, blocks, transactions, succeeded, failed, gasUsed, seconds, generationSeconds, genesisSeconds
+        case workload, executor, threads, blocks, transactions, succeeded, failed, gasUsed, seconds, generationSeconds, pregenerationSeconds
+        case genesisSeconds
         case headBlock, headHash, stateCommitment, keys, db, metrics, stages, storeCommits, executionLatency, commitLatency, tps, perBlock
         case idealSpeedup, estimatedSpeedup
     }
@@ -137,7 +140,7 @@ struct RunSummary: Encodable {
         committed, \(storeCommits) store commits
           pipeline stages (busy / waiting for input / waiting for output, seconds): \(stageText)
           latency: execution \(executionLatency.text); store commit \(commitLatency.text)
-          receipts: \(succeeded) succeeded, \(failed) failed, \(gasUsed) gas (\(String(format: "%.1f", seconds > 0 ? Double(gasUsed) / seconds / 1e6 : 0)) Mgas/s)\(genesisSeconds.map { "\n  genesis: " + String(format: "%.1f", $0) + " s before the first block" } ?? "")
+          receipts: \(succeeded) succeeded, \(failed) failed, \(gasUsed) gas (\(String(format: "%.1f", seconds > 0 ? Double(gasUsed) / seconds / 1e6 : 0)) Mgas/s)\(genesisSeconds.map { "\n  genesis: " + String(format: "%.1f", $0) + " s before the first block" } ?? "")\(pregenerationSeconds.map { "\n  blocks generated beforehand in " + String(format: "%.1f", $0) + " s, outside the rate" } ?? "")
           \(metrics.humanText)
           \(idealText)head block \(headBlock) (hash \(headHash)), state commitment \(stateCommitment)
           store \(db): \(keys) keys

@@ -114,6 +114,27 @@ func scratchPath(_ name: String) -> String {
         #expect((metrics["incarnations"] as? Int ?? 0) >= 800)
     }
 
+    /// Blocks made before the run are the blocks made during it: the same head, archive and all, with the
+    /// generation reported apart from the rate.
+    @Test func pregeneratedBlocksGiveTheSameHead() throws {
+        let arguments = ["--workload", "mix", "--accounts", "300", "--blocks", "4", "--block-size", "80", "--seed", "5", "--unsigned"]
+        let (plain, ahead) = (scratchPath("plain"), scratchPath("ahead"))
+        defer {
+            try? FileManager.default.removeItem(atPath: plain)
+            try? FileManager.default.removeItem(atPath: ahead)
+        }
+        let asTheyGo = try TakeoffProcess.runJSON(["--db", plain + "/db", "--archive", plain + "/archive"] + arguments)
+        let beforehand = try TakeoffProcess.runJSON(["--db", ahead + "/db", "--archive", ahead + "/archive", "--pregenerate"] + arguments)
+        let head = try #require(asTheyGo["stateCommitment"] as? String)
+        #expect(beforehand["stateCommitment"] as? String == head)
+        #expect(beforehand["headHash"] as? String == asTheyGo["headHash"] as? String)
+        #expect(asTheyGo["pregenerationSeconds"] == nil)
+        #expect((beforehand["pregenerationSeconds"] as? Double ?? -1) >= 0)
+        // A second pregenerated run continues from the head.
+        let next = try TakeoffProcess.runJSON(["--db", ahead + "/db", "--archive", ahead + "/archive", "--pregenerate"] + arguments)
+        #expect(next["headBlock"] as? Int == 8)
+    }
+
     @Test func aSecondRunContinuesFromTheHead() throws {
         let db = scratchPath("continue")
         defer { try? FileManager.default.removeItem(atPath: db) }
