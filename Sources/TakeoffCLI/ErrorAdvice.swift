@@ -14,3 +14,9 @@ func advice(for error: any Error) -> String? {
     default: nil
     }
 }
+
+/// `message` (what `error` says), followed by the advice for `error` when there is one: how every command
+/// prints a library error, whether it reaches `main` or is wrapped on the way.
+func advised(_ message: String, for error: any Error) -> String {
+    advice(for: error).map { "\(message); \($0)" } ?? message
+}

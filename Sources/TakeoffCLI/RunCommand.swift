@@ -149,7 +149,7 @@ struct RunCommand: ParsableCommand {
             }
             if !hadState, started.head.block == 0 { genesisSeconds = Date().timeIntervalSince(genesisStart) }
         } catch let error as PipelineError {
-            throw CommandError(description: advice(for: error).map { "\(error); \($0)" } ?? "\(error)")
+            throw CommandError(description: advised("\(error)", for: error))
         }
         if let applied = started.recovered {
             printDiagnostic("applied archived blocks \(applied.lowerBound)...\(applied.upperBound) missing from the store")

@@ -38,7 +38,7 @@ func openStore(at path: String, access: StoreAccess, syncOnCommit: Bool = true) 
     do {
         return try LMDBStateStore(directory: path, syncOnCommit: syncOnCommit, readOnly: access == .readOnly)
     } catch let error as StateStoreError {
-        throw CommandError(description: advice(for: error).map { "\(error): \($0)" } ?? "\(error)")
+        throw CommandError(description: advised("\(error)", for: error))
     } catch {
         throw CommandError(description: "cannot open the database in \(path): \(error)")
     }

@@ -38,7 +38,7 @@ struct TakeoffCommand: ParsableCommand {
                 print(fullMessage(for: error))
             } else {
                 let line = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-                printDiagnostic(advice(for: error).map { "\(line); \($0)" } ?? line)
+                printDiagnostic(advised(line, for: error))
                 _ = standardOutputIsIntact()
                 Foundation.exit(code.rawValue)
             }

@@ -143,9 +143,8 @@ public final class BlockPipeline<Executor: BlockExecutor, Store: StateStore, Log
             throw PipelineError.unwoundBlocksInLog(
                 store: store.location, log: archive.location, unwoundFrom: unwound.from, storeHead: head.block, logHead: logged)
         }
-        let applier = ChangeSetApplier(store: store, log: archive)
-        var notes: [String] = []
-        try applier.apply(over: head, through: logged, window: configuration.commitBlocks, merging: false, notes: &notes)
+        var applier = ChangeSetApplier(store: store, log: archive)
+        try applier.apply(over: head, through: logged, window: configuration.commitBlocks, merging: false)
         logger.notice(
             "applied archived blocks missing from the store",
             metadata: ["from": "\(head.block + 1)", "to": "\(logged)", "store": "\(store.location)"])

@@ -11,6 +11,13 @@ import TakeoffCore
 struct ChangeSetApplier<Store: StateStore, Log: BlockLog> {
     let store: Store
     let log: Log
+    /// What the applier worked around so far (an unusable merged range, applied as its blocks instead).
+    private(set) var notes: [String] = []
+
+    init(store: Store, log: Log) {
+        self.store = store
+        self.log = log
+    }
 
     /// Applies blocks `head.block + 1...last`, `window` blocks per commit.
     /// - Parameters:
@@ -19,13 +26,12 @@ struct ChangeSetApplier<Store: StateStore, Log: BlockLog> {
     ///     applied again block by block to find the bad block. Otherwise every block's commitment is checked and
     ///     each block is committed with its own history (as recovery does).
     ///   - mergedRanges: ranges the log holds merged, used where one starts at the next block and ends by `last`.
-    ///   - notes: what the applier worked around (an unusable merged range).
     ///   - committed: called after each commit.
     /// - Returns: the store's head.
     @discardableResult
-    func apply(
+    mutating func apply(
         over head: StoreHead, through last: UInt64, window: Int, merging: Bool, mergedRanges: [ClosedRange<UInt64>] = [],
-        notes: inout [String], committed: (AppliedCommit) -> Void = { _ in }
+        committed: (AppliedCommit) -> Void = { _ in }
     ) throws -> StoreHead {
         var head = head
         var next = head.block + 1
@@ -38,7 +44,7 @@ struct ChangeSetApplier<Store: StateStore, Log: BlockLog> {
                         seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
             }
             if let range = mergedRanges.first(where: { $0.lowerBound == next && $0.upperBound <= last }),
-                let (newHead, transactions) = try applyMergedRange(range, over: head, notes: &notes)
+                let (newHead, transactions) = try applyMergedRange(range, over: head)
             {
                 head = newHead
                 finished(range, transactions: transactions, verified: 1, head: head)
@@ -113,7 +119,7 @@ struct ChangeSetApplier<Store: StateStore, Log: BlockLog> {
     /// Applies a merged range in one commit, after checking that its headers link to the head, to each other and
     /// to the log's own last block of the range. Returns nil when the range cannot be read (noted) or its
     /// commitment does not match, so that the caller applies the blocks themselves and stops exactly at the bad one.
-    private func applyMergedRange(_ range: ClosedRange<UInt64>, over head: StoreHead, notes: inout [String]) throws -> (StoreHead, Int)? {
+    private mutating func applyMergedRange(_ range: ClosedRange<UInt64>, over head: StoreHead) throws -> (StoreHead, Int)? {
         let merged: MergedRange
         do { merged = try log.readMergedRange(range) } catch {
             // A merged range is only a shortcut: the log holds the same blocks.

@@ -161,11 +161,9 @@ public struct Replayer<Executor: BlockExecutor, Store: StateStore, Log: BlockLog
             return report
         }
         report.setHead(head)
-        let applier = ChangeSetApplier(store: store, log: archive)
-        var notes: [String] = []
+        var applier = ChangeSetApplier(store: store, log: archive)
         try applier.apply(
-            over: head, through: end, window: window, merging: true, mergedRanges: useMergedRanges ? archive.mergedRanges() : [],
-            notes: &notes
+            over: head, through: end, window: window, merging: true, mergedRanges: useMergedRanges ? archive.mergedRanges() : []
         ) { commit in
             storeMetrics.recordCommit(seconds: commit.seconds, usage: { try store.storageUsage() })
             appliedBlocks.increment(by: commit.blocks.count)
@@ -174,7 +172,7 @@ public struct Replayer<Executor: BlockExecutor, Store: StateStore, Log: BlockLog
             report.setElapsed(since: started)
             progress(report)
         }
-        report.notes = notes
+        report.notes = applier.notes
         report.setElapsed(since: started)
         return report
     }
@@ -210,8 +208,11 @@ public struct Replayer<Executor: BlockExecutor, Store: StateStore, Log: BlockLog
                 return PipelineBlock(transactions: block.transactions, context: block.header.context, accessHints: block.accessSets)
             },
             afterExecution: { _, executed in
-                let logged = expected.withLock { $0.removeValue(forKey: executed.header.number) }
-                if let logged { try ReplayError.check(executed.header, against: logged) }
+                // `next` recorded every block's logged header before handing the block over.
+                guard let logged = expected.withLock({ $0.removeValue(forKey: executed.header.number) }) else {
+                    preconditionFailure("block \(executed.header.number) was executed without its logged header")
+                }
+                try ReplayError.check(executed.header, against: logged)
                 // The report needs the header and metrics only: a batch waiting for its commit does not hold its
                 // blocks' transactions.
                 executed.block.transactions = []
