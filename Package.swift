@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Takeoff", "TakeoffIO", "TakeoffWorkloads", "TakeoffFuzzTargets"]),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Takeoff", "TakeoffIO", "TakeoffWorkloads", "CLatticeHash", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["Takeoff", "TakeoffIO", "TakeoffWorkloads", "CLatticeHash", "CMemoryHints", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "ExecutionTests",
             dependencies: ["Takeoff", "TakeoffWorkloads", .product(name: "MetricsTestKit", package: "swift-metrics")]),

@@ -78,7 +78,7 @@ public struct BuiltinTransaction: ChainTransaction {
     package func encode(to writer: inout ByteWriter) {
         writer.write(Self.formatVersion)
         encodeUnsignedFields(to: &writer)
-        writer.write(raw: signature.bytes)
+        signature.withUnsafeBytes { writer.write(raw: $0) }
     }
 
     private func encodeUnsignedFields(to writer: inout ByteWriter) {
@@ -87,7 +87,7 @@ public struct BuiltinTransaction: ChainTransaction {
         writer.write(fee)
         writer.write(gasLimit)
         payload.encode(to: &writer)
-        writer.write(raw: publicKey.bytes)
+        publicKey.withUnsafeBytes { writer.write(raw: $0) }
     }
 
     /// Appends the canonical encoding to `bytes`.

@@ -67,7 +67,8 @@ struct ReplayCommand: ParsableCommand {
         defer { withExtendedLifetime(metricsServer) {} }
         try checkArchivePath(archive, mayCreate: false)
         let blockArchive = try BlockArchive(directory: archive, writable: false)
-        let store = try openStore(at: db, access: .create)
+        // Apply mode commits large windows with no execution beside it: there, writing through the map is faster.
+        let store = try openStore(at: db, access: .create, writesThroughMap: mode == .apply)
         // Only once the store is ours: a replay refused for a store in use says that alone, even when it read the
         // archive while its writer was in the middle of a record.
         if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }

@@ -16,10 +16,11 @@ enum StoreAccess {
     case readOnly
 }
 
-/// Opens the state store in `path`.
+/// Opens the state store in `path`; `writesThroughMap` as ``LMDBStateStore/init(directory:syncOnCommit:initialMapSize:keepHistory:readOnly:writesThroughMap:)``
+/// says.
 /// - Throws: ``CommandError`` when `path` is a file, holds no store (unless `access` is `.create`), cannot be
 ///   created, or is in use by another writer; the store's own errors otherwise.
-func openStore(at path: String, access: StoreAccess, syncOnCommit: Bool = true) throws -> LMDBStateStore {
+func openStore(at path: String, access: StoreAccess, syncOnCommit: Bool = true, writesThroughMap: Bool = false) throws -> LMDBStateStore {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
         guard isDirectory.boolValue else { throw CommandError(description: "--db \(path) is a file, not a directory") }
@@ -36,7 +37,8 @@ func openStore(at path: String, access: StoreAccess, syncOnCommit: Bool = true) 
         throw CommandError(description: "no state store in \(path)")
     }
     do {
-        return try LMDBStateStore(directory: path, syncOnCommit: syncOnCommit, readOnly: access == .readOnly)
+        return try LMDBStateStore(
+            directory: path, syncOnCommit: syncOnCommit, readOnly: access == .readOnly, writesThroughMap: writesThroughMap)
     } catch let error as StateStoreError {
         throw CommandError(description: advised("\(error)", for: error))
     } catch {

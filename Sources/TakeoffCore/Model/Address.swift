@@ -45,7 +45,7 @@ public struct Address: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// The address that owns an Ed25519 public key: the last 20 bytes of SHA-256 of the key.
     public init(publicKey: FixedBytes<32>) {
-        let digest = Array(SHA256.hash(data: publicKey.bytes))
+        let digest = Array(publicKey.withUnsafeBytes { SHA256.hash(data: $0) })
         var reader = ByteReader(Array(digest[12..<32]))
         // 20 bytes were just sliced off a 32-byte digest; reading them cannot fail.
         self = try! reader.readAddress()

@@ -26,7 +26,8 @@ public struct StateTable<Value> {
 
         init(capacity: Int) {
             mask = capacity - 1
-            // Large tables are probed at random: huge pages where the system offers them (see CMemoryHints).
+            // Large tables are probed at random: huge pages where the system offers them, and memory that a
+            // table of the same size freed a block ago, its pages still mapped (see CMemoryHints).
             control = takeoff_allocate_table(capacity)!.bindMemory(to: UInt8.self, capacity: capacity)
             control.initialize(repeating: 0, count: capacity)
             entries = takeoff_allocate_table(capacity * MemoryLayout<Entry>.stride)!.bindMemory(to: Entry.self, capacity: capacity)
@@ -44,8 +45,8 @@ public struct StateTable<Value> {
 
         deinit {
             for slot in 0..<capacity where control[slot] != 0 { (entries + slot).deinitialize(count: 1) }
-            takeoff_free_table(control)
-            takeoff_free_table(entries)
+            takeoff_free_table(control, capacity)
+            takeoff_free_table(entries, capacity * MemoryLayout<Entry>.stride)
         }
     }
 
