@@ -71,6 +71,34 @@ public struct ChangeSet: Hashable, Sendable {
         return ChangeSet(checkedSortedChanges: merged)
     }
 
+    /// The change sets of consecutive blocks as one, for a store that writes them in one pass in key order: each
+    /// key once, with its value before the first block that changed it, its value after the last, and the index
+    /// of that first block in `sets`.
+    ///
+    /// Unlike ``merging(_:)``, a key that comes back to its first value stays (the store still checks that
+    /// value against what it holds), and each block's change of a key is checked against the value the block
+    /// before it left: the check a store makes when it applies the blocks one after another.
+    /// - Returns: the merged changes, or the first change that does not start where the earlier block left its key.
+    package static func mergingConsecutive(_ sets: [ChangeSet]) -> Result<MergedConsecutiveChanges, BrokenChangeChain> {
+        var merged = MergedConsecutiveChanges()
+        merged.changes.reserveCapacity(sets.reduce(0) { $0 + $1.count })
+        merged.firstSets.reserveCapacity(merged.changes.capacity)
+        var heap = MergeHeap(sets)
+        while let (set, position) = heap.popMinimum() {
+            let change = sets[set].changes[position]
+            if let last = merged.changes.last, last.key == change.key {
+                guard change.oldValue == last.newValue else {
+                    return .failure(BrokenChangeChain(set: set, key: change.key, expected: change.oldValue, found: last.newValue))
+                }
+                merged.changes[merged.changes.count - 1].newValue = change.newValue
+            } else {
+                merged.changes.append(change)
+                merged.firstSets.append(Int32(set))
+            }
+        }
+        return .success(merged)
+    }
+
     /// The number of changed keys.
     public var count: Int { changes.count }
 
@@ -153,6 +181,25 @@ public struct ChangeSet: Hashable, Sendable {
         case let tag: throw CodecError.unknownTag(what: "value presence", tag: tag)
         }
     }
+}
+
+/// Consecutive blocks' changes merged by ``ChangeSet/mergingConsecutive(_:)``.
+package struct MergedConsecutiveChanges: Sendable {
+    /// Each changed key once, in key order: its value before the first block that changed it and after the last.
+    package var changes: [StateChange] = []
+    /// For each change, the index of the first block (among the merged sets) that changed its key.
+    package var firstSets: [Int32] = []
+}
+
+/// A block whose change of a key does not start from the value the block before it left there.
+package struct BrokenChangeChain: Error, Sendable {
+    /// The block's index among the merged sets.
+    package var set: Int
+    package var key: StateKey
+    /// The value the block's change says the key held before it.
+    package var expected: StateValue?
+    /// The value the earlier blocks left.
+    package var found: StateValue?
 }
 
 /// A binary min-heap of the next key of each sorted change set, for ``ChangeSet/merging(_:)``: ordered by

@@ -279,6 +279,9 @@ public final class BlockPipeline<Executor: BlockExecutor, Store: StateStore, Log
                 times.withLock { $0.execution = time }
             }
             var pending = PendingChanges(limit: cachedKeys)
+            // The blocks' changes fill the table up to the state's size or the limit. (A store that cannot count
+            // its keys here leaves the table to grow: the first block's read reports the store's error.)
+            if let keys = try? store.withReadView({ try $0.keyCount() }) { pending.reserveCapacity(keys) }
             var parent = parent
             var seenCommitted = parent.block
             var latency = LatencyHistogram()

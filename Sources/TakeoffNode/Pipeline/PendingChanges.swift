@@ -28,6 +28,10 @@ struct PendingChanges {
 
     init(limit: Int) { self.limit = max(0, limit) }
 
+    /// Makes room for `count` keys (at most the limit): a table that will fill up is sized once instead of
+    /// doubling its way there, copying itself and touching fresh pages at every step.
+    mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(min(count, limit)) }
+
     /// Records block `block`'s changes, over the earlier blocks'.
     mutating func add(_ changeSet: ChangeSet, block: UInt64) {
         for change in changeSet.changes {

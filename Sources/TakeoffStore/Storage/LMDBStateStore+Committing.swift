@@ -50,7 +50,7 @@ extension LMDBStateStore {
                 throw StateStoreFault.commitmentMismatch(
                     block: header.number, header: header.stateCommitment, computed: commitment.digest)
             }
-            try apply(changeSet.changes, block: header.number, in: transaction)
+            try apply(changeSet.changes, block: { _ in header.number }, in: transaction)
             try writeHistory(of: header.number, firstBlock: first, parentHash: current.blockHash, changeSet: changeSet, in: transaction)
             let head = StoreHead(block: header.number, blockHash: header.hash, commitment: commitment)
             try writeHead(head, in: transaction)
@@ -97,9 +97,18 @@ extension LMDBStateStore {
             guard commitment.digest == last.stateCommitment else {
                 throw StateStoreFault.commitmentMismatch(block: last.number, header: last.stateCommitment, computed: commitment.digest)
             }
+            // The blocks' changes merged into one pass in key order: a key that several blocks change is checked
+            // and written once, and neighbouring keys land on the pages the last write left in cache.
+            let merged: MergedConsecutiveChanges
+            switch ChangeSet.mergingConsecutive(blocks.map(\.changeSet)) {
+            case .success(let changes): merged = changes
+            case .failure(let broken):
+                throw StateStoreFault.staleChange(
+                    block: blocks[broken.set].header.number, key: broken.key, expected: broken.expected, found: broken.found)
+            }
+            try apply(merged.changes, block: { blocks[Int(merged.firstSets[$0])].header.number }, in: transaction)
             var parentHash = current.blockHash
             for (header, changeSet) in blocks {
-                try apply(changeSet.changes, block: header.number, in: transaction)
                 try writeHistory(of: header.number, firstBlock: header.number, parentHash: parentHash, changeSet: changeSet, in: transaction)
                 parentHash = header.hash
             }
@@ -122,17 +131,20 @@ extension LMDBStateStore {
         try transaction.put(in: historyTable, key: Self.blockKey(block), value: writer.bytes)
     }
 
-    /// Writes changes after checking every previous value.
-    func apply(_ changes: [StateChange], block: UInt64, in transaction: LMDBWriteTransaction) throws {
-        for change in changes {
+    /// Writes changes after checking every previous value; `block(i)` names the block the `i`-th change came
+    /// from, for the error. A change back to its previous value (two merged blocks' changes that cancel) is
+    /// checked and not written.
+    func apply(_ changes: [StateChange], block: (Int) -> UInt64, in transaction: LMDBWriteTransaction) throws {
+        for (index, change) in changes.enumerated() {
             // One encoding of the key serves the check of the stored value and the write.
             try change.key.withEncodedBytes { key in
                 let stored = try transaction.withValue(in: stateTable, forKey: key) { bytes in
                     try bytes.map { try decodeStored($0, key: change.key) }
                 }
                 guard stored == change.oldValue else {
-                    throw StateStoreFault.staleChange(block: block, key: change.key, expected: change.oldValue, found: stored)
+                    throw StateStoreFault.staleChange(block: block(index), key: change.key, expected: change.oldValue, found: stored)
                 }
+                if change.newValue == change.oldValue { return }
                 if let newValue = change.newValue {
                     try newValue.withEncodedBytes { value in try transaction.put(in: stateTable, key: key, value: value) }
                 } else {

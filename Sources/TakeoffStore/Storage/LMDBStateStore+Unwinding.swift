@@ -33,7 +33,7 @@ extension LMDBStateStore {
                 let inverse = changeSet.changes.map { StateChange(key: $0.key, oldValue: $0.newValue, newValue: $0.oldValue) }
                 var commitment = current.commitment
                 commitment.apply(changes: inverse)
-                try apply(inverse, block: current.block, in: transaction)
+                try apply(inverse, block: { _ in current.block }, in: transaction)
                 try transaction.delete(in: historyTable, key: Self.blockKey(current.block))
                 let previous = StoreHead(block: first - 1, blockHash: parentHash, commitment: commitment)
                 try writeHead(previous, in: transaction)
