@@ -65,6 +65,47 @@ import Testing
         #expect(try store.commit(Self.header(after: genesis, good), changeSet: good).block == 1)
     }
 
+    /// A batch of blocks is written in one key-ordered pass, and still checks every block's changes against the
+    /// block before it: a break in the chain is refused naming its block, and nothing is written.
+    @Test func aBatchOfBlocksChecksEachBlockAgainstTheOneBefore() throws {
+        let directory = try TemporaryDirectory()
+        let store = try LMDBStateStore(directory: directory.path)
+        let genesis = try store.initializeGenesis([(Self.alice, .amount(5)), (Self.bob, .amount(7))])
+        func block(after head: StoreHead, _ changes: [StateChange]) -> (header: BlockHeader, changeSet: ChangeSet, head: StoreHead) {
+            let changeSet = ChangeSet(unsorted: changes)
+            let header = Self.header(after: head, changeSet)
+            var commitment = head.commitment
+            commitment.apply(changeSet)
+            return (header, changeSet, StoreHead(block: header.number, blockHash: header.hash, commitment: commitment))
+        }
+        // Alice changes in blocks 1 and 3 and comes back to her first value; Bob in block 2, then is deleted.
+        let one = block(after: genesis, [StateChange(key: Self.alice, oldValue: .amount(5), newValue: .amount(6))])
+        let two = block(after: one.head, [StateChange(key: Self.bob, oldValue: .amount(7), newValue: .amount(8))])
+        let three = block(after: two.head, [
+            StateChange(key: Self.alice, oldValue: .amount(6), newValue: .amount(5)), StateChange(key: Self.bob, oldValue: .amount(8), newValue: nil),
+        ])
+        // Block 3 claims Bob held 9, not the 8 block 2 left.
+        let broken = block(after: two.head, [StateChange(key: Self.bob, oldValue: .amount(9), newValue: nil)])
+        #expect(throws: StateStoreFault.staleChange(block: 3, key: Self.bob, expected: .amount(9), found: .amount(8))) {
+            try store.commit(blocks: [(one.header, one.changeSet), (two.header, two.changeSet), (broken.header, broken.changeSet)], commitment: broken.head.commitment)
+        }
+        #expect(try store.head() == genesis)
+        #expect(try store.value(for: Self.bob) == .amount(7))
+
+        let head = try store.commit(
+            blocks: [(one.header, one.changeSet), (two.header, two.changeSet), (three.header, three.changeSet)], commitment: three.head.commitment)
+        #expect(head == three.head)
+        #expect(try store.value(for: Self.alice) == .amount(5))
+        #expect(try store.value(for: Self.bob) == nil)
+        // Each block keeps its own history entry: the store unwinds to any of them.
+        #expect(try store.unwind(to: 2) == two.head)
+        #expect(try store.value(for: Self.alice) == .amount(6))
+        #expect(try store.value(for: Self.bob) == .amount(8))
+        #expect(try store.unwind(to: 0) == genesis)
+        #expect(try store.value(for: Self.alice) == .amount(5))
+        #expect(try store.value(for: Self.bob) == .amount(7))
+    }
+
     @Test func snapshotsSeeOneConsistentState() throws {
         let directory = try TemporaryDirectory()
         let store = try LMDBStateStore(directory: directory.path)
