@@ -59,6 +59,14 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Never fall back to sequential up front (the re-execution cap still applies): measures the parallel path itself.")
     var noFallback = false
 
+    @Option(
+        name: .customLong("cross-block"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Also run each scenario's blocks with their recorded access sets, one at a time and in groups of consecutive "
+                + "blocks of at most this many transactions (what `replay --cross-block` does), beside the ideal speed-ups "
+                + "of both (0: not measured).", valueName: "transactions"))
+    var crossBlock: Int = 0
+
     @Flag(help: "Print one JSON object per scenario instead of a table.")
     var json = false
 
@@ -105,6 +113,7 @@ struct BenchCommand: ParsableCommand {
         }
         guard (1...1024).contains(threads) else { throw ValidationError("--threads must be within 1...1024, got \(threads)") }
         guard repeats <= 1_000 else { throw ValidationError("--repeats must be at most 1000, got \(repeats)") }
+        guard (0...1_000_000).contains(crossBlock) else { throw ValidationError("--cross-block must be within 0...1000000, got \(crossBlock)") }
         try ArgumentLimits.checkAccounts(accounts)
         // Every generated block is held in memory for the whole scenario.
         try ArgumentLimits.checkBlockSize(blockSize, held: blocks)
@@ -153,6 +162,10 @@ struct BenchCommand: ParsableCommand {
         for scenario in scenarios {
             let result = try measure(scenario, tracePath: tracePath)
             print(json ? try jsonLine(result) : result.row)
+            if crossBlock > 0 {
+                let crossBlockResult = try measureCrossBlock(scenario, tracePath: tracePath)
+                print(json ? try jsonLine(crossBlockResult) : crossBlockResult.row)
+            }
         }
     }
 
@@ -185,6 +198,13 @@ struct BenchCommand: ParsableCommand {
         }
         print(json ? try jsonLine(report) : BenchSweepOutput.markdown(report))
         printDiagnostic("results in \(files.directory.path)")
+    }
+
+    private func measureCrossBlock(_ scenario: BenchScenario, tracePath: String?) throws -> CrossBlockBenchmark.Result {
+        let trace = try scenario == .mainnet ? MainnetTrace(contentsOf: tracePath ?? TraceLocation.resolve(trace)) : nil
+        let workload = try BenchWorkload(scenario: scenario, accounts: accounts, blockCount: blocks, blockSize: blockSize, trace: trace)
+        return try CrossBlockBenchmark(threads: threads, repeats: repeats, groupTransactions: crossBlock, fallback: !noFallback)
+            .measure(workload, label: scenario.rawValue)
     }
 
     private func measure(_ scenario: BenchScenario, tracePath: String?) throws -> BenchResult {

@@ -42,6 +42,14 @@ struct ReplayCommand: ParsableCommand {
                 + "unit: `takeoff unwind` can go back to its edges only; --window 1 keeps every block unwindable."))
     var window: Int = 64
 
+    @Option(
+        name: .customLong("cross-block"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Execute mode: run consecutive blocks of at most this many transactions in all as one parallel run, so "
+                + "that a block's transactions start before the previous block has finished (0: block by block).",
+            valueName: "transactions"))
+    var crossBlockTransactions: Int = PipelineConfiguration().crossBlockTransactions
+
     @Flag(help: "Apply mode: ignore the archive's merged range files (takeoff compact).")
     var noMergedRanges = false
 
@@ -58,6 +66,9 @@ struct ReplayCommand: ParsableCommand {
     func validate() throws {
         guard (1...1024).contains(threads) else { throw ValidationError("--threads must be within 1...1024, got \(threads)") }
         guard (1...100_000).contains(window) else { throw ValidationError("--window must be within 1...100000, got \(window)") }
+        guard (0...1_000_000).contains(crossBlockTransactions) else {
+            throw ValidationError("--cross-block must be within 0...1000000, got \(crossBlockTransactions)")
+        }
         if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
     }
 
@@ -77,6 +88,7 @@ struct ReplayCommand: ParsableCommand {
             logic: BuiltinTransactionLogic(), options: ExecutionOptions(verifySignatures: verifySignatures), threads: threads, logger: logger)
         let replayer = Replayer(
             archive: blockArchive, store: store, mode: mode, executor: executor, window: window, useMergedRanges: !noMergedRanges,
+            crossBlockTransactions: crossBlockTransactions,
             anchors: try anchors.load(), logger: logger)
         var progress = Progress()
         let target = to ?? blockArchive.head ?? 0

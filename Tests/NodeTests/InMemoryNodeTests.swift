@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TakeoffBuiltinChain
 import TakeoffCore
@@ -139,6 +140,48 @@ import TakeoffWorkloads
             // commitment check per commit (without the range: 1-3, 4-6, 7-9, 10).
             #expect(report.verifiedBlocks == 3)
         }
+    }
+
+    /// An executor whose first block takes a while: by the time it is done, the next blocks are prepared, so
+    /// a replay's execution stage finds a group waiting.
+    struct SlowFirstBlock: BlockExecutor {
+        let inner: ParallelExecutor<BuiltinTransactionLogic>
+
+        func authenticate(_ transactions: [BuiltinTransaction]) -> [ReceiptStatus?] { inner.authenticate(transactions) }
+
+        func execute(
+            _ transactions: [BuiltinTransaction], context: BlockContext, parent: StoreHead, state: some StateReader,
+            authentications: [ReceiptStatus?]?, accessHints: [AccessSet]?
+        ) throws(ExecutionError) -> ExecutedBlock<BuiltinTransaction> {
+            if context.number == 1 { usleep(200_000) }
+            return try inner.execute(
+                transactions, context: context, parent: parent, state: state, authentications: authentications, accessHints: accessHints)
+        }
+
+        func execute(group: [GroupedBlock<BuiltinTransaction>], parent: StoreHead, state: some StateReader) throws(ExecutionError) -> [ExecutedBlock<BuiltinTransaction>] {
+            try inner.execute(group: group, parent: parent, state: state)
+        }
+    }
+
+    /// A replay runs consecutive small blocks as one group (their recorded access sets as one dependency
+    /// graph) and still checks and commits every block: the same head as block by block.
+    @Test func replayRunsSmallBlocksInGroups() throws {
+        let reference = try Self.referenceHeaders()
+        let log = InMemoryBlockLog()
+        try Self.run(store: InMemoryStateStore(), log: log, through: Self.blocks)
+        let store = InMemoryStateStore()
+        let report = try Replayer(archive: log, store: store, mode: .execute, executor: SlowFirstBlock(inner: Self.executor()), window: 3).run()
+        #expect(report.headHash == reference.last?.hash.hex)
+        #expect(report.verifiedBlocks == Int(Self.blocks))
+        // Block 1 alone (nothing else was prepared when it started), then the other nine together.
+        #expect(report.metrics?.crossBlockBlocks == Int(Self.blocks) - 1)
+        #expect(try store.head()?.blockHash == reference.last?.hash)
+
+        // Block by block, for comparison: no group at all.
+        let apart = InMemoryStateStore()
+        let alone = try Replayer(archive: log, store: apart, mode: .execute, executor: SlowFirstBlock(inner: Self.executor()), window: 3, crossBlockTransactions: 0).run()
+        #expect(alone.headHash == reference.last?.hash.hex)
+        #expect(alone.metrics?.crossBlockBlocks == 0)
     }
 
     @Test func replayStopsAtAForgedHeader() throws {

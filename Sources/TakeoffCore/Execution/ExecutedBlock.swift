@@ -97,6 +97,15 @@ public protocol BlockExecutor<Transaction>: Sendable {
         _ transactions: [Transaction], context: BlockContext, parent: StoreHead, state: some StateReader,
         authentications: [ReceiptStatus?]?, accessHints: [AccessSet]?
     ) throws(ExecutionError) -> ExecutedBlock<Transaction>
+
+    /// Executes consecutive blocks, the first over `state` (the state after `parent`), each after the one
+    /// before: exactly the blocks ``execute(_:context:parent:state:authentications:accessHints:)`` gives one
+    /// after another (the default does that). An executor may overlap them: the parallel one, given every
+    /// block's access hints, runs the group as one dependency graph, so that a transaction of a later block
+    /// starts as soon as the earlier transactions it depends on have run, whichever block they are in.
+    /// - Throws: ``ExecutionError`` when the state cannot be read (its index counts from the start of the
+    ///   group).
+    func execute(group: [GroupedBlock<Transaction>], parent: StoreHead, state: some StateReader) throws(ExecutionError) -> [ExecutedBlock<Transaction>]
 }
 
 extension BlockExecutor {

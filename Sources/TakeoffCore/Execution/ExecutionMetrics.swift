@@ -31,6 +31,11 @@ public struct ExecutionMetrics: Hashable, Sendable, Codable {
     public var executionSeconds: Double = 0
     /// Seconds turning the results into a change set and commitment.
     public var finalizationSeconds: Double = 0
+    /// How many consecutive blocks ran as one parallel run with this one (see
+    /// ``BlockExecutor/execute(group:parent:state:)``); nil when it ran on its own. The group's counts
+    /// (incarnations, aborts, validations, waits) are on its first block; its seconds are shared out by
+    /// transactions.
+    public var crossBlockGroup: Int?
 
     /// Creates empty metrics.
     public init() {}

@@ -4,6 +4,8 @@ public struct ExecutionTotals: Hashable, Sendable, Codable {
     public var parallelBlocks = 0
     /// Blocks that ran sequentially.
     public var sequentialBlocks = 0
+    /// Blocks that ran in a group of consecutive blocks executed as one (``ExecutionMetrics/crossBlockGroup``).
+    public var crossBlockBlocks = 0
     /// Each reason a block ran sequentially, with how many blocks it applied to.
     public var sequentialReasons: [String: Int] = [:]
     /// Executions started, counting re-executions.
@@ -30,6 +32,7 @@ public struct ExecutionTotals: Hashable, Sendable, Codable {
         case .parallel: parallelBlocks += 1
         case .sequential: sequentialBlocks += 1
         }
+        if metrics.crossBlockGroup != nil { crossBlockBlocks += 1 }
         if let reason = metrics.fallbackReason { sequentialReasons[reason.category, default: 0] += 1 }
         incarnations += metrics.incarnations
         aborts += metrics.aborts

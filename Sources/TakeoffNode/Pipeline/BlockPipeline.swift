@@ -228,7 +228,9 @@ public final class BlockPipeline<Executor: BlockExecutor, Store: StateStore, Log
         let appending = mode == .logging
         let commitLimit = mode == .storeIsLog ? 1 : configuration.commitBlocks
         let proposed = BoundedQueue<PipelineBlock<Executor.Transaction>>(capacity: depth)
-        let prepared = BoundedQueue<PreparedBlock>(capacity: depth)
+        let grouping = (transactions: configuration.crossBlockTransactions, blocks: configuration.crossBlockBlocks)
+        // Grouping needs the blocks of a group prepared ahead: the queue holds a whole group.
+        let prepared = BoundedQueue<PreparedBlock>(capacity: grouping.transactions > 0 ? max(depth, grouping.blocks) : depth)
         let executedQueue = BoundedQueue<ExecutedBlock<Executor.Transaction>>(capacity: depth)
         // Room for a whole batch and the next one's first blocks: execution goes on while a batch commits.
         let commitQueue = BoundedQueue<CommitItem>(capacity: commitLimit + depth)
@@ -287,7 +289,25 @@ public final class BlockPipeline<Executor: BlockExecutor, Store: StateStore, Log
             var latency = LatencyHistogram()
             defer { latencies.withLock { $0.execution = latency } }
             var clock = Stopwatch()
-            while let item = prepared.pop() {
+            // A block popped while filling a group that did not fit in it: the next group's first.
+            var held: PreparedBlock?
+            while let first = held ?? prepared.pop() {
+                held = nil
+                var items = [first]
+                if grouping.transactions > 0, first.block.accessHints != nil {
+                    // Only blocks already prepared join: a group never waits for the source.
+                    var transactions = first.block.transactions.count
+                    while items.count < grouping.blocks, transactions < grouping.transactions,
+                        case .element(let next) = prepared.pop(until: .distantPast)
+                    {
+                        guard next.block.accessHints != nil, transactions + next.block.transactions.count <= grouping.transactions else {
+                            held = next
+                            break
+                        }
+                        items.append(next)
+                        transactions += next.block.transactions.count
+                    }
+                }
                 time.starvedSeconds += clock.lap()
                 do {
                     // Blocks the store has committed are in the snapshot taken next: the table may forget them.
@@ -296,24 +316,38 @@ public final class BlockPipeline<Executor: BlockExecutor, Store: StateStore, Log
                         pending.storeCommitted(through: storeHead)
                         seenCommitted = storeHead
                     }
-                    let block = item.block
-                    var executed = try store.withReadView { view in
-                        try executor.execute(
-                            block.transactions, context: block.context, parent: parent, state: pending.reader(over: view),
-                            authentications: item.authentications, accessHints: block.accessHints)
+                    let executedBlocks = try store.withReadView { view in
+                        let state = pending.reader(over: view)
+                        if items.count == 1 {
+                            let block = first.block
+                            return [
+                                try executor.execute(
+                                    block.transactions, context: block.context, parent: parent, state: state,
+                                    authentications: first.authentications, accessHints: block.accessHints)
+                            ]
+                        }
+                        let group = items.map {
+                            GroupedBlock(
+                                transactions: $0.block.transactions, context: $0.block.context, authentications: $0.authentications,
+                                accessHints: $0.block.accessHints)
+                        }
+                        return try executor.execute(group: group, parent: parent, state: state)
                     }
-                    latency.record(seconds: executed.metrics.executionSeconds)
-                    blockMetrics.record(executed)
-                    pending.add(executed.changeSet, block: executed.header.number)
-                    parent = executed.head
-                    // What the store commits is the block as executed, whatever `afterExecution` drops from the report.
-                    var commit = CommitItem(header: executed.header, changeSet: executed.changeSet, commitment: executed.commitment, executed: nil)
-                    try afterExecution(block, &executed)
-                    time.busySeconds += clock.lap()
-                    commit.executed = executed
-                    let pushed = appending ? executedQueue.push(executed) : commitQueue.push(commit)
-                    time.blockedSeconds += clock.lap()
-                    if !pushed { return }
+                    for (item, executedBlock) in zip(items, executedBlocks) {
+                        var executed = executedBlock
+                        latency.record(seconds: executed.metrics.executionSeconds)
+                        blockMetrics.record(executed)
+                        pending.add(executed.changeSet, block: executed.header.number)
+                        parent = executed.head
+                        // What the store commits is the block as executed, whatever `afterExecution` drops from the report.
+                        var commit = CommitItem(header: executed.header, changeSet: executed.changeSet, commitment: executed.commitment, executed: nil)
+                        try afterExecution(item.block, &executed)
+                        time.busySeconds += clock.lap()
+                        commit.executed = executed
+                        let pushed = appending ? executedQueue.push(executed) : commitQueue.push(commit)
+                        time.blockedSeconds += clock.lap()
+                        if !pushed { return }
+                    }
                 } catch {
                     record(error, stage: "execution")
                     return

@@ -12,6 +12,12 @@ public struct PipelineConfiguration: Hashable, Sendable {
     /// next blocks read them without going through the store (about 100 bytes each). Past this many, the
     /// cache is emptied of what the store holds.
     public var cachedKeys: Int
+    /// Blocks that carry their recorded access sets (a replay's) are executed in groups of consecutive blocks
+    /// while a group holds at most this many transactions (0: every block on its own), so that small blocks
+    /// overlap (``BlockExecutor/execute(group:parent:state:)``). A block larger than this runs on its own.
+    public var crossBlockTransactions: Int
+    /// Blocks in one such group, at most.
+    public var crossBlockBlocks: Int
 
     /// Creates a configuration.
     /// - Parameters:
@@ -20,7 +26,14 @@ public struct PipelineConfiguration: Hashable, Sendable {
     ///     each page it touches once, however many of its blocks changed it.
     ///   - commitInterval: seconds a block waits for its batch to fill, at most.
     ///   - cachedKeys: committed keys kept in memory for the next blocks to read, at most.
-    public init(queueDepth: Int = 2, commitBlocks: Int = 16, commitInterval: Double = 1.0, cachedKeys: Int = 1 << 21) {
+    ///   - crossBlockTransactions: transactions in a group of blocks executed together, at most (0: none).
+    ///   - crossBlockBlocks: blocks in such a group, at most.
+    public init(
+        queueDepth: Int = 2, commitBlocks: Int = 16, commitInterval: Double = 1.0, cachedKeys: Int = 1 << 21,
+        crossBlockTransactions: Int = 4_096, crossBlockBlocks: Int = 16
+    ) {
+        self.crossBlockTransactions = max(0, crossBlockTransactions)
+        self.crossBlockBlocks = max(1, crossBlockBlocks)
         self.cachedKeys = max(0, cachedKeys)
         self.queueDepth = max(1, queueDepth)
         self.commitBlocks = max(1, commitBlocks)

@@ -96,6 +96,10 @@ public struct Replayer<Executor: BlockExecutor, Store: StateStore, Log: BlockLog
     public let window: Int
     /// Apply mode: use the log's merged ranges where they fit.
     public let useMergedRanges: Bool
+    /// Execute mode: consecutive blocks of at most this many transactions in all run as one group
+    /// (``BlockExecutor/execute(group:parent:state:)``: with the parallel executor, one dependency graph over
+    /// the blocks); 0 runs every block on its own. Headers are still checked block by block.
+    public let crossBlockTransactions: Int
     /// Where the replay logs (its start and end at info, the pipeline's and executor's messages below).
     public let logger: Logger
     /// Block hashes trusted from elsewhere, checked against the log before anything is replayed.
@@ -114,12 +118,15 @@ public struct Replayer<Executor: BlockExecutor, Store: StateStore, Log: BlockLog
     ///   - executor: runs each block in execute mode (unused in apply mode), as its caller configured it.
     ///   - window: blocks per commit (at least 1).
     ///   - useMergedRanges: apply mode: use the log's merged ranges where they fit.
+    ///   - crossBlockTransactions: execute mode: transactions in a group of blocks run together, at most (0: none).
     ///   - anchors: block hashes to check the log against first.
     ///   - logger: where to log; by default nowhere.
     public init(
         archive: Log, store: Store, mode: ReplayMode, executor: Executor, window: Int = 64, useMergedRanges: Bool = true,
-        anchors: TrustAnchors = .none, logger: Logger = TakeoffLogging.silent
+        crossBlockTransactions: Int = PipelineConfiguration().crossBlockTransactions, anchors: TrustAnchors = .none,
+        logger: Logger = TakeoffLogging.silent
     ) {
+        self.crossBlockTransactions = max(0, crossBlockTransactions)
         self.archive = archive
         self.store = store
         self.mode = mode
@@ -192,7 +199,8 @@ public struct Replayer<Executor: BlockExecutor, Store: StateStore, Log: BlockLog
     ) throws {
         guard head.block < end else { return }
         let pipeline = BlockPipeline(
-            executor: executor, store: store, configuration: PipelineConfiguration(commitBlocks: window), logger: logger)
+            executor: executor, store: store, configuration: PipelineConfiguration(commitBlocks: window, crossBlockTransactions: crossBlockTransactions),
+            logger: logger)
         report.metrics = ExecutionTotals()
         var parentHash = head.blockHash
         // The logged headers the execution stage compares with, from the reading thread.

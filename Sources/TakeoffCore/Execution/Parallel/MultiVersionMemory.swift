@@ -199,6 +199,14 @@ final class MultiVersionMemory: @unchecked Sendable {
         }
     }
 
+    /// Once the run is done: the transactions that wrote the key, in increasing order, into `writers`.
+    func writers(of slot: KeySlot, into writers: inout [Int32]) {
+        writers.removeAll(keepingCapacity: true)
+        withCell(slot) { cell in
+            for position in 0..<cell.versions.count { writers.append(cell.versions.writer(at: position)) }
+        }
+    }
+
     /// Sets transaction `index`'s entry.
     func write(_ entry: VersionEntry, to slot: KeySlot, by index: Int) {
         withCell(slot) { cell in

@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// One parallel execution of one block: the multi-version memory, the scheduler, each transaction's
-/// latest read set, write set and receipt, and the worker loop that every thread runs.
+/// One parallel execution of one block, or of consecutive blocks as one (a replay's group, see
+/// ``BlockLayout``): the multi-version memory, the scheduler, each transaction's latest read set, write set
+/// and receipt, and the worker loop that every thread runs.
 ///
 /// Workers never block: a transaction that needs an earlier one's result is parked in the scheduler and
 /// the worker takes another task.
@@ -11,7 +12,8 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     // other mutable field is an atomic or behind a mutex.
     let transactions: [Logic.Transaction]
     let authentications: [ReceiptStatus?]
-    let context: BlockContext
+    /// Where each block's transactions lie in `transactions`, and each block's context.
+    let layout: BlockLayout
     let processor: TransactionProcessor<Logic>
     let state: any StateReader
     let memory: MultiVersionMemory
@@ -65,13 +67,14 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     }
 
     init(
-        transactions: [Logic.Transaction], authentications: [ReceiptStatus?], context: BlockContext, processor: TransactionProcessor<Logic>,
+        transactions: [Logic.Transaction], authentications: [ReceiptStatus?], layout: BlockLayout, processor: TransactionProcessor<Logic>,
         state: any StateReader, maximumIncarnationsPerTransaction: Int, expectedKeys: Int,
         recordedDependencies: RecordedDependencies? = nil
     ) {
         self.transactions = transactions
         self.authentications = authentications
-        self.context = context
+        precondition(layout.transactionCount == transactions.count, "the layout covers every transaction")
+        self.layout = layout
         self.processor = processor
         self.state = state
         scheduler = Scheduler(count: transactions.count)
@@ -79,7 +82,7 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         versionedState = VersionedState(memory: memory, base: state)
         slots = (0..<transactions.count).map { _ in TransactionSlot() }
         measuresCosts = processor.options.measuresTransactionCosts
-        finalization = Finalization(count: transactions.count, measuringCosts: measuresCosts)
+        finalization = Finalization(count: transactions.count, blocks: layout.contexts.count, measuringCosts: measuresCosts)
         let (cap, overflow) = transactions.count.multipliedReportingOverflow(by: max(maximumIncarnationsPerTransaction, 0))
         incarnationCap = overflow ? .max : max(cap, 16)
         precondition(recordedDependencies == nil || recordedDependencies!.count == transactions.count, "one entry per transaction")
@@ -130,8 +133,11 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
             buffers.transaction.reset(source: .parallel(versionedState, index: index))
             let receipt: Receipt
             do {
+                // A transaction runs as its own block's: its context, and its index within that block.
+                let block = layout.block(of: index)
                 receipt = try processor.process(
-                    transactions[index], index: index, authentication: authentications[index], in: context, state: &buffers.transaction)
+                    transactions[index], index: index - layout.starts[block], authentication: authentications[index],
+                    in: layout.contexts[block], state: &buffers.transaction)
             } catch {
                 switch error {
                 case .dependency(let blocking):
@@ -236,7 +242,8 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         // @unchecked: each receipt and access set index is written by the one worker that claimed its chunk,
         // and read only after the workers have joined; the rest is behind mutexes or atomic.
         let cursor = Atomic<Int>(0)
-        let changes = Mutex<[StateChange]>([])
+        /// Each block's changes, in no order.
+        let changes: Mutex<[[StateChange]]>
         let failure = Mutex<ExecutionError?>(nil)
         /// Flat buffers rather than arrays: workers write disjoint indices at once, which an array's
         /// copy-on-write accessors do not allow.
@@ -246,7 +253,8 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
         /// transaction executes at a time, and the scheduler orders them.
         let costs: UnsafeMutableBufferPointer<Double>
 
-        init(count: Int, measuringCosts: Bool) {
+        init(count: Int, blocks: Int, measuringCosts: Bool) {
+            changes = Mutex(Array(repeating: [], count: blocks))
             costs = .allocate(capacity: measuringCosts ? count : 0)
             costs.initialize(repeating: 0)
             receipts = .allocate(capacity: count)
@@ -288,28 +296,51 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     }
 
     private func finalizeKeys(_ slotRange: Range<Int>) {
-        var changes: [StateChange] = []
+        var changes = Array(repeating: [StateChange](), count: layout.contexts.count)
+        var writers: [Int32] = []
+        func value(of slot: KeySlot, before index: Int) -> StateValue? {
+            guard case .value(let value) = memory.read(slot, before: index) else {
+                preconditionFailure("a finished run has no estimates, and every written key's base is loaded")
+            }
+            return value
+        }
         func add(_ slot: KeySlot) throws(ExecutionError) {
-            guard var settled = memory.settled(slot, count: transactions.count) else { return }
+            guard let settled = memory.settled(slot, count: transactions.count) else { return }
             if case .none = settled.base {
-                // Only blind writes and credits touched this key: its value before the block was never needed
-                // until now, to tell whether the block changed it.
+                // Only blind writes and credits touched this key: its value before the run was never needed
+                // until now, to tell whether a block changed it.
                 do { _ = try versionedState.loadBase(of: slot, thenReadBefore: transactions.count) } catch {
-                    guard case .storageFailure(let underlying) = error else { preconditionFailure("a finished block has no estimates") }
+                    guard case .storageFailure(let underlying) = error else { preconditionFailure("a finished run has no estimates") }
                     throw .storageFailure(transactionIndex: transactions.count, underlying: underlying)
                 }
-                settled = memory.settled(slot, count: transactions.count)!
             }
-            guard case .value(let final) = settled.final, case .some(let original) = settled.base
-            else { preconditionFailure("a finished block has no estimates, and every written key's base is loaded") }
-            if original != final { changes.append(StateChange(key: memory.key(at: slot), oldValue: original, newValue: final)) }
+            let key = memory.key(at: slot)
+            guard layout.contexts.count > 1 else {
+                let original = value(of: slot, before: 0)
+                let final = value(of: slot, before: transactions.count)
+                if original != final { changes[0].append(StateChange(key: key, oldValue: original, newValue: final)) }
+                return
+            }
+            // Each block that wrote the key changed it from its value before the block to its value after.
+            memory.writers(of: slot, into: &writers)
+            var previousBlock = -1
+            for writer in writers {
+                let block = layout.block(of: Int(writer))
+                if block == previousBlock { continue }
+                previousBlock = block
+                let original = value(of: slot, before: layout.starts[block])
+                let final = value(of: slot, before: layout.starts[block + 1])
+                if original != final { changes[block].append(StateChange(key: key, oldValue: original, newValue: final)) }
+            }
         }
         do {
             for slot in slotRange { try add(KeySlot(slot)) }
         } catch {
             finalization.failure.withLock { if $0 == nil { $0 = error } }
         }
-        finalization.changes.withLock { $0.append(contentsOf: changes) }
+        finalization.changes.withLock { all in
+            for block in changes.indices where !changes[block].isEmpty { all[block].append(contentsOf: changes[block]) }
+        }
     }
 
     private func finalizeTransactions(_ range: Range<Int>) {
@@ -340,12 +371,53 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
     /// options measure costs.
     var transactionCosts: [Double] { Array(finalization.costs) }
 
-    /// The receipts, change set and access sets of the final incarnations (after ``work()`` returned on
-    /// every worker of a run that was not stopped).
-    func results() throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet]) {
+    /// The receipts, change set and access sets of the final incarnations, one entry per block of the layout
+    /// (after ``work()`` returned on every worker of a run that was not stopped).
+    func results() throws(ExecutionError) -> [(receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet])] {
         if let failure = finalization.failure.withLock({ $0 }) { throw failure }
-        let receipts = finalization.receipts.map { $0! }
-        let accessSets = finalization.accessSets.map { $0! }
-        return (receipts, ChangeSet(unsortedDistinct: finalization.changes.withLock { $0 }), accessSets)
+        let changes = finalization.changes.withLock { $0 }
+        return layout.contexts.indices.map { block in
+            let range = layout.starts[block]..<layout.starts[block + 1]
+            return (
+                finalization.receipts[range].map { $0! }, ChangeSet(unsortedDistinct: changes[block]),
+                finalization.accessSets[range].map { $0! }
+            )
+        }
     }
+}
+
+/// Where consecutive blocks' transactions lie in one parallel run: block `b` holds transactions
+/// `starts[b]..<starts[b + 1]` and runs with `contexts[b]`.
+struct BlockLayout: Sendable {
+    let contexts: [BlockContext]
+    /// One more entry than blocks: the last is the number of transactions.
+    let starts: [Int]
+    /// Each transaction's block (empty for a single block).
+    private let blockOfTransaction: [Int32]
+
+    /// One block of `count` transactions.
+    init(context: BlockContext, count: Int) {
+        contexts = [context]
+        starts = [0, count]
+        blockOfTransaction = []
+    }
+
+    /// Consecutive blocks with these contexts and transaction counts.
+    init(contexts: [BlockContext], counts: [Int]) {
+        precondition(contexts.count == counts.count && !contexts.isEmpty, "one count per block")
+        self.contexts = contexts
+        var starts = [0]
+        var blockOfTransaction: [Int32] = []
+        for (block, count) in counts.enumerated() {
+            starts.append(starts[block] + count)
+            blockOfTransaction.append(contentsOf: repeatElement(Int32(block), count: count))
+        }
+        self.starts = starts
+        self.blockOfTransaction = contexts.count == 1 ? [] : blockOfTransaction
+    }
+
+    var transactionCount: Int { starts[starts.count - 1] }
+
+    @inline(__always)
+    func block(of transaction: Int) -> Int { blockOfTransaction.isEmpty ? 0 : Int(blockOfTransaction[transaction]) }
 }

@@ -63,6 +63,9 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
     public let logger: Logger
     private let sequential: SequentialExecutor<Logic>
     private let history = PathHistory()
+    /// The paths' costs on cross-block groups, learned apart: a group is not a block of the same size (its
+    /// sequential cost per transaction, measured block by block, carries every block's fixed costs).
+    private let groupHistory = PathHistory()
 
     /// Creates a parallel executor.
     /// - Parameters:
@@ -115,8 +118,8 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
                 ? history.choose(for: profile!, transactions: transactions.count, gas: declaredGas) : (path: .parallel, reason: nil)
             if choice.path == .parallel {
                 outcome = try runInParallel(
-                    transactions, authentications: authentications, context: context, state: state, hints: hints, metrics: &metrics,
-                    costs: &costs)
+                    transactions, authentications: authentications, layout: BlockLayout(context: context, count: transactions.count),
+                    state: state, hints: hints, metrics: &metrics, costs: &costs)?[0]
                 if outcome == nil { profile = nil }  // a run cut short measures nothing
             } else {
                 metrics.fallbackReason = choice.reason
@@ -142,6 +145,89 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
         metrics.finalizationSeconds = stopwatch.lap()
         executed.metrics = metrics
         executed.transactionCosts = costs ?? []
+        return executed
+    }
+
+    /// Executes consecutive blocks. When every block carries its recorded access sets (a replay), the group
+    /// is weighed like one block (its size, its parallelism from the hints, and the paths' measured costs on
+    /// groups like it) and, unless that says sequential, runs as one parallel run over one multi-version
+    /// memory: each transaction waits only for the earlier transactions, in its block or an earlier one,
+    /// that wrote what it reads, so a block's stragglers overlap the next block's start. Each block still
+    /// gets its own receipts, change set, commitment and header, exactly as if run alone. Otherwise, or when
+    /// the run falls back, the blocks run one after another.
+    public func execute(
+        group: [GroupedBlock<Logic.Transaction>], parent: StoreHead, state: some StateReader
+    ) throws(ExecutionError) -> [ExecutedBlock<Logic.Transaction>] {
+        guard group.count > 1, group.allSatisfy({ $0.accessHints?.count == $0.transactions.count }) else {
+            return try executeOneAfterAnother(group, parent: parent, state: state)
+        }
+        var stopwatch = Stopwatch()
+        var metrics = ExecutionMetrics()
+        metrics.threads = threads
+        let transactions = group.flatMap { $0.transactions }
+        let hints = group.flatMap { $0.accessHints! }
+        let analysis = analyze(transactions, hints: hints)
+        let declaredGas = transactions.reduce(0.0) { $0 + Double($1.gasLimit) }
+        var choice: (path: ExecutionMetrics.Path, reason: FallbackReason?) = (.sequential, analysis.reasonToRunSequentially)
+        var profile: PathHistory.Profile?
+        if analysis.reasonToRunSequentially == nil {
+            profile = PathHistory.Profile(
+                transactions: transactions.count, meanGas: declaredGas / Double(transactions.count), parallelism: analysis.parallelism)
+            choice = policy.adaptive ? groupHistory.choose(for: profile!, transactions: transactions.count, gas: declaredGas) : (.parallel, nil)
+        }
+        if choice.path == .sequential {
+            // Block by block, each on the path it would take alone: the alternative a group is weighed against
+            // (its history keeps this under the sequential path).
+            let executed = try executeOneAfterAnother(group, parent: parent, state: state)
+            if let profile {
+                groupHistory.record(.sequential, profile: profile, seconds: stopwatch.lap(), transactions: transactions.count, gas: declaredGas)
+            }
+            return executed
+        }
+
+        var authentications: [ReceiptStatus?] = []
+        authentications.reserveCapacity(transactions.count)
+        for block in group { authentications.append(contentsOf: block.authentications ?? authenticate(block.transactions)) }
+        metrics.signatureSeconds = stopwatch.lap()
+        let layout = BlockLayout(contexts: group.map { $0.context }, counts: group.map { $0.transactions.count })
+        var costs: [Double]? = processor.options.measuresTransactionCosts ? [] : nil
+        guard
+            let outcomes = try runInParallel(
+                transactions, authentications: authentications, layout: layout, state: state as any StateReader, hints: hints,
+                metrics: &metrics, costs: &costs)
+        else {
+            logger.debug("cross-block group ran block by block", metadata: ["blocks": "\(group.count)", "reason": "\(metrics.reason)"])
+            return try executeOneAfterAnother(group, parent: parent, state: state)
+        }
+        let seconds = (execution: stopwatch.lap(), signatures: metrics.signatureSeconds)
+        var executed: [ExecutedBlock<Logic.Transaction>] = []
+        executed.reserveCapacity(group.count)
+        var head = parent
+        for (index, block) in group.enumerated() {
+            var blockStopwatch = Stopwatch()
+            // The group's counts go on its first block, so that sums over blocks stay right; its seconds are
+            // shared out by transactions.
+            var blockMetrics = index == 0 ? metrics : ExecutionMetrics()
+            blockMetrics.path = .parallel
+            blockMetrics.threads = threads
+            blockMetrics.crossBlockGroup = group.count
+            let share = Double(block.transactions.count) / Double(max(transactions.count, 1))
+            blockMetrics.executionSeconds = seconds.execution * share
+            blockMetrics.signatureSeconds = seconds.signatures * share
+            var one = ExecutedBlock(
+                context: block.context, parent: head, transactions: block.transactions, receipts: outcomes[index].receipts,
+                changeSet: outcomes[index].changeSet, accessSets: outcomes[index].accessSets)
+            if let costs, !costs.isEmpty { one.transactionCosts = Array(costs[layout.starts[index]..<layout.starts[index + 1]]) }
+            blockMetrics.finalizationSeconds = blockStopwatch.lap()
+            one.metrics = blockMetrics
+            head = one.head
+            executed.append(one)
+        }
+        if let profile {
+            // Timed like the sequential path above: the blocks' change sets, commitments and headers included.
+            let whole = seconds.signatures + seconds.execution + stopwatch.lap()
+            groupHistory.record(.parallel, profile: profile, seconds: whole, transactions: transactions.count, gas: declaredGas)
+        }
         return executed
     }
 
@@ -208,11 +294,12 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
         }
     }
 
-    /// Runs the block on the worker threads; nil when the run fell back (the reason is in `metrics`).
+    /// Runs the blocks of `layout` (usually one) on the worker threads, one result per block; nil when the run
+    /// fell back (the reason is in `metrics`).
     private func runInParallel(
-        _ transactions: [Logic.Transaction], authentications: [ReceiptStatus?], context: BlockContext, state: any StateReader,
+        _ transactions: [Logic.Transaction], authentications: [ReceiptStatus?], layout: BlockLayout, state: any StateReader,
         hints: [AccessSet]?, metrics: inout ExecutionMetrics, costs: inout [Double]?
-    ) throws(ExecutionError) -> (receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet])? {
+    ) throws(ExecutionError) -> [(receipts: [Receipt], changeSet: ChangeSet, accessSets: [AccessSet])]? {
         // A replay knows the block's conflicts: transactions wait for their recorded writers instead of
         // speculating past them (validation still checks every result).
         let recorded = hints.map(RecordedDependencies.init)
@@ -221,7 +308,7 @@ public struct ParallelExecutor<Logic: TransactionLogic>: BlockExecutor {
         var expectedKeys = transactions.count * 4
         for attempt in 1...3 {
             let run = ParallelBlockRun(
-                transactions: transactions, authentications: authentications, context: context, processor: processor, state: state,
+                transactions: transactions, authentications: authentications, layout: layout, processor: processor, state: state,
                 maximumIncarnationsPerTransaction: policy.maximumIncarnationsPerTransaction, expectedKeys: expectedKeys,
                 recordedDependencies: recorded)
             WorkerThreads.run(count: threads) { run.work() }
