@@ -229,8 +229,7 @@ public final class BlockPipeline<Executor: BlockExecutor, Store: StateStore, Log
         let commitLimit = mode == .storeIsLog ? 1 : configuration.commitBlocks
         let proposed = BoundedQueue<PipelineBlock<Executor.Transaction>>(capacity: depth)
         let grouping = (transactions: configuration.crossBlockTransactions, blocks: configuration.crossBlockBlocks)
-        // Grouping needs the blocks of a group prepared ahead: the queue holds a whole group.
-        let prepared = BoundedQueue<PreparedBlock>(capacity: grouping.transactions > 0 ? max(depth, grouping.blocks) : depth)
+        let prepared = BoundedQueue<PreparedBlock>(capacity: depth)
         let executedQueue = BoundedQueue<ExecutedBlock<Executor.Transaction>>(capacity: depth)
         // Room for a whole batch and the next one's first blocks: execution goes on while a batch commits.
         let commitQueue = BoundedQueue<CommitItem>(capacity: commitLimit + depth)

@@ -16,7 +16,9 @@ public struct PipelineConfiguration: Hashable, Sendable {
     /// while a group holds at most this many transactions (0: every block on its own), so that small blocks
     /// overlap (``BlockExecutor/execute(group:parent:state:)``). A block larger than this runs on its own.
     public var crossBlockTransactions: Int
-    /// Blocks in one such group, at most.
+    /// Blocks in one such group, at most. A group is the block the execution stage takes and those prepared
+    /// behind it, so it holds at most ``queueDepth`` + 1 blocks: a replay that wants larger groups deepens
+    /// the queues.
     public var crossBlockBlocks: Int
 
     /// Creates a configuration.

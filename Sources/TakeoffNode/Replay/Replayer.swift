@@ -100,6 +100,8 @@ public struct Replayer<Executor: BlockExecutor, Store: StateStore, Log: BlockLog
     /// (``BlockExecutor/execute(group:parent:state:)``: with the parallel executor, one dependency graph over
     /// the blocks); 0 runs every block on its own. Headers are still checked block by block.
     public let crossBlockTransactions: Int
+    /// Blocks prepared ahead of execution when grouping: a group holds at most one more.
+    static var groupQueueDepth: Int { 15 }
     /// Where the replay logs (its start and end at info, the pipeline's and executor's messages below).
     public let logger: Logger
     /// Block hashes trusted from elsewhere, checked against the log before anything is replayed.
@@ -199,7 +201,10 @@ public struct Replayer<Executor: BlockExecutor, Store: StateStore, Log: BlockLog
     ) throws {
         guard head.block < end else { return }
         let pipeline = BlockPipeline(
-            executor: executor, store: store, configuration: PipelineConfiguration(commitBlocks: window, crossBlockTransactions: crossBlockTransactions),
+            executor: executor, store: store, configuration: PipelineConfiguration(
+                // Groups are the blocks prepared ahead: deep enough queues to fill one.
+                queueDepth: crossBlockTransactions > 0 ? Self.groupQueueDepth : PipelineConfiguration().queueDepth, commitBlocks: window,
+                crossBlockTransactions: crossBlockTransactions, crossBlockBlocks: Self.groupQueueDepth + 1),
             logger: logger)
         report.metrics = ExecutionTotals()
         var parentHash = head.blockHash
