@@ -159,7 +159,8 @@ import TakeoffWorkloads
         }
 
         func execute(group: [GroupedBlock<BuiltinTransaction>], parent: StoreHead, state: some StateReader) throws(ExecutionError) -> [ExecutedBlock<BuiltinTransaction>] {
-            try inner.execute(group: group, parent: parent, state: state)
+            if group.first?.context.number == 1 { usleep(200_000) }
+            return try inner.execute(group: group, parent: parent, state: state)
         }
     }
 
@@ -173,8 +174,9 @@ import TakeoffWorkloads
         let report = try Replayer(archive: log, store: store, mode: .execute, executor: SlowFirstBlock(inner: Self.executor()), window: 3).run()
         #expect(report.headHash == reference.last?.hash.hex)
         #expect(report.verifiedBlocks == Int(Self.blocks))
-        // Block 1 alone (nothing else was prepared when it started), then the other nine together.
-        #expect(report.metrics?.crossBlockBlocks == Int(Self.blocks) - 1)
+        // Block 1 alone or with the few prepared by then; whichever, every block after it was prepared while it
+        // ran, and they run together.
+        #expect((report.metrics?.crossBlockBlocks ?? 0) >= Int(Self.blocks) - 1)
         #expect(try store.head()?.blockHash == reference.last?.hash)
 
         // Block by block, for comparison: no group at all.

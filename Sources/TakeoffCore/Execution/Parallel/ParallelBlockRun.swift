@@ -305,7 +305,7 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
             return value
         }
         func add(_ slot: KeySlot) throws(ExecutionError) {
-            guard let settled = memory.settled(slot, count: transactions.count) else { return }
+            guard var settled = memory.settled(slot, count: transactions.count) else { return }
             if case .none = settled.base {
                 // Only blind writes and credits touched this key: its value before the run was never needed
                 // until now, to tell whether a block changed it.
@@ -313,11 +313,13 @@ final class ParallelBlockRun<Logic: TransactionLogic>: @unchecked Sendable {
                     guard case .storageFailure(let underlying) = error else { preconditionFailure("a finished run has no estimates") }
                     throw .storageFailure(transactionIndex: transactions.count, underlying: underlying)
                 }
+                settled = memory.settled(slot, count: transactions.count)!
             }
             let key = memory.key(at: slot)
             guard layout.contexts.count > 1 else {
-                let original = value(of: slot, before: 0)
-                let final = value(of: slot, before: transactions.count)
+                // One block: its values before and after are the ones the settled read gave, under one lock.
+                guard case .value(let final) = settled.final, case .some(let original) = settled.base
+                else { preconditionFailure("a finished run has no estimates, and every written key's base is loaded") }
                 if original != final { changes[0].append(StateChange(key: key, oldValue: original, newValue: final)) }
                 return
             }
