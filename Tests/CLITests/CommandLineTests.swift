@@ -163,6 +163,8 @@ func scratchPath(_ name: String) -> String {
         ["run", "--db", "/tmp/x", "--executor", "quantum"],
         ["run", "--db", "/tmp/x", "--threads", "0"],
         ["run", "--db", "/tmp/x", "--no-such-flag"],
+        ["replay", "--archive", "/tmp/x", "--db", "/tmp/y", "--cross-block", "-1"],
+        ["bench", "--scenario", "uniform", "--cross-block", "2000000"],
         ["fly"],
     ])
     func badArgumentsExitNonZeroWithOneLine(arguments: [String]) throws {
