@@ -2,7 +2,7 @@ import Dispatch
 import TakeoffBuiltinChain
 import TakeoffCore
 
-/// Consecutive blocks executed in groups (``BlockExecutor/execute(group:parent:state:)``: the recorded access
+/// Consecutive blocks executed in groups (`BlockExecutor.execute(group:parent:state:)`: the recorded access
 /// sets of a group as one dependency graph) against the same blocks one at a time with their access sets, as
 /// a replay runs them: what cross-block execution buys, beside what each block's own dependencies allow and
 /// what the groups' allow.

@@ -14,7 +14,7 @@ public struct PipelineConfiguration: Hashable, Sendable {
     public var cachedKeys: Int
     /// Blocks that carry their recorded access sets (a replay's) are executed in groups of consecutive blocks
     /// while a group holds at most this many transactions (0: every block on its own), so that small blocks
-    /// overlap (``BlockExecutor/execute(group:parent:state:)``). A block larger than this runs on its own.
+    /// overlap (`BlockExecutor.execute(group:parent:state:)`). A block larger than this runs on its own.
     public var crossBlockTransactions: Int
     /// Blocks in one such group, at most. A group is the block the execution stage takes and those prepared
     /// behind it, so it holds at most ``queueDepth`` + 1 blocks: a replay that wants larger groups deepens

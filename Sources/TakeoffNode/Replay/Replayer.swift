@@ -97,7 +97,7 @@ public struct Replayer<Executor: BlockExecutor, Store: StateStore, Log: BlockLog
     /// Apply mode: use the log's merged ranges where they fit.
     public let useMergedRanges: Bool
     /// Execute mode: consecutive blocks of at most this many transactions in all run as one group
-    /// (``BlockExecutor/execute(group:parent:state:)``: with the parallel executor, one dependency graph over
+    /// (`BlockExecutor.execute(group:parent:state:)`: with the parallel executor, one dependency graph over
     /// the blocks); 0 runs every block on its own. Headers are still checked block by block.
     public let crossBlockTransactions: Int
     /// Blocks prepared ahead of execution when grouping: a group holds at most one more.
