@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_DIR ?= demo-data
 
-.PHONY: setup plot-tools build test example docs run bench bench-quick clean
+.PHONY: setup plot-tools cluster-env build test example docs run bench bench-quick clean
 
 # Installs the C libraries Takeoff links (LMDB, zstd) and the example chain's SQLite when they are missing;
 # quiet when present.
@@ -22,18 +22,23 @@ PYTHON ?= python3
 plot-tools:
 	@$(PYTHON) -c "import matplotlib" 2>/dev/null || { echo "Installing matplotlib"; $(PYTHON) -m pip install --quiet matplotlib; }
 
+# The cluster package's virtual environment (.venv-cluster): Ray, takeoff-cluster and the tests' extras.
+cluster-env:
+	@Scripts/cluster-env.sh
+
 build: setup
 	$(SWIFT) build -c release
 
 # The whole suite, the commitment's tests again under each kernel the processor can run, the NEON kernels under
 # arm64 emulation (elsewhere than arm64), the hostile-input script (short form; `Scripts/hostile-input.sh --long` for
-# more), then the example chain built against the public API and run end to end (parallel against sequential, store,
-# archive, both replays).
-test: setup plot-tools
+# more), the cluster package against a local Ray cluster, then the example chain built against the public API and run
+# end to end (parallel against sequential, store, archive, both replays).
+test: setup plot-tools cluster-env
 	$(SWIFT) test
 	Scripts/commitment-kernels.sh --binary .build/debug/takeoff
 	Scripts/arm64-kernels.sh
 	Scripts/hostile-input.sh --binary .build/debug/takeoff
+	Scripts/cluster-tests.sh --binary .build/debug/takeoff
 	$(MAKE) example
 
 # The worked example chain in Examples/TallyChain: build it and run its demo node in a scratch directory.
@@ -69,4 +74,4 @@ docs: setup
 	done
 
 clean:
-	rm -rf .build Examples/TallyChain/.build $(DEMO_DIR)
+	rm -rf .build Examples/TallyChain/.build $(DEMO_DIR) .venv-cluster

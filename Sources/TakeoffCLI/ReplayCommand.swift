@@ -15,6 +15,14 @@ struct ReplayCommand: ParsableCommand {
             good block. --anchor and --anchors name block hashes trusted from elsewhere (a published checkpoint): each \
             is checked against the archive before anything is loaded from it, and one past --to (or the archive's end) \
             is an error.
+
+            A range task (one of many machines verifying a long history) replays exactly blocks A...B from a checkpoint: \
+            --snapshot FILE --from A --to B into a new store. The snapshot's head must be block A-1 with the archive's \
+            hash and state commitment for that block, checked before any block runs (a store given with --db is checked \
+            the same way). With --json, a failure prints one JSON line too: its status, the first bad block and both \
+            values.
+
+            \(ExitStatus.helpText)
             """)
 
     @Option(help: "The block archive directory.")
@@ -25,6 +33,9 @@ struct ReplayCommand: ParsableCommand {
 
     @Option(help: "execute: re-execute every block; apply: apply the archived change sets, merged over windows.")
     var mode: ReplayMode = .execute
+
+    @Option(help: "A snapshot to load into the new store first: the state the replay starts from (see above).")
+    var snapshot: String?
 
     @Option(help: "The first block to replay (default: the store's head + 1).")
     var from: UInt64?
@@ -80,6 +91,17 @@ struct ReplayCommand: ParsableCommand {
         let blockArchive = try BlockArchive(directory: archive, writable: false)
         // Apply mode commits large windows with no execution beside it: there, writing through the map is faster.
         let store = try openStore(at: db, access: .create, writesThroughMap: mode == .apply)
+        if let snapshot {
+            let start = try SnapshotFile.Reader(path: snapshot).head
+            if let from, from != start.block + 1 {
+                throw ValidationError("--from \(from) does not follow the snapshot's head block \(start.block)")
+            }
+            if let head = try store.head() {
+                throw CommandError(
+                    description: "the store in \(db) is not empty (head block \(head.block)): --snapshot loads into a new store only", exitStatus: .badInput)
+            }
+            try SnapshotFile.importSnapshot(from: snapshot, into: store)
+        }
         // Only once the store is ours: a replay refused for a store in use says that alone, even when it read the
         // archive while its writer was in the middle of a record.
         if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }

@@ -4,6 +4,9 @@ import Takeoff
 /// Why the command line could not go on.
 struct CommandError: Error, CustomStringConvertible {
     var description: String
+    /// What the exit status says about it: by default that this machine failed; an input refused the same on
+    /// every machine says so.
+    var exitStatus: ExitStatus = .machineFailure
 }
 
 /// How a command uses a state store directory.

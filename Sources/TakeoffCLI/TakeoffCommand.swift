@@ -8,8 +8,9 @@ struct TakeoffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "takeoff",
         abstract: "Execute blocks of account transactions and commit them to an LMDB state store.",
+        discussion: ExitStatus.helpText,
         version: "\(TakeoffVersion.current) (state commitment kernels: \(CommitmentKernels.active))",
-        subcommands: [RunCommand.self, ReplayCommand.self, VerifyCommand.self, UnwindCommand.self, SnapshotCommand.self, InspectCommand.self, CompactCommand.self, BenchCommand.self])
+        subcommands: [RunCommand.self, ReplayCommand.self, VerifyCommand.self, UnwindCommand.self, SnapshotCommand.self, RangeCommand.self, InspectCommand.self, CompactCommand.self, BenchCommand.self])
 
     /// Parses and runs, printing errors on one line (`takeoff: <message>`) with a non-zero exit, and help in
     /// full. Output that could not be written (standard output on a full disk) is an error too.
@@ -33,14 +34,20 @@ struct TakeoffCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
+            let status = ExitStatus(for: error)
+            if status == .success {
                 print(fullMessage(for: error))
             } else {
                 let line = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
                 printDiagnostic(advised(line, for: error))
+                // A task runner reads one line of JSON whatever happened; usage errors have no --json to honour.
+                if status != .usage, CommandLine.arguments.contains("--json"),
+                    let summary = try? jsonLine(FailureSummary(error: error, status: status, message: line))
+                {
+                    print(summary)
+                }
                 _ = standardOutputIsIntact()
-                Foundation.exit(code.rawValue)
+                Foundation.exit(status.rawValue)
             }
         }
         guard standardOutputIsIntact() else {

@@ -3,11 +3,11 @@ import Testing
 
 @Suite struct ArchiveCommandTests {
     /// Runs blocks with an archive; returns (root, db, archive) paths.
-    static func archivedRun(blocks: Int = 5) throws -> (root: String, db: String, archive: String, commitment: String) {
+    static func archivedRun(blocks: Int = 5, seed: Int = 1) throws -> (root: String, db: String, archive: String, commitment: String) {
         let root = scratchPath("archive")
         let result = try TakeoffProcess.runJSON([
             "--db", root + "/db", "--archive", root + "/archive", "--workload", "mix", "--accounts", "200", "--blocks", "\(blocks)",
-            "--block-size", "60", "--unsigned",
+            "--block-size", "60", "--unsigned", "--seed", "\(seed)",
         ])
         return (root, root + "/db", root + "/archive", try #require(result["stateCommitment"] as? String))
     }

@@ -110,3 +110,65 @@ extension BlockArchive {
         return merged
     }
 }
+
+extension MergedRange {
+    /// Writes the range to a file of its own at `path` (synced, renamed into place), in the format of the
+    /// archive's range files: what a range task hands the task that combines or applies it.
+    /// - Throws: ``ArchiveError/io(path:operation:errno:)`` when the file cannot be written; `path` is then
+    ///   unchanged.
+    public func write(to path: String) throws {
+        do { try AtomicFileWriter.write(try fileBytes(), to: path) } catch let error as FileError { throw ArchiveError(error) }
+    }
+
+    /// Reads a range file written by ``write(to:)`` (or by `compact`), checking its checksum and that its headers
+    /// follow each other.
+    /// - Throws: ``ArchiveError/corrupt(segment:block:offset:reason:)`` naming the file, or
+    ///   ``ArchiveError/io(path:operation:errno:)``.
+    public init(contentsOf path: String) throws {
+        let file = try ArchiveFile(path: path, writable: false, create: false)
+        try self.init(fileBytes: try file.read(at: 0, count: Int(try file.size())), path: path)
+        for (earlier, later) in zip(headers, headers.dropFirst()) where later.parentHash != earlier.hash || later.number != earlier.number + 1 {
+            throw ArchiveError.corrupt(segment: path, block: later.number, offset: 0, reason: "its headers do not follow each other at block \(later.number)")
+        }
+    }
+}
+
+extension BlockArchive {
+    /// Merges the change sets of blocks `blocks` into one range, reading `batch` blocks at a time so that memory
+    /// holds the merged changes and one batch, whatever the range's length. Each block is checked as apply mode
+    /// checks it before committing: its parent is the block before it and its change set is the one its header
+    /// names; the commitment after the range is checked by whoever applies it (it needs the state before).
+    /// - Parameters:
+    ///   - blocks: the blocks to merge; block 0 (the genesis state) is not a change set and cannot be one of them.
+    ///   - progress: called after each batch with the last block merged.
+    /// - Throws: ``ArchiveError`` for unreadable blocks, ``ReplayError`` for a block that does not follow the one
+    ///   before it or whose change set is not its header's.
+    public func mergeChanges(
+        of blocks: ClosedRange<UInt64>, batch: Int = 64, progress: (_ throughBlock: UInt64) -> Void = { _ in }
+    ) throws -> MergedRange {
+        precondition(blocks.lowerBound >= 1, "block 0 is the genesis state, not a change set")
+        precondition(batch >= 1, "a batch holds at least one block")
+        var merged: MergedRange?
+        var first = blocks.lowerBound
+        while first <= blocks.upperBound {
+            let last = min(blocks.upperBound, first + UInt64(batch) - 1)
+            var read: [ArchivedChanges] = []
+            read.reserveCapacity(Int(last - first + 1))
+            for number in first...last {
+                let block = try readChanges(number)
+                if let parent = read.last?.header ?? merged?.headers.last {
+                    try ReplayError.checkLink(block.header, parentHash: parent.hash)
+                }
+                try ReplayError.checkDigest(of: block.changeSet, against: block.header)
+                read.append(block)
+            }
+            // One range per block, so that each block's changes are checked against the block before it too.
+            let part = try MergedRange.combining(read.map { MergedRange([$0]) })
+            merged = try merged.map { try MergedRange.combining([$0, part]) } ?? part
+            progress(last)
+            if last == blocks.upperBound { break }
+            first = last + 1
+        }
+        return merged!
+    }
+}

@@ -52,14 +52,7 @@ public enum SnapshotFile {
             var count = 0
             let head = try store.withReadView { view in
                 let expected = try view.keyCount()
-                try file.append { writer in
-                    writer.write(raw: magic)
-                    writer.write(formatVersion)
-                    writer.write(view.head.block)
-                    writer.write(view.head.blockHash)
-                    for lane in view.head.commitment.lanes { writer.write(lane) }
-                    writer.write(UInt64(expected))
-                }
+                try writeOpening(of: file, head: view.head, entryCount: expected)
                 try view.forEachEntry { key, value in
                     try file.append { writer in
                         key.encode(to: &writer)
@@ -100,56 +93,124 @@ public enum SnapshotFile {
         from path: String, into store: some StateStore, trusting anchors: TrustAnchors, commitment: Hash32? = nil
     ) throws -> StoreHead {
         if let existing = try store.head() { throw StateStoreFault.alreadyLoaded(location: store.location, head: existing.block) }
-        func failed(_ error: FramedStreamError) -> SnapshotError {
+        var contents = try Reader(path: path)
+        let head = contents.head
+        if !anchors.isEmpty { _ = try anchors.check(head: head) }
+        if let commitment, commitment != head.commitment.digest {
+            throw SnapshotError.untrustedCommitment(path: path, trusted: commitment, found: head.commitment.digest)
+        }
+        do {
+            try store.loadSnapshot(head: head) { try contents.next() }
+        } catch StateStoreFault.commitmentMismatch {
+            throw SnapshotError.corrupt(path: path, reason: "its entries do not add up to its commitment")
+        } catch GenesisError.unsortedKeys(let key, _) {
+            throw SnapshotError.corrupt(path: path, reason: "entries out of key order at \(key)")
+        }
+        return head
+    }
+
+    /// Writes a snapshot's opening: magic, version, head and entry count.
+    private static func writeOpening(of file: FramedStreamWriter, head: StoreHead, entryCount: Int) throws {
+        try file.append { writer in
+            writer.write(raw: magic)
+            writer.write(formatVersion)
+            writer.write(head.block)
+            writer.write(head.blockHash)
+            for lane in head.commitment.lanes { writer.write(lane) }
+            writer.write(UInt64(entryCount))
+        }
+    }
+
+    /// Writes a snapshot of a state that is not in a store: `head`, then the `entryCount` entries that `next`
+    /// gives in increasing key order, chunk by chunk until nil (a checkpoint computed from another snapshot and a
+    /// merged range). The file appears at `path` only once it is whole.
+    /// - Throws: ``SnapshotError/io(path:reason:)``; whatever `next` throws; a precondition failure if `next`
+    ///   gives another number of entries than `entryCount` (the caller counted them).
+    public static func write(
+        head: StoreHead, entryCount: Int, to path: String, chunks next: () throws -> [(StateKey, StateValue)]?
+    ) throws {
+        do {
+            let file = try FramedStreamWriter(path: path)
+            try writeOpening(of: file, head: head, entryCount: entryCount)
+            var count = 0
+            while let chunk = try next() {
+                for (key, value) in chunk {
+                    try file.append { writer in
+                        key.encode(to: &writer)
+                        value.encode(to: &writer)
+                    }
+                }
+                count += chunk.count
+            }
+            precondition(count == entryCount, "a snapshot's entry count is counted before its entries are written")
+            try file.finish()
+        } catch let error as FileError {
+            throw SnapshotError.io(path: path, reason: error.path == path ? error.reason ?? FileError.explain(error.code) : "\(error)")
+        }
+    }
+
+    /// A snapshot file read as a stream: its head and entry count first, then its entries a chunk at a time.
+    public struct Reader {
+        /// The file.
+        public let path: String
+        /// The block, hash and commitment the snapshot holds.
+        public let head: StoreHead
+        /// How many entries follow.
+        public let entryCount: UInt64
+        private var contents: FramedStreamReader
+        private var loaded: UInt64 = 0
+        private var ended = false
+
+        /// Opens `path` and reads its head.
+        /// - Throws: ``SnapshotError`` for a file that cannot be read or is not a snapshot of this version.
+        public init(path: String) throws(SnapshotError) {
+            self.path = path
+            do throws(FramedStreamError) {
+                contents = try FramedStreamReader(path: path)
+                (head, entryCount) = try contents.read { reader throws(CodecError) in
+                    guard try reader.readBytes(count: magic.count, "snapshot magic") == magic else {
+                        throw CodecError.invalidValue(what: "snapshot", reason: "not a Takeoff snapshot")
+                    }
+                    let version = try reader.readUInt8("snapshot version")
+                    guard version == formatVersion else { throw CodecError.unsupportedVersion(what: "snapshot", version: version) }
+                    let block = try reader.readUInt64("head block")
+                    let hash = try reader.readHash("head hash")
+                    var lanes = ByteWriter(capacity: StateCommitment.byteCount)
+                    for _ in 0..<StateCommitment.laneCount { lanes.write(try reader.readUInt64("commitment lane")) }
+                    let commitment = try StateCommitment(encoded: lanes.bytes)
+                    return (StoreHead(block: block, blockHash: hash, commitment: commitment), try reader.readUInt64("entry count"))
+                }
+            } catch { throw Self.failed(error, path) }
+        }
+
+        /// The next chunk of at most ``SnapshotFile/streamingChunk`` entries in key order, or nil after the last
+        /// (once the closing checksum is found right).
+        /// - Throws: ``SnapshotError`` for a damaged or truncated file.
+        public mutating func next() throws(SnapshotError) -> [(StateKey, StateValue)]? {
+            guard !ended else { return nil }
+            do throws(FramedStreamError) {
+                guard loaded < entryCount else {
+                    try contents.readChecksum()
+                    ended = true
+                    return nil
+                }
+                let size = Int(min(UInt64(streamingChunk), entryCount - loaded))
+                var chunk: [(StateKey, StateValue)] = []
+                chunk.reserveCapacity(size)
+                while chunk.count < size {
+                    chunk.append(try contents.read { reader throws(CodecError) in (try StateKey.decode(from: &reader), try StateValue.decode(from: &reader)) })
+                }
+                loaded += UInt64(size)
+                return chunk
+            } catch { throw Self.failed(error, path) }
+        }
+
+        private static func failed(_ error: FramedStreamError, _ path: String) -> SnapshotError {
             switch error {
             case .io(let error): .io(path: path, reason: error.reason ?? FileError.explain(error.code))
             case .damaged(let reason): .corrupt(path: path, reason: reason)
             case .checksumMismatch: .checksumMismatch(path: path)
             }
         }
-        do {
-            var contents = try FramedStreamReader(path: path)
-            let (head, count) = try contents.read { reader throws(CodecError) in
-                guard try reader.readBytes(count: magic.count, "snapshot magic") == magic else {
-                    throw CodecError.invalidValue(what: "snapshot", reason: "not a Takeoff snapshot")
-                }
-                let version = try reader.readUInt8("snapshot version")
-                guard version == formatVersion else { throw CodecError.unsupportedVersion(what: "snapshot", version: version) }
-                let block = try reader.readUInt64("head block")
-                let hash = try reader.readHash("head hash")
-                var lanes = ByteWriter(capacity: StateCommitment.byteCount)
-                for _ in 0..<StateCommitment.laneCount { lanes.write(try reader.readUInt64("commitment lane")) }
-                let commitment = try StateCommitment(encoded: lanes.bytes)
-                return (StoreHead(block: block, blockHash: hash, commitment: commitment), try reader.readUInt64("entry count"))
-            }
-            if !anchors.isEmpty { _ = try anchors.check(head: head) }
-            if let commitment, commitment != head.commitment.digest {
-                throw SnapshotError.untrustedCommitment(path: path, trusted: commitment, found: head.commitment.digest)
-            }
-            var loaded: UInt64 = 0
-            do {
-                try store.loadSnapshot(head: head) {
-                    do throws(FramedStreamError) {
-                        guard loaded < count else {
-                            try contents.readChecksum()
-                            return nil
-                        }
-                        let size = Int(min(UInt64(streamingChunk), count - loaded))
-                        var chunk: [(StateKey, StateValue)] = []
-                        chunk.reserveCapacity(size)
-                        while chunk.count < size {
-                            chunk.append(try contents.read { reader throws(CodecError) in (try StateKey.decode(from: &reader), try StateValue.decode(from: &reader)) })
-                        }
-                        loaded += UInt64(size)
-                        return chunk
-                    } catch { throw failed(error) }
-                }
-            } catch StateStoreFault.commitmentMismatch {
-                throw SnapshotError.corrupt(path: path, reason: "its entries do not add up to its commitment")
-            } catch GenesisError.unsortedKeys(let key, _) {
-                throw SnapshotError.corrupt(path: path, reason: "entries out of key order at \(key)")
-            }
-            return head
-        } catch let error as FramedStreamError { throw failed(error) }
     }
 }

@@ -33,3 +33,39 @@ public struct MergedRange: Hashable, Sendable {
         transactions = blocks.reduce(0) { $0 + Int($1.header.transactionCount) }
     }
 }
+
+extension MergedRange {
+    /// Consecutive merged ranges as one: the headers of all of them, each key once with its value before the
+    /// first range and after the last. Merging is associative, so ranges merged independently (one per machine)
+    /// and then combined, in any grouping, give the range merged whole.
+    ///
+    /// Checks what applying them one after another would: each range starts where the one before it ends (its
+    /// first header names the previous range's last as parent), and each range's change of a key starts from the
+    /// value the earlier ranges left there.
+    /// - Throws: ``ReplayError/brokenChain(block:expectedParent:archivedParent:)`` for ranges that do not follow
+    ///   each other; ``ReplayError/inconsistentBlock(block:reason:)`` naming the first block of the range whose
+    ///   change does not start from the value the ranges before it left.
+    public static func combining(_ ranges: [MergedRange]) throws(ReplayError) -> MergedRange {
+        precondition(!ranges.isEmpty, "combining needs at least one merged range")
+        if ranges.count == 1 { return ranges[0] }
+        for (earlier, later) in zip(ranges, ranges.dropFirst()) {
+            try ReplayError.checkLink(later.headers[0], parentHash: earlier.headers[earlier.headers.count - 1].hash)
+        }
+        let merged: MergedConsecutiveChanges
+        switch ChangeSet.mergingConsecutive(ranges.map(\.changeSet)) {
+        case .success(let changes): merged = changes
+        case .failure(let broken):
+            let range = ranges[broken.set]
+            throw .inconsistentBlock(
+                block: range.firstBlock,
+                reason: "the merged range \(range.firstBlock)...\(range.lastBlock) changes \(broken.key) from "
+                    + "\(broken.expected.map { "\($0)" } ?? "nothing"), but the blocks before it left "
+                    + "\(broken.found.map { "\($0)" } ?? "nothing")")
+        }
+        // As `ChangeSet.merging(_:)`: a key back at its value before the first range is no change at all.
+        let changes = merged.changes.filter { $0.oldValue != $0.newValue }
+        return MergedRange(
+            headers: ranges.flatMap(\.headers), changeSet: ChangeSet(checkedSortedChanges: changes),
+            transactions: ranges.reduce(0) { $0 + $1.transactions })
+    }
+}

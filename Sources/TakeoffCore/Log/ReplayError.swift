@@ -17,6 +17,9 @@ public enum ReplayError: Error, Hashable, Sendable, CustomStringConvertible {
     case gap(storeHead: UInt64, from: UInt64)
     /// The store is empty and the log does not start at genesis (block 0) but at `firstBlock`.
     case noGenesis(firstBlock: UInt64?)
+    /// The state a replay or checkpoint starts from (a store's head, a snapshot's) is not the log's state at its
+    /// block: `field` (the block hash or the state commitment) differs from the logged header's.
+    case startMismatch(block: UInt64, field: String, archived: Hash32, found: Hash32)
 
     /// What is wrong, without the block number (for messages that name the block otherwise).
     public var reason: String {
@@ -32,6 +35,8 @@ public enum ReplayError: Error, Hashable, Sendable, CustomStringConvertible {
             "the store is at block \(storeHead); replaying from block \(from) would skip blocks \(storeHead + 1)...\(from - 1)"
         case .noGenesis(let first):
             "the store is empty and the log does not start at genesis (block 0)\(first.map { " but at block \($0)" } ?? "")"
+        case .startMismatch(let block, let field, let archived, let found):
+            "the starting state is not the log's state at block \(block): its \(field) is \(found.hex), the logged header's \(archived.hex)"
         }
     }
 
@@ -41,7 +46,7 @@ public enum ReplayError: Error, Hashable, Sendable, CustomStringConvertible {
         case .commitmentMismatch(let block, _, _), .headerMismatch(let block, _, _, _), .brokenChain(let block, _, _),
             .inconsistentBlock(let block, _):
             block
-        case .emptyLog, .pastLogHead, .gap, .noGenesis: nil
+        case .emptyLog, .pastLogHead, .gap, .noGenesis, .startMismatch: nil
         }
     }
 
@@ -53,6 +58,18 @@ extension ReplayError {
     public static func checkLink(_ header: BlockHeader, parentHash: Hash32) throws(ReplayError) {
         guard header.parentHash == parentHash else {
             throw .brokenChain(block: header.number, expectedParent: parentHash, archivedParent: header.parentHash)
+        }
+    }
+
+    /// Checks that a starting state's head (a store's or a snapshot's) is the logged state at its block: the same
+    /// block hash and the same state commitment as `header`, the logged header of that block.
+    public static func checkStart(_ head: StoreHead, against header: BlockHeader) throws(ReplayError) {
+        precondition(head.block == header.number, "a starting state is checked against its own block's header")
+        if head.blockHash != header.hash {
+            throw .startMismatch(block: head.block, field: "block hash", archived: header.hash, found: head.blockHash)
+        }
+        if head.commitment.digest != header.stateCommitment {
+            throw .startMismatch(block: head.block, field: "state commitment", archived: header.stateCommitment, found: head.commitment.digest)
         }
     }
 

@@ -155,6 +155,12 @@ public struct Replayer<Executor: BlockExecutor, Store: StateStore, Log: BlockLog
         // header, and headers chain by hash: the anchored headers pin the history the store is built from.
         report.anchorsChecked = try anchors.check(against: archive, through: end)
         var head = try store.head() ?? initializeFromLog()
+        // A store that already has a head (a resumed replay, an imported snapshot, a range task's starting state)
+        // must hold the log's state at that block before anything runs on it: otherwise every block after it would
+        // be blamed for a difference that was there before.
+        if let first = archive.firstBlock, head.block >= first, head.block <= logHead {
+            try ReplayError.checkStart(head, against: try archive.readChanges(head.block).header)
+        }
         // Timed from here: loading the genesis state is not replaying blocks.
         let started = DispatchTime.now().uptimeNanoseconds
         if let from, from > head.block + 1 { throw ReplayError.gap(storeHead: head.block, from: from) }
