@@ -51,7 +51,7 @@ echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(n
 show() {
     local label=$1; shift
     echo "## $label: $*"
-    "$@" 2>&1 | grep -E 'tx/s|"tps"|verify|ratio|x \[|best|Replayed|Ran |compact|Compacted|signatures' | sed 's/^/    /' || true
+    "$@" 2>&1 | grep -E 'tx/s|"tps"|verify|ratio|x \[|best|ms/block|Replayed|Ran |compact|Compacted|signatures' | sed 's/^/    /' || true
 }
 
 # tps NAME command...: runs a Takeoff command with --json and prints its tx/s.

@@ -3,6 +3,7 @@
 import argparse
 import json
 import os
+import secrets
 import sys
 
 from . import faults
@@ -82,14 +83,20 @@ def run(arguments):
     if not ranges:
         raise InputRefused(f"the archive {archive} holds no block after genesis")
 
+    if not arguments.address:
+        _private_token()  # before Ray is imported: it reads its settings once
     import ray  # here, so that `--help` and argument errors do not wait for Ray
 
     work, owned = make_work_directory(arguments.work)
     try:
-        if arguments.address:
-            ray.init(address=arguments.address, logging_level="ERROR", log_to_driver=False)
-        else:
-            ray.init(num_cpus=arguments.cpus, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+        try:
+            if arguments.address:
+                ray.init(address=arguments.address, logging_level="ERROR", log_to_driver=False)
+            else:
+                ray.init(num_cpus=arguments.cpus, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+        except Exception as error:  # Ray raises several kinds (connection, authentication, timeouts): all this machine's
+            where = f"the Ray cluster at {arguments.address}" if arguments.address else "a local Ray cluster"
+            raise MachineFailure(f"could not join {where}: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
         job = Job(binary=binary, archive=archive, work=work, threads=getattr(arguments, "threads", 1), faults=injected)
         if arguments.command == "verify":
             from .verify import render, verify
@@ -105,6 +112,14 @@ def run(arguments):
             ray.shutdown()
         if owned:
             remove_work_directory(work)
+
+
+def _private_token():
+    """A cluster started for this command authenticates with a token of its own, held in the environment that its
+    processes inherit: Ray would otherwise write one to ~/.ray/auth_token. An operator's own settings win."""
+    if "RAY_AUTH_MODE" not in os.environ and "RAY_AUTH_TOKEN" not in os.environ:
+        os.environ["RAY_AUTH_MODE"] = "token"
+        os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
 
 
 def _retries(job):

@@ -66,25 +66,31 @@ def verify_range(job, block_range, checkpoint):
     return result
 
 
-@_task
-def merge_range(job, block_range):
-    """Merges the change sets of `block_range` into a range file in the work directory."""
-    label = f"merge-{block_range.name}"
-    final = job.path("ranges", f"range-{block_range.name}.tkr")
+def _produce(job, label, final, arguments, failed="mismatch"):
+    """One attempt of a task whose output is the file `final` in the work directory: `arguments(output)` is the
+    `takeoff` command that writes it into the attempt's scratch directory. A finished file from an earlier attempt
+    is the result; a history mismatch is returned with status `failed`."""
 
     def body(scratch, on_start):
         if os.path.exists(final):
             return {"status": "ok", "path": final, "retried": True}
-        output = os.path.join(scratch, "range.tkr")
-        result = run_takeoff(
-            job.binary,
-            ["range", "merge", "--archive", job.archive, "--from", str(block_range.first), "--to", str(block_range.last), "--out", output],
-            on_start=on_start)
+        output = os.path.join(scratch, os.path.basename(final))
+        result = run_takeoff(job.binary, arguments(output), on_start=on_start)
         if result["exitCode"] == HISTORY_MISMATCH:
-            return dict(result, status="mismatch")
+            return dict(result, status=failed)
         return dict(result, status="ok", path=_publish(output, final))
 
-    return dict(_attempt(job, label, body), range=block_range.name)
+    return _attempt(job, label, body)
+
+
+@_task
+def merge_range(job, block_range):
+    """Merges the change sets of `block_range` into a range file in the work directory."""
+    result = _produce(
+        job, f"merge-{block_range.name}", job.path("ranges", f"range-{block_range.name}.tkr"),
+        lambda output: ["range", "merge", "--archive", job.archive, "--from", str(block_range.first), "--to", str(block_range.last),
+                        "--out", output])
+    return dict(result, range=block_range.name)
 
 
 @_task
@@ -94,21 +100,11 @@ def combine_ranges(job, *parts):
     failed = next((part for part in parts if part["status"] != "ok"), None)
     if failed is not None:
         return failed
-    names = [os.path.basename(part["path"])[len("range-"):-len(".tkr")] for part in parts]
-    name = f"{names[0].split('-')[0]}-{names[-1].split('-')[1]}"
-    label = f"combine-{name}"
-    final = job.path("ranges", f"range-{name}.tkr")
-
-    def body(scratch, on_start):
-        if os.path.exists(final):
-            return {"status": "ok", "path": final, "retried": True}
-        output = os.path.join(scratch, "range.tkr")
-        result = run_takeoff(job.binary, ["range", "combine", *[part["path"] for part in parts], "--out", output], on_start=on_start)
-        if result["exitCode"] == HISTORY_MISMATCH:
-            return dict(result, status="mismatch")
-        return dict(result, status="ok", path=_publish(output, final))
-
-    return dict(_attempt(job, label, body), range=name)
+    name = f"{parts[0]['range'].split('-')[0]}-{parts[-1]['range'].split('-')[1]}"
+    result = _produce(
+        job, f"combine-{name}", job.path("ranges", f"range-{name}.tkr"),
+        lambda output: ["range", "combine", *[part["path"] for part in parts], "--out", output])
+    return dict(result, range=name)
 
 
 @_task
@@ -120,19 +116,10 @@ def make_checkpoint(job, base, merged):
     if base is not None and base["status"] != "ok":
         return dict(base, status="failed")
     last = merged["range"].split("-")[1]
-    label = f"checkpoint-{last}"
-    final = job.path("checkpoints", f"state-{last}.snapshot")
 
-    def body(scratch, on_start):
-        if os.path.exists(final):
-            return {"status": "ok", "path": final, "retried": True}
-        output = os.path.join(scratch, "state.snapshot")
-        arguments = ["range", "apply", "--archive", job.archive, "--range", merged["path"], "--out", output]
-        if base is not None:
-            arguments += ["--snapshot", base["path"]]
-        result = run_takeoff(job.binary, arguments, on_start=on_start)
-        if result["exitCode"] == HISTORY_MISMATCH:
-            return dict(result, status="failed")
-        return dict(result, status="ok", path=_publish(output, final))
+    def arguments(output):
+        command = ["range", "apply", "--archive", job.archive, "--range", merged["path"], "--out", output]
+        return command + (["--snapshot", base["path"]] if base is not None else [])
 
-    return dict(_attempt(job, label, body), block=int(last))
+    result = _produce(job, f"checkpoint-{last}", job.path("checkpoints", f"state-{last}.snapshot"), arguments, failed="failed")
+    return dict(result, block=int(last))

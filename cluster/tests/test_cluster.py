@@ -7,6 +7,7 @@ start, every test fails with the reason.
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import socket
 import stat
@@ -105,6 +106,12 @@ class ClusterTests(unittest.TestCase):
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         cls.address = f"127.0.0.1:{port}"
+        # Ray 2.59+ authenticates clusters with a token; the cluster and every client that joins it must agree on the
+        # mode and hold the token. A token of the test's own, in the environment the clients inherit, leaves
+        # ~/.ray alone.
+        os.environ["RAY_AUTH_MODE"] = "token"
+        os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
+        os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
         started = subprocess.run(
             [os.path.join(os.path.dirname(sys.executable), "ray"), "start", "--head", f"--port={port}", "--num-cpus=2",
              "--include-dashboard=false", "--disable-usage-stats"], capture_output=True, text=True)
