@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_DIR ?= demo-data
 
-.PHONY: setup plot-tools cluster-env build test example docs run bench bench-quick clean
+.PHONY: setup plot-tools cluster-env contracts build test example docs run bench bench-quick clean
 
 # Installs the C libraries Takeoff links (LMDB, zstd) and the example chain's SQLite when they are missing;
 # quiet when present.
@@ -26,14 +26,21 @@ plot-tools:
 cluster-env:
 	@Scripts/cluster-env.sh
 
+# Rebuilds the example contracts' WebAssembly (Contracts/*.wasm and Sources/TakeoffWorkloads/ContractModules.swift)
+# from their text in Contracts/*.wat with wabt's wat2wasm (installed with apt when missing).
+contracts:
+	@Scripts/build-contracts.sh
+
 build: setup
 	$(SWIFT) build -c release
 
 # The whole suite, the commitment's tests again under each kernel the processor can run, the NEON kernels under
 # arm64 emulation (elsewhere than arm64), the hostile-input script (short form; `Scripts/hostile-input.sh --long` for
 # more), the cluster package against a local Ray cluster, then the example chain built against the public API and run
-# end to end (parallel against sequential, store, archive, both replays).
+# end to end (parallel against sequential, store, archive, both replays). First, the checked-in contract modules
+# must be what their sources build to.
 test: setup plot-tools cluster-env
+	Scripts/build-contracts.sh --check
 	$(SWIFT) test
 	Scripts/commitment-kernels.sh --binary .build/debug/takeoff
 	Scripts/arm64-kernels.sh
@@ -64,7 +71,7 @@ bench-quick: build
 	$(SWIFT) run -c release takeoff bench
 
 # DocC for every library module; fails on any documentation warning.
-DOC_TARGETS = TakeoffCore TakeoffNode TakeoffStore TakeoffArchive TakeoffIO TakeoffBuiltinChain TakeoffWorkloads TakeoffBench
+DOC_TARGETS = TakeoffCore TakeoffNode TakeoffStore TakeoffArchive TakeoffIO TakeoffBuiltinChain TakeoffWasm TakeoffWorkloads TakeoffBench
 docs: setup
 	@for target in $(DOC_TARGETS); do \
 		$(SWIFT) package --disable-sandbox generate-documentation --target $$target > .build/docs-$$target.log 2>&1 \

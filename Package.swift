@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "TakeoffArchive", targets: ["TakeoffArchive"]),
         // The built-in chain: its transactions, envelope rules and payload logic.
         .library(name: "TakeoffBuiltinChain", targets: ["TakeoffBuiltinChain"]),
+        // Contracts in WebAssembly for the built-in chain (links WasmKit).
+        .library(name: "TakeoffWasm", targets: ["TakeoffWasm"]),
         // Benchmark workloads for the built-in chain.
         .library(name: "TakeoffWorkloads", targets: ["TakeoffWorkloads"]),
         // The benchmark harness over those workloads.
@@ -41,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // Latency percentiles (HdrHistogram) in the summaries of bench, run and replay.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // The WebAssembly interpreter that runs contracts (fuel metering since 0.4.2); only TakeoffWasm links it.
+        .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
         // `swift package generate-documentation` (DocC); adds no code to the products.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -83,6 +87,15 @@ let package = Package(
             dependencies: ["TakeoffCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: crossModuleOptimization
         ),
+        // Contracts in WebAssembly for the built-in chain: validation, the host interface, per-worker runtimes.
+        .target(
+            name: "TakeoffWasm",
+            dependencies: [
+                "TakeoffCore", "TakeoffBuiltinChain", .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: crossModuleOptimization
+        ),
         .target(name: "Takeoff", dependencies: ["TakeoffCore", "TakeoffNode", "TakeoffStore", "TakeoffArchive", "TakeoffBuiltinChain"]),
         .target(name: "TakeoffWorkloads", dependencies: ["TakeoffCore", "TakeoffBuiltinChain", "TakeoffIO"]),
         // The benchmark harness: workloads measured parallel against sequential, the sweep, the commitment alone
@@ -90,7 +103,8 @@ let package = Package(
         .target(
             name: "TakeoffBench",
             dependencies: [
-                "TakeoffCore", "TakeoffNode", "TakeoffBuiltinChain", "TakeoffWorkloads", .product(name: "Logging", package: "swift-log"),
+                "TakeoffCore", "TakeoffNode", "TakeoffBuiltinChain", "TakeoffWorkloads", "TakeoffWasm",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: crossModuleOptimization
         ),
@@ -102,6 +116,7 @@ let package = Package(
                 "Takeoff",
                 "TakeoffBench",
                 "TakeoffWorkloads",
+                "TakeoffWasm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -116,7 +131,10 @@ let package = Package(
             dependencies: ["Takeoff", "TakeoffIO", "TakeoffWorkloads", "CLatticeHash", "CMemoryHints", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "ExecutionTests",
-            dependencies: ["Takeoff", "TakeoffWorkloads", .product(name: "MetricsTestKit", package: "swift-metrics")]),
+            dependencies: [
+                "Takeoff", "TakeoffWorkloads", "TakeoffWasm", .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "WAT", package: "WasmKit"),
+            ]),
         // The node floor on the in-memory store and log: no LMDB, no files.
         .testTarget(name: "NodeTests", dependencies: ["TakeoffNode", "TakeoffBuiltinChain", "TakeoffWorkloads"]),
         .testTarget(name: "WorkloadTests", dependencies: ["Takeoff", "TakeoffIO", "TakeoffWorkloads"]),

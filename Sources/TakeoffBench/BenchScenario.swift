@@ -10,6 +10,12 @@ public enum BenchScenario: String, CaseIterable, Sendable {
     case contention
     /// The mainnet trace, block by block.
     case mainnet
+    /// Transfers of the WebAssembly token (`Contracts/token.wat`) between holders chosen uniformly.
+    case wasmToken = "wasm-token"
+    /// Swaps spread over 100 WebAssembly pools (`Contracts/amm.wat`), each calling two WebAssembly tokens.
+    case wasmAmm = "wasm-amm"
+    /// Swaps against a single WebAssembly pool: every transaction rewrites its reserves.
+    case wasmAmmHot = "wasm-amm-hot"
 
     /// The workload of the scenario over `accounts` accounts (`trace` for the mainnet one).
     public func configuration(accounts: Int, trace: MainnetTrace?) -> WorkloadConfiguration {
@@ -23,6 +29,11 @@ public enum BenchScenario: String, CaseIterable, Sendable {
         case .mainnet:
             configuration.kind = .mainnet
             configuration.trace = trace
+        case .wasmToken:
+            configuration.kind = .wasmToken
+        case .wasmAmm, .wasmAmmHot:
+            configuration.kind = .wasmAmm
+            configuration.pools = self == .wasmAmm ? 100 : 1
         }
         return configuration
     }

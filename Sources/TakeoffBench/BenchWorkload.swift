@@ -2,6 +2,7 @@ import Dispatch
 import TakeoffBuiltinChain
 import TakeoffCore
 import TakeoffWorkloads
+import TakeoffWasm
 
 /// The blocks and genesis state of one bench scenario, generated once and run through each executor.
 public struct BenchWorkload: Sendable {
@@ -72,7 +73,7 @@ public struct BenchWorkload: Sendable {
     /// needs. Each cost is the least of `passes` untimed sequential passes with `options`, so that a
     /// transaction the operating system preempted once does not pass for a long one.
     public func measureCosts(options: ExecutionOptions, passes: Int = 3) throws -> [BlockCosts] {
-        let executor = SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
+        let executor = SequentialExecutor(logic: BuiltinTransactionLogic.withWasmContracts(), options: options)
         var state = genesis
         var head = StoreHead(block: 0, blockHash: .zero, commitment: genesisCommitment)
         return try blocks.map { context, transactions in

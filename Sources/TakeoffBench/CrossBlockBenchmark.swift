@@ -1,6 +1,7 @@
 import Dispatch
 import TakeoffBuiltinChain
 import TakeoffCore
+import TakeoffWasm
 
 /// Consecutive blocks executed in groups (`BlockExecutor.execute(group:parent:state:)`: the recorded access
 /// sets of a group as one dependency graph) against the same blocks one at a time with their access sets, as
@@ -86,9 +87,9 @@ public struct CrossBlockBenchmark: Sendable {
         }
         result.crossBlockIdeal = grouped.reduce(0) { $0 + $1.totalCost } / max(grouped.reduce(0) { $0 + $1.scheduleLength }, .leastNonzeroMagnitude)
 
-        let sequential = SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
+        let sequential = SequentialExecutor(logic: BuiltinTransactionLogic.withWasmContracts(), options: options)
         let parallel = ParallelExecutor(
-            logic: BuiltinTransactionLogic(), options: options, threads: threads, policy: fallback ? FallbackPolicy() : .alwaysParallel)
+            logic: BuiltinTransactionLogic.withWasmContracts(), options: options, threads: threads, policy: fallback ? FallbackPolicy() : .alwaysParallel)
         for _ in 0..<repeats {
             var state = workload.genesis
             var head = StoreHead(block: 0, blockHash: .zero, commitment: workload.genesisCommitment)

@@ -1,6 +1,7 @@
 import Logging
 import TakeoffBuiltinChain
 import TakeoffCore
+import TakeoffWasm
 
 /// The parallel executor against the sequential one on the same blocks, in the same run: what `takeoff bench`
 /// and its sweep measure at every point. Each repetition runs the sequential executor, then the parallel one at
@@ -33,10 +34,10 @@ public struct ThroughputBenchmark: Sendable {
     ///   sequential one; the executors' errors.
     public func measure(_ workload: BenchWorkload, label: String) throws -> [BenchResult] {
         let options = ExecutionOptions(verifySignatures: false, workRoundsPerTransaction: workRoundsPerTransaction)
-        let sequential = SequentialExecutor(logic: BuiltinTransactionLogic(), options: options)
+        let sequential = SequentialExecutor(logic: BuiltinTransactionLogic.withWasmContracts(), options: options)
         let parallels = threads.map {
             ParallelExecutor(
-                logic: BuiltinTransactionLogic(), options: options, threads: $0, policy: fallback ? FallbackPolicy() : .alwaysParallel,
+                logic: BuiltinTransactionLogic.withWasmContracts(), options: options, threads: $0, policy: fallback ? FallbackPolicy() : .alwaysParallel,
                 logger: logger)
         }
         var results = threads.map { BenchResult(scenario: label, threads: $0, transactions: workload.transactionCount) }

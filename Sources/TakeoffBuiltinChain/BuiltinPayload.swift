@@ -19,6 +19,17 @@ public enum BuiltinPayload: Hashable, Sendable {
     case compute(contract: Address, value: UInt128, rounds: UInt32)
     /// Creates the account `address` with `value` moved from the sender.
     case createAccount(address: Address, value: UInt128)
+    /// Deploys the contract `code` (a WebAssembly module) and runs its constructor with `input`; the contract's
+    /// address is ``BuiltinTransactionLogic/contractAddress(deployer:nonce:)`` of the sender and this
+    /// transaction's nonce. Runs only on a logic made with a ``ContractHost``.
+    case deployContract(code: [UInt8], input: [UInt8])
+    /// Calls the contract at `contract` with `input`. Runs only on a logic made with a ``ContractHost``.
+    case callContract(contract: Address, input: [UInt8])
+
+    /// The longest contract code a transaction may carry, in bytes.
+    public static let maximumCodeSize = 256 << 10
+    /// The longest contract input a transaction may carry, in bytes.
+    public static let maximumInputSize = 64 << 10
 
     /// Appends the canonical encoding.
     package func encode(to writer: inout ByteWriter) {
@@ -56,6 +67,14 @@ public enum BuiltinPayload: Hashable, Sendable {
             writer.write(UInt8(7))
             writer.write(address)
             writer.write(value)
+        case .deployContract(let code, let input):
+            writer.write(UInt8(8))
+            writer.write(lengthPrefixed: code)
+            writer.write(lengthPrefixed: input)
+        case .callContract(let contract, let input):
+            writer.write(UInt8(9))
+            writer.write(contract)
+            writer.write(lengthPrefixed: input)
         }
     }
 
@@ -85,6 +104,14 @@ public enum BuiltinPayload: Hashable, Sendable {
                 rounds: try reader.readUInt32("rounds"))
         case 7:
             return .createAccount(address: try reader.readAddress("new account"), value: try reader.readUInt128("value"))
+        case 8:
+            return .deployContract(
+                code: try reader.readLengthPrefixed("contract code", limit: maximumCodeSize),
+                input: try reader.readLengthPrefixed("contract input", limit: maximumInputSize))
+        case 9:
+            return .callContract(
+                contract: try reader.readAddress("contract"),
+                input: try reader.readLengthPrefixed("contract input", limit: maximumInputSize))
         case let tag:
             throw CodecError.unknownTag(what: "transaction payload", tag: tag)
         }

@@ -23,6 +23,18 @@ extension ReceiptStatus {
     /// The payload names something that does not exist or cannot be used (no such pool, a token that the
     /// pool does not trade). The fee is charged.
     public static let invalidPayload = ReceiptStatus(rawValue: 10)
+    /// A contract payload reached a logic made without a ``ContractHost``. The fee is charged.
+    public static let noContractHost = ReceiptStatus(rawValue: 11)
+    /// The code to deploy is not a contract this chain runs (malformed, too large, an import or a feature it
+    /// does not provide). The fee is charged.
+    public static let contractRefused = ReceiptStatus(rawValue: 12)
+    /// No contract lives at the address called. The fee is charged.
+    public static let noSuchContract = ReceiptStatus(rawValue: 13)
+    /// The contract trapped: an unreachable, a bad memory access, a division by zero, a call stack too deep, a
+    /// host call with bad arguments. The fee is charged.
+    public static let contractTrapped = ReceiptStatus(rawValue: 14)
+    /// The contract reverted. The fee is charged.
+    public static let contractReverted = ReceiptStatus(rawValue: 15)
 }
 
 extension BuiltinTransactionLogic {
@@ -31,7 +43,9 @@ extension BuiltinTransactionLogic {
         .success: "success", .badSignature: "bad signature", .badNonce: "bad nonce",
         .insufficientFee: "insufficient balance for the fee", .insufficientBalance: "insufficient balance",
         .overflow: "overflow", .outOfGas: "out of gas", .unauthorized: "unauthorized", .accountExists: "account exists",
-        .slippage: "slippage", .invalidPayload: "invalid payload",
+        .slippage: "slippage", .invalidPayload: "invalid payload", .noContractHost: "no contract host",
+        .contractRefused: "contract refused", .noSuchContract: "no such contract", .contractTrapped: "contract trapped",
+        .contractReverted: "contract reverted",
     ]
 
     /// The name of `status` in the built-in chain ("status N" for a code it never gives).

@@ -34,8 +34,26 @@ public struct BuiltinTransactionLogic: TransactionLogic {
     /// The built-in envelope: Ed25519, account nonces, fees to the block's fee collector.
     public let rules = BuiltinChainRules()
 
-    /// Creates the logic.
-    public init() {}
+    /// What runs contract payloads, or nil: they then fail with ``ReceiptStatus/noContractHost``.
+    public let contracts: (any ContractHost)?
+
+    /// Creates the logic; `contracts` runs the contract payloads.
+    public init(contracts: (any ContractHost)? = nil) {
+        self.contracts = contracts
+    }
+
+    /// The address of the contract that `deployer` deploys with its transaction of nonce `nonce`: the last 20
+    /// bytes of SHA-256 over a domain tag, the deployer and the nonce.
+    public static func contractAddress(deployer: Address, nonce: UInt64) -> Address {
+        var writer = ByteWriter()
+        writer.write(raw: Array("takeoff.contract".utf8))
+        writer.write(deployer)
+        writer.write(nonce)
+        let digest = Hash32.sha256(writer.bytes)
+        var reader = ByteReader(Array(digest.bytes[12..<32]))
+        // 20 bytes were just sliced off a 32-byte digest; reading them cannot fail.
+        return try! reader.readAddress()
+    }
 
     public func execute(
         _ transaction: BuiltinTransaction, in block: BlockContext, state: inout TransactionState
@@ -74,6 +92,15 @@ public struct BuiltinTransactionLogic: TransactionLogic {
                 state.write(.account(address), .account(Account(balance: 0)))
                 return try Self.moveNative(value, from: sender, to: address, state: &state)
             }
+        case .deployContract(let code, let input):
+            guard let contracts else { return .failure(.noContractHost, gasUsed: 0) }
+            return try contracts.deploy(
+                code: code, input: input, address: Self.contractAddress(deployer: sender, nonce: transaction.nonce),
+                sender: sender, gasLimit: transaction.gasLimit, block: block, state: &state)
+        case .callContract(let contract, let input):
+            guard let contracts else { return .failure(.noContractHost, gasUsed: 0) }
+            return try contracts.call(
+                contract: contract, input: input, sender: sender, gasLimit: transaction.gasLimit, block: block, state: &state)
         }
     }
 
@@ -89,6 +116,8 @@ public struct BuiltinTransactionLogic: TransactionLogic {
         case .counterIncrement: []
         case .compute(let contract, _, _): [.account(contract), .contractSlot(contract: contract, slot: 0)]
         case .createAccount(let address, _): [.account(address)]
+        // What a contract touches is known only while it runs.
+        case .deployContract, .callContract: nil
         }
     }
 
@@ -98,6 +127,8 @@ public struct BuiltinTransactionLogic: TransactionLogic {
         case .tokenTransfer(let token, let to, _):
             body(.tokenBalance(token: token, holder: transaction.sender))
             body(.tokenBalance(token: token, holder: to))
+        case .callContract(let contract, let input):
+            contracts?.forEachLikelyRead(ofCallTo: contract, input: input, sender: transaction.sender, body)
         default: conflictKeys(of: transaction)?.forEach(body)
         }
     }

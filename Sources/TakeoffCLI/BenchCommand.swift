@@ -27,7 +27,8 @@ struct BenchCommand: ParsableCommand {
 
     /// A scenario of the harness (`TakeoffBench`), or all of them.
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
-        case uniform, uniformWork = "uniform-work", contention, mainnet, all
+        case uniform, uniformWork = "uniform-work", contention, mainnet, wasmToken = "wasm-token", wasmAmm = "wasm-amm"
+        case wasmAmmHot = "wasm-amm-hot", all
 
         var scenarios: [BenchScenario] { self == .all ? BenchScenario.allCases : [BenchScenario(rawValue: rawValue)!] }
     }

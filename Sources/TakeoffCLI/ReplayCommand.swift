@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Takeoff
+import TakeoffWasm
 
 /// `takeoff replay`: rebuild a state store from a block archive, checking every block.
 struct ReplayCommand: ParsableCommand {
@@ -107,7 +108,7 @@ struct ReplayCommand: ParsableCommand {
         if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }
         let logger = Logger(label: "takeoff.replay")
         let executor = ParallelExecutor(
-            logic: BuiltinTransactionLogic(), options: ExecutionOptions(verifySignatures: verifySignatures), threads: threads, logger: logger)
+            logic: BuiltinTransactionLogic.withWasmContracts(), options: ExecutionOptions(verifySignatures: verifySignatures), threads: threads, logger: logger)
         let replayer = Replayer(
             archive: blockArchive, store: store, mode: mode, executor: executor, window: window, useMergedRanges: !noMergedRanges,
             crossBlockTransactions: crossBlockTransactions,

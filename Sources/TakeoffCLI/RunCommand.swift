@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Takeoff
 import TakeoffWorkloads
+import TakeoffWasm
 
 /// `takeoff run`: generate blocks from a workload, execute them and commit them.
 struct RunCommand: ParsableCommand {
@@ -35,6 +36,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "The workload seed.")
     var seed: UInt64 = 1
+
+    @Option(parsing: .unconditional, help: "wasm-amm: the pools the traders spread over (1: a single hot pool).")
+    var pools: Int = 100
 
     @Option(parsing: .unconditional, help: "Extra SHA-256 rounds per transaction, to model heavier transaction logic.")
     var workPerTx: Int = 0
@@ -88,6 +92,7 @@ struct RunCommand: ParsableCommand {
         guard blockSize >= 1 else { throw ValidationError("--block-size must be at least 1, got \(blockSize)") }
         guard accounts >= 2 else { throw ValidationError("--accounts must be at least 2, got \(accounts)") }
         guard workPerTx >= 0 else { throw ValidationError("--work-per-tx must not be negative, got \(workPerTx)") }
+        guard (1...1_000_000).contains(pools) else { throw ValidationError("--pools must be within 1...1000000, got \(pools)") }
         guard (1...1024).contains(threads) else { throw ValidationError("--threads must be within 1...1024, got \(threads)") }
         guard (1...4096).contains(commitBlocks) else { throw ValidationError("--commit-blocks must be within 1...4096, got \(commitBlocks)") }
         guard commitInterval >= 0, commitInterval <= 3600 else {
@@ -111,7 +116,7 @@ struct RunCommand: ParsableCommand {
         defer { withExtendedLifetime(metricsServer) {} }
         let traceData = workload == .mainnet ? try MainnetTrace(contentsOf: try TraceLocation.resolve(trace)) : nil
         let generator = try WorkloadGenerator(
-            WorkloadConfiguration(kind: workload, accounts: accounts, seed: seed, signed: !unsigned, trace: traceData))
+            WorkloadConfiguration(kind: workload, accounts: accounts, seed: seed, signed: !unsigned, trace: traceData, pools: pools))
         if let archive { try checkArchivePath(archive, mayCreate: true) }
         let store = try openStore(at: db, access: .create)
         let options = ExecutionOptions(
@@ -121,10 +126,10 @@ struct RunCommand: ParsableCommand {
         switch executor {
         case .parallel:
             let executor = ParallelExecutor(
-                logic: BuiltinTransactionLogic(), options: options, threads: threads, logger: Logger(label: "takeoff.executor"))
+                logic: BuiltinTransactionLogic.withWasmContracts(), options: options, threads: threads, logger: Logger(label: "takeoff.executor"))
             try run(executor, generator, store, blockArchive)
         case .sequential:
-            try run(SequentialExecutor(logic: BuiltinTransactionLogic(), options: options), generator, store, blockArchive)
+            try run(SequentialExecutor(logic: BuiltinTransactionLogic.withWasmContracts(), options: options), generator, store, blockArchive)
         }
     }
 

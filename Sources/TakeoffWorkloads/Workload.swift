@@ -18,6 +18,14 @@ public enum WorkloadKind: String, CaseIterable, Sendable {
     case mix
     /// The real Ethereum mainnet trace, block by block.
     case mainnet
+    /// Transfers of a WebAssembly token contract (`Contracts/token.wat`) between holders drawn uniformly.
+    case wasmToken = "wasm-token"
+    /// Swaps against WebAssembly constant-product pools (`Contracts/amm.wat`) that call two WebAssembly
+    /// tokens; ``WorkloadConfiguration/pools`` pools (1: a single hot pool), each trader trading in one.
+    case wasmAmm = "wasm-amm"
+
+    /// Whether the workload calls WebAssembly contracts (its logic needs a contract host).
+    public var runsContracts: Bool { self == .wasmToken || self == .wasmAmm }
 }
 
 /// What to generate.
@@ -39,15 +47,17 @@ public struct WorkloadConfiguration: Sendable {
     public var zipfExponent: Double
     /// `mainnet`: the trace.
     public var trace: MainnetTrace?
+    /// `wasm-amm`: how many pools (trader `i` trades in pool `i % pools`).
+    public var pools: Int
 
     /// Whether ``WorkloadGenerator/genesisChunks(size:)`` computes the genesis chunk by chunk (unsigned plain
     /// transfer workloads) rather than building it whole.
-    public var streamsGenesis: Bool { !signed && ![.mix, .mainnet].contains(kind) }
+    public var streamsGenesis: Bool { !signed && ![.mix, .mainnet, .wasmToken, .wasmAmm].contains(kind) }
 
     /// Creates a configuration.
     public init(
         kind: WorkloadKind, accounts: Int = 10_000, seed: UInt64 = 1, signed: Bool = true, hotAccounts: Int = 4,
-        hotFraction: Double = 0.5, zipfExponent: Double = 1.0, trace: MainnetTrace? = nil
+        hotFraction: Double = 0.5, zipfExponent: Double = 1.0, trace: MainnetTrace? = nil, pools: Int = 100
     ) {
         self.kind = kind
         self.accounts = accounts
@@ -57,6 +67,7 @@ public struct WorkloadConfiguration: Sendable {
         self.hotFraction = hotFraction
         self.zipfExponent = zipfExponent
         self.trace = trace
+        self.pools = pools
     }
 }
 
@@ -104,6 +115,9 @@ public final class WorkloadGenerator {
         guard configuration.hotAccounts >= 1, (0...1).contains(configuration.hotFraction) else {
             throw WorkloadError.invalidSetting("hot accounts must be at least 1 and the hot fraction within 0...1")
         }
+        guard configuration.pools >= 1 else {
+            throw WorkloadError.invalidSetting("a wasm-amm workload needs at least 1 pool, got \(configuration.pools)")
+        }
         self.configuration = configuration
         book = AccountBook(signed: configuration.signed, space: 1)
         random = SeededGenerator(seed: configuration.seed)
@@ -139,6 +153,10 @@ public final class WorkloadGenerator {
             for token in Self.tokens {
                 entries.append((.contractSlot(contract: token, slot: BuiltinTransactionLogic.supplySlot), .amount(supply)))
             }
+        }
+        if configuration.kind.runsContracts {
+            entries += ContractWorkload.genesis(
+                holders: addresses, pools: configuration.kind == .wasmAmm ? configuration.pools : 0)
         }
         return entries
     }
@@ -234,6 +252,18 @@ public final class WorkloadGenerator {
             return nextMixed()
         case .mainnet:
             preconditionFailure("mainnet blocks come from the trace")
+        case .wasmToken:
+            let (from, to) = distinctPair { self.random.index(below: count) }
+            return makeTransaction(
+                sender: from, payload: ContractWorkload.transfer(to: book.address(to), amount: amount()),
+                gasLimit: ContractWorkload.transferGasLimit)
+        case .wasmAmm:
+            let trader = random.index(below: count)
+            let pool = trader % configuration.pools
+            return makeTransaction(
+                sender: trader,
+                payload: ContractWorkload.swap(pool: pool, sellingToken0: random.index(below: 2) == 0, amount: amount()),
+                gasLimit: ContractWorkload.swapGasLimit)
         }
     }
 

@@ -12,7 +12,7 @@ struct DifferentialHarness {
         policy.maximumIncarnationsPerTransaction = .max
         return policy
     }()
-    let logic = BuiltinTransactionLogic()
+    var logic = BuiltinTransactionLogic()
     let options = ExecutionOptions(verifySignatures: false)
 
     /// Runs `transactions` on the reference and on the parallel executor with every thread count; records an

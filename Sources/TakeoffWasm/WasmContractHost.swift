@@ -1,0 +1,89 @@
+import Synchronization
+import TakeoffBuiltinChain
+import TakeoffCore
+
+/// Validated contracts by code hash, shared by every worker: a module is validated and parsed once per
+/// process, whichever worker meets it first. Content-addressed, so a speculative run that met a code cannot
+/// leave anything wrong behind.
+final class ContractCodeCache: Sendable {
+    private let codes = Mutex<[Hash32: ContractCode]>([:])
+    private let refusals = Mutex<[Hash32: ContractRefusal]>([:])
+
+    /// `bytes` validated (from the cache when its hash is known), or why not.
+    func validated(_ bytes: [UInt8], hash knownHash: Hash32? = nil) -> Result<ContractCode, ContractRefusal> {
+        let hash = knownHash ?? Hash32.sha256(bytes)
+        if let code = codes.withLock({ $0[hash] }) { return .success(code) }
+        if let refusal = refusals.withLock({ $0[hash] }) { return .failure(refusal) }
+        do throws(ContractRefusal) {
+            let code = try ContractValidator.validate(bytes)
+            codes.withLock { $0[hash] = code }
+            return .success(code)
+        } catch {
+            refusals.withLock { $0[hash] = error }
+            return .failure(error)
+        }
+    }
+}
+
+/// The built-in chain's contracts in WebAssembly, run by WasmKit's interpreter with fuel metering: pass one to
+/// `BuiltinTransactionLogic(contracts:)`.
+///
+/// Each worker that runs a contract payload takes a ``ContractRuntime`` (a WasmKit store with one instance per
+/// contract) from the host's pool and gives it back when the payload ends, so there are as many runtimes as
+/// payloads ever ran at once, and each is used by one thread at a time. Modules are validated and parsed once
+/// per process and shared. See `ContractValidator` for what a contract may be, `HostInterface` for what it
+/// may call, and `ContractGas` for what it pays.
+public final class WasmContractHost: ContractHost {
+    private let codes = ContractCodeCache()
+    private let idle = Mutex<[ContractRuntime]>([])
+
+    /// Creates a host with no runtime yet (each is made on first need).
+    public init() {}
+
+    public func deploy(
+        code: [UInt8], input: [UInt8], address: Address, sender: Address, gasLimit: UInt64, block: BlockContext,
+        state: inout TransactionState
+    ) throws(ExecutionInterrupted) -> PayloadOutcome {
+        try withRuntime { runtime throws(ExecutionInterrupted) in
+            try runtime.run(
+                address: address, input: input, sender: sender, gasLimit: gasLimit, block: block, deploying: code,
+                state: &state)
+        }
+    }
+
+    public func call(
+        contract: Address, input: [UInt8], sender: Address, gasLimit: UInt64, block: BlockContext,
+        state: inout TransactionState
+    ) throws(ExecutionInterrupted) -> PayloadOutcome {
+        try withRuntime { runtime throws(ExecutionInterrupted) in
+            try runtime.run(
+                address: contract, input: input, sender: sender, gasLimit: gasLimit, block: block, deploying: nil,
+                state: &state)
+        }
+    }
+
+    public func forEachLikelyRead(ofCallTo contract: Address, input: [UInt8], sender: Address, _ body: (StateKey) -> Void) {
+        body(ContractLayout.record(of: contract))
+    }
+
+    /// Why `code` would be refused at deploy, or nil when it would be deployed.
+    public func refusal(of code: [UInt8]) -> ContractRefusal? {
+        if case .failure(let refusal) = codes.validated(code) { return refusal }
+        return nil
+    }
+
+    private func withRuntime<Result>(
+        _ body: (ContractRuntime) throws(ExecutionInterrupted) -> Result
+    ) throws(ExecutionInterrupted) -> Result {
+        let runtime = idle.withLock { $0.popLast() } ?? ContractRuntime(codes: codes)
+        defer {
+            if !runtime.isWorn { idle.withLock { $0.append(runtime) } }
+        }
+        return try body(runtime)
+    }
+}
+
+extension BuiltinTransactionLogic {
+    /// The built-in logic with a new ``WasmContractHost`` running its contract payloads.
+    public static func withWasmContracts() -> BuiltinTransactionLogic { BuiltinTransactionLogic(contracts: WasmContractHost()) }
+}
