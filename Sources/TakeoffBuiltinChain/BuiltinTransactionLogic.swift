@@ -34,7 +34,7 @@ public struct BuiltinTransactionLogic: TransactionLogic {
     /// The built-in envelope: Ed25519, account nonces, fees to the block's fee collector.
     public let rules = BuiltinChainRules()
 
-    /// What runs contract payloads, or nil: they then fail with ``ReceiptStatus/noContractHost``.
+    /// What runs contract payloads, or nil: they then fail with `noContractHost`.
     public let contracts: (any ContractHost)?
 
     /// Creates the logic; `contracts` runs the contract payloads.

@@ -131,7 +131,22 @@ final class ContractRuntime: @unchecked Sendable {
     private var stacks: [StackBox] = []
     private let codes: ContractCodeCache
 
+    /// A storage key met in this transaction, with its state key.
+    private struct RecentKey {
+        /// The key's 32 bytes, as four words in memory order.
+        struct Words: Equatable {
+            var w0, w1, w2, w3: UInt64
+            init(_ w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64) { (self.w0, self.w1, self.w2, self.w3) = (w0, w1, w2, w3) }
+            var all: [UInt64] { [w0, w1, w2, w3] }
+        }
+        static let kept = 4
+        let address: Address
+        let key: Words
+        let stateKey: StateKey
+    }
+
     // The transaction under way, set for the length of `run`.
+    private var recentKeys: [RecentKey] = []
     private var state: UnsafeMutablePointer<TransactionState>?
     private var blockNumber: UInt64 = 0
     private var interruption: ExecutionInterrupted?
@@ -162,6 +177,7 @@ final class ContractRuntime: @unchecked Sendable {
             self.state = pointer
             blockNumber = block.number
             interruption = nil
+            recentKeys.removeAll(keepingCapacity: true)
             defer { self.state = nil }
             do throws(ExecutionInterrupted) {
                 return .success(try runAttached(
@@ -353,11 +369,8 @@ final class ContractRuntime: @unchecked Sendable {
             return { runtime, arguments, _ in
                 try runtime.charge(ContractGas.storageWrite)
                 let key = try runtime.storageKey(at: arguments[0])
-                let length = Int(try runtime.u32(arguments[2]))
-                guard length <= HostInterface.maximumValueSize else {
-                    throw HostStop.badArguments("a value of \(length) bytes, more than \(HostInterface.maximumValueSize)")
-                }
-                let value = try runtime.copyIn(from: arguments[1], count: length)
+                let value = try runtime.copyIn(
+                    from: arguments[1], length: arguments[2], limit: HostInterface.maximumValueSize, "a value")
                 runtime.state!.pointee.write(key, .bytes(value))
             }
         case "remove":
@@ -402,11 +415,8 @@ final class ContractRuntime: @unchecked Sendable {
             return { runtime, arguments, results in
                 try runtime.charge(ContractGas.nestedCall)
                 let target = try runtime.address(at: arguments[0])
-                let length = Int(try runtime.u32(arguments[2]))
-                guard length <= BuiltinPayload.maximumInputSize else {
-                    throw HostStop.badArguments("an input of \(length) bytes, more than \(BuiltinPayload.maximumInputSize)")
-                }
-                let input = try runtime.copyIn(from: arguments[1], count: length)
+                let input = try runtime.copyIn(
+                    from: arguments[1], length: arguments[2], limit: BuiltinPayload.maximumInputSize, "an input")
                 let output = try runtime.nestedCall(target, input: input)
                 results[0] = .i32(UInt32(output.count))
             }
@@ -416,11 +426,8 @@ final class ContractRuntime: @unchecked Sendable {
             }
         case "return":
             return { runtime, arguments, _ in
-                let length = Int(try runtime.u32(arguments[1]))
-                guard length <= HostInterface.maximumOutputSize else {
-                    throw HostStop.badArguments("an output of \(length) bytes, more than \(HostInterface.maximumOutputSize)")
-                }
-                runtime.frames[runtime.frames.count - 1].output = try runtime.copyIn(from: arguments[0], count: length)
+                runtime.frames[runtime.frames.count - 1].output = try runtime.copyIn(
+                    from: arguments[0], length: arguments[1], limit: HostInterface.maximumOutputSize, "an output")
             }
         case "revert":
             return { runtime, arguments, _ in throw HostStop.reverted(code: try runtime.u32(arguments[0])) }
@@ -496,6 +503,13 @@ final class ContractRuntime: @unchecked Sendable {
         return memory.withUnsafeBufferPointer(offset: offset, count: count) { Array($0) }
     }
 
+    /// Copies in `length` bytes, refusing more than `limit` (`what` names them in the refusal).
+    private func copyIn(from pointer: Value, length: Value, limit: Int, _ what: String) throws(HostStop) -> [UInt8] {
+        let count = Int(try u32(length))
+        guard count <= limit else { throw .badArguments("\(what) of \(count) bytes, more than \(limit)") }
+        return try copyIn(from: pointer, count: count)
+    }
+
     private func copyOut(_ bytes: [UInt8], to pointer: Value) throws(HostStop) {
         let offset = try checkedRange(pointer, bytes.count)
         try charge(ContractGas.copy(bytes.count))
@@ -505,20 +519,29 @@ final class ContractRuntime: @unchecked Sendable {
     }
 
     /// The state key of the storage key at `pointer`: SHA-256 of this contract's address and the 32 bytes, as
-    /// `ContractLayout.storage(of:key:)` computes it, hashed from a buffer on the stack.
+    /// `ContractLayout.storage(of:key:)` computes it, hashed from a buffer on the stack. Contracts name the same
+    /// key several times in a call (read it, then write it), so the last few are kept for the transaction.
     private func storageKey(at pointer: Value) throws(HostStop) -> StateKey {
         let offset = try checkedRange(pointer, 32)
         try charge(ContractGas.copy(32))
         let address = frames[frames.count - 1].address
-        let memory = memory
+        let key = memory.withUnsafeBufferPointer(offset: offset, count: 32) { bytes in
+            RecentKey.Words(
+                bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+        }
+        for recent in recentKeys where recent.address == address && recent.key == key { return recent.stateKey }
         let digest = withUnsafeTemporaryAllocation(byteCount: Address.byteCount + 32, alignment: 8) { buffer in
             Self.write(address, to: buffer.baseAddress!)
-            memory.withUnsafeBufferPointer(offset: offset, count: 32) { key in
-                (buffer.baseAddress! + Address.byteCount).copyMemory(from: key.baseAddress!, byteCount: 32)
+            for (index, word) in key.all.enumerated() {
+                buffer.storeBytes(of: word, toByteOffset: Address.byteCount + 8 * index, as: UInt64.self)
             }
             return SHA256.hash(data: UnsafeRawBufferPointer(buffer))
         }
-        return ContractLayout.storage(hashed: Hash32(digest))
+        let stateKey = ContractLayout.storage(hashed: Hash32(digest))
+        if recentKeys.count == RecentKey.kept { recentKeys.removeFirst() }
+        recentKeys.append(RecentKey(address: address, key: key, stateKey: stateKey))
+        return stateKey
     }
 
     /// Writes `address` (20 bytes) at `pointer` in the contract's memory.

@@ -28,7 +28,7 @@ final class ContractCodeCache: Sendable {
 /// The built-in chain's contracts in WebAssembly, run by WasmKit's interpreter with fuel metering: pass one to
 /// `BuiltinTransactionLogic(contracts:)`.
 ///
-/// Each worker that runs a contract payload takes a ``ContractRuntime`` (a WasmKit store with one instance per
+/// Each worker that runs a contract payload takes a `ContractRuntime` (a WasmKit store with one instance per
 /// contract) from the host's pool and gives it back when the payload ends, so there are as many runtimes as
 /// payloads ever ran at once, and each is used by one thread at a time. Modules are validated and parsed once
 /// per process and shared. See `ContractValidator` for what a contract may be, `HostInterface` for what it
@@ -44,22 +44,14 @@ public final class WasmContractHost: ContractHost {
         code: [UInt8], input: [UInt8], address: Address, sender: Address, gasLimit: UInt64, block: BlockContext,
         state: inout TransactionState
     ) throws(ExecutionInterrupted) -> PayloadOutcome {
-        try withRuntime { runtime throws(ExecutionInterrupted) in
-            try runtime.run(
-                address: address, input: input, sender: sender, gasLimit: gasLimit, block: block, deploying: code,
-                state: &state)
-        }
+        try run(address, input: input, sender: sender, gasLimit: gasLimit, block: block, deploying: code, state: &state)
     }
 
     public func call(
         contract: Address, input: [UInt8], sender: Address, gasLimit: UInt64, block: BlockContext,
         state: inout TransactionState
     ) throws(ExecutionInterrupted) -> PayloadOutcome {
-        try withRuntime { runtime throws(ExecutionInterrupted) in
-            try runtime.run(
-                address: contract, input: input, sender: sender, gasLimit: gasLimit, block: block, deploying: nil,
-                state: &state)
-        }
+        try run(contract, input: input, sender: sender, gasLimit: gasLimit, block: block, deploying: nil, state: &state)
     }
 
     public func forEachLikelyRead(ofCallTo contract: Address, input: [UInt8], sender: Address, _ body: (StateKey) -> Void) {
@@ -72,14 +64,17 @@ public final class WasmContractHost: ContractHost {
         return nil
     }
 
-    private func withRuntime<Result>(
-        _ body: (ContractRuntime) throws(ExecutionInterrupted) -> Result
-    ) throws(ExecutionInterrupted) -> Result {
+    /// Runs a payload on a runtime taken from the pool (or a new one), and gives the runtime back.
+    private func run(
+        _ address: Address, input: [UInt8], sender: Address, gasLimit: UInt64, block: BlockContext, deploying code: [UInt8]?,
+        state: inout TransactionState
+    ) throws(ExecutionInterrupted) -> PayloadOutcome {
         let runtime = idle.withLock { $0.popLast() } ?? ContractRuntime(codes: codes)
         defer {
             if !runtime.isWorn { idle.withLock { $0.append(runtime) } }
         }
-        return try body(runtime)
+        return try runtime.run(
+            address: address, input: input, sender: sender, gasLimit: gasLimit, block: block, deploying: code, state: &state)
     }
 }
 

@@ -48,6 +48,25 @@ import Testing
         #expect(unwound["stateCommitment"] as? String == partial["stateCommitment"] as? String)
     }
 
+    /// Contracts through the whole node: `run` archives blocks of WebAssembly swaps, and both replays rebuild the
+    /// same state from the archive, execute mode re-running every contract call.
+    @Test(arguments: ["wasm-token", "wasm-amm"])
+    func contractWorkloadsReplayInBothModes(workload: String) throws {
+        let root = scratchPath("contracts")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let run = try Self.json(TakeoffProcess.run([
+            "run", "--db", root + "/db", "--archive", root + "/archive", "--workload", workload, "--accounts", "300",
+            "--pools", "3", "--blocks", "4", "--block-size", "200", "--unsigned", "--json",
+        ]))
+        #expect(run["succeeded"] as? Int == 800, "every call succeeds")
+        let commitment = try #require(run["stateCommitment"] as? String)
+        for mode in ["execute", "apply"] {
+            let replay = try Self.json(TakeoffProcess.run(["replay", "--archive", root + "/archive", "--db", root + "/\(mode)", "--mode", mode, "--json"]))
+            #expect(replay["stateCommitment"] as? String == commitment, "\(workload), \(mode)")
+            #expect(replay["headBlock"] as? Int == 4 && replay["blocks"] as? Int == 4, "\(workload), \(mode)")
+        }
+    }
+
     /// `run --archive` appends nothing to an archive whose genesis state is damaged, naming the file; `inspect`
     /// reports it and fails; the store and the archive keep what they had.
     @Test func aRunRefusesAnArchiveWhoseGenesisIsDamagedAndInspectSaysSo() throws {

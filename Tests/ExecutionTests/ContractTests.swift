@@ -178,6 +178,31 @@ import WAT
         #expect(chain.balance(token0, holders[1]) == ContractWorkload.holderBalance)
     }
 
+    @Test func aCallerReadsWhatTheCalleeReturns() throws {
+        var chain = Chain()
+        let (token, _) = try chain.deploy(ContractModules.token, input: Self.amount(777), "deploy the token")
+        // Asks the token for its input's holder's balance and stores the answer under key 0.
+        let reader = """
+            (module \(Self.imports)
+              (import "takeoff" "output_copy" (func $output_copy (param i32)))
+              (import "takeoff" "input_size" (func $input_size (result i32)))
+              (memory (export "memory") 1 1)
+              (func (export "call")
+                (call $input_copy (i32.const 100))
+                (drop (call $call (i32.const 100) (i32.const 120) (i32.const 21)))
+                (call $output_copy (i32.const 200))
+                (call $write (i32.const 0) (i32.const 200) (i32.const 16))))
+            """
+        let (caller, deployed) = try chain.deploy(try wat2wasm(reader), "deploy the reader")
+        #expect(deployed.status == .success)
+        // input: the token's address, then the token's own input: balanceOf (4) of the holder.
+        let call = chain.transaction(
+            Self.people[1], .callContract(contract: caller, input: token.bytes + [4] + Self.people[0].bytes))
+        let receipts = try chain.run([call], "balanceOf through a call")
+        #expect(receipts[0].status == .success)
+        #expect(chain.stored(caller, [UInt8](repeating: 0, count: 32)) == .bytes(Self.amount(777)))
+    }
+
     // MARK: - Workloads, parallel against sequential
 
     @Test(arguments: [(WorkloadKind.wasmToken, 100), (.wasmAmm, 100), (.wasmAmm, 1)])
