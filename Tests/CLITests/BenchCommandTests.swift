@@ -4,14 +4,25 @@ import Testing
 /// `takeoff bench --json` reports each block's measured speed-up beside the ideal one its dependencies allow.
 @Suite struct BenchCommandTests {
     /// Runs one bench scenario over `accounts` accounts and returns its JSON object.
-    private func bench(accounts: Int) throws -> [String: Any] {
+    private func bench(accounts: Int, scenario: String = "uniform", extra: [String] = []) throws -> [String: Any] {
         let result = try TakeoffProcess.run([
-            "bench", "--json", "--scenario", "uniform", "--accounts", "\(accounts)", "--block-size", "400", "--blocks", "3",
+            "bench", "--json", "--scenario", scenario, "--accounts", "\(accounts)", "--block-size", "400", "--blocks", "3",
             "--repeats", "1", "--threads", "2",
-        ])
+        ] + extra)
         #expect(result.status == 0, "takeoff failed: \(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
         return try #require(object as? [String: Any])
+    }
+
+    /// The contract scenarios run on the parallel path and end where the sequential one does (bench fails when
+    /// the commitments differ).
+    @Test(arguments: ["wasm-token", "wasm-amm", "wasm-amm-hot"])
+    func contractScenariosRunOnBothPaths(scenario: String) throws {
+        let result = try bench(accounts: 300, scenario: scenario, extra: ["--no-fallback"])
+        #expect(result["scenario"] as? String == scenario)
+        #expect(result["parallelBlocks"] as? Int == 3, "\(result)")
+        #expect(result["transactions"] as? Int == 1_200)
+        #expect((result["ratio"] as? Double ?? 0) > 0)
     }
 
     @Test func twoAccountsChainEveryTransactionAndManyDoNot() throws {
