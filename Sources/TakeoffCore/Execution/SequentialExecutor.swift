@@ -73,6 +73,9 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
         var accessSets: [AccessSet] = []
         accessSets.reserveCapacity(transactions.count)
         var buffer = TransactionState(source: .sequential(overlay))
+        // Borrowed in place: a transaction type that holds references (a payload with bytes) is not copied,
+        // retained and released once per transaction.
+        try transactions.withUnsafeBufferPointer { transactions throws(ExecutionError) in
         for index in transactions.indices {
             if index + Self.prefetchDistance < transactions.count {
                 prefetch(transactions[index + Self.prefetchDistance], from: state)
@@ -80,7 +83,7 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
             buffer.reset(source: .sequential(overlay))
             // No clock read when not measuring: this loop is the reference every benchmark compares with.
             var stopwatch = costs == nil ? nil : Stopwatch()
-            do {
+            do throws(ExecutionInterrupted) {
                 let receipt = try processor.process(
                     transactions[index], index: index, authentication: authentications[index], in: context, state: &buffer)
                 try overlay.apply(keys: buffer.keys, writes: buffer.writes)
@@ -96,6 +99,7 @@ public struct SequentialExecutor<Logic: TransactionLogic>: BlockExecutor {
                 }
             }
         }
+        }
         return (receipts, overlay.changeSet, accessSets)
     }
 }
@@ -106,7 +110,7 @@ extension SequentialExecutor {
     static var prefetchDistance: Int { 8 }
 
     /// Hints the state about the keys `transaction` will probably read.
-    func prefetch(_ transaction: Logic.Transaction, from state: any StateReader) {
+    func prefetch(_ transaction: borrowing Logic.Transaction, from state: any StateReader) {
         processor.logic.rules.forEachEnvelopeWrite(of: transaction) { state.prefetch($0) }
         processor.logic.forEachLikelyRead(of: transaction) { state.prefetch($0) }
     }
