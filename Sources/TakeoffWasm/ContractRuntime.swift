@@ -9,7 +9,9 @@ import TakeoffCore
 import WasmKit
 
 /// One worker's WebAssembly machine: a WasmKit `Store` (which belongs to one thread at a time), the host
-/// functions bound to it, and one instance of every contract it has run, reused across transactions.
+/// functions bound to it, and an instance of every contract code it has run, reused across transactions (a
+/// second one when a call nests into another contract with the same code). After ``maximumInstances`` the
+/// runtime is replaced, since a store frees nothing.
 ///
 /// What a transaction leaves in an instance is undone when its call returns, whatever the outcome, so that the
 /// next transaction (on this worker or on any other) finds the instance as instantiation left it: the memory is
@@ -32,7 +34,7 @@ final class ContractRuntime: @unchecked Sendable {
         /// Whether each page (``resetPageSize`` bytes) of the image is all zeros: most of a contract's memory.
         let zeroPages: [Bool]
         let globals: [(global: WasmKit.Global, initial: Value)]
-        /// Whether a call to it is under way (a contract cannot be re-entered).
+        /// Whether a call is running on it.
         var isActive = false
 
         init(code: ContractCode, instance: Instance) throws(ContractRefusal) {
@@ -123,7 +125,10 @@ final class ContractRuntime: @unchecked Sendable {
 
     let store: Store
     private var imports = Imports()
-    private var loaded: [Hash32: LoadedContract] = [:]
+    /// Instances by code hash: contracts with the same code share them, and a second one is made only when a
+    /// call nests into another contract with the same code.
+    private var loaded: [Hash32: [LoadedContract]] = [:]
+    private var instanceCount = 0
     /// Instances dropped since the store was made: their memory stays in the store until it is replaced.
     private var dropped = 0
     private var frames: [Frame] = []
@@ -253,7 +258,7 @@ final class ContractRuntime: @unchecked Sendable {
         guard case .bytes(let bytes)? = try state.pointee.read(ContractLayout.code(hash)) else {
             return .failed(.noSuchContract)
         }
-        if let contract = loaded[hash] { return .found(contract) }
+        if let contract = idleInstance(of: hash) { return .found(contract) }
         guard case .success(let code) = codes.validated(bytes, hash: hash) else { return .failed(.contractRefused) }
         switch instance(of: code) {
         case .failure: return .failed(.contractRefused)
@@ -261,13 +266,19 @@ final class ContractRuntime: @unchecked Sendable {
         }
     }
 
-    /// This runtime's instance of `code`, made when it has none.
+    /// An instance of the code with hash `hash` that no call under way is using.
+    private func idleInstance(of hash: Hash32) -> LoadedContract? {
+        loaded[hash]?.first { !$0.isActive }
+    }
+
+    /// An idle instance of `code`, made when this runtime has none.
     private func instance(of code: ContractCode) -> Result<LoadedContract, ContractRefusal> {
-        if let contract = loaded[code.hash] { return .success(contract) }
+        if let contract = idleInstance(of: code.hash) { return .success(contract) }
         do {
             let instance = try code.module.instantiate(store: store, imports: imports)
             let contract = try LoadedContract(code: code, instance: instance)
-            loaded[code.hash] = contract
+            loaded[code.hash, default: []].append(contract)
+            instanceCount += 1
             return .success(contract)
         } catch let refusal as ContractRefusal {
             return .failure(refusal)
@@ -280,7 +291,7 @@ final class ContractRuntime: @unchecked Sendable {
     private func invoke(
         _ function: Function, of contract: LoadedContract, at address: Address, caller: Address, input: [UInt8]
     ) -> Ending {
-        guard !contract.isActive else { return .failed(.contractTrapped) }
+        precondition(!contract.isActive, "an instance runs one call at a time")
         contract.isActive = true
         let depth = frames.count
         if stacks.count == depth { stacks.append(StackBox(engine: store.engine)) }
@@ -312,12 +323,17 @@ final class ContractRuntime: @unchecked Sendable {
 
     /// Forgets an instance that cannot be reset; replaces the whole store once enough have piled up in it.
     private func drop(_ contract: LoadedContract) {
-        loaded[contract.code.hash] = nil
+        loaded[contract.code.hash]?.removeAll { $0 === contract }
         dropped += 1
     }
 
-    /// Whether the store holds enough dropped instances to be worth replacing (the host then makes a new runtime).
-    var isWorn: Bool { dropped >= 64 }
+    /// Whether the store holds enough dropped instances, or instances at all, to be worth replacing (the host
+    /// then makes a new runtime): a WasmKit store frees nothing until it goes, and each instance keeps its memory
+    /// and its image (128 KiB for a one-page memory), so a chain with many contracts must not keep them all.
+    var isWorn: Bool { dropped >= 64 || instanceCount >= Self.maximumInstances }
+
+    /// The contracts a runtime keeps instantiated before it is replaced.
+    static let maximumInstances = 256
 
     // MARK: - Host functions
 
@@ -439,6 +455,8 @@ final class ContractRuntime: @unchecked Sendable {
     /// Calls `target` from the contract on top of the frames; its output, or the stop that fails the caller.
     private func nestedCall(_ target: Address, input: [UInt8]) throws -> [UInt8] {
         guard frames.count < HostInterface.maximumCallDepth else { throw HostStop.calleeFailed(.contractTrapped) }
+        // No re-entry: a contract already on the call stack cannot be called again until it returns.
+        guard !frames.contains(where: { $0.address == target }) else { throw HostStop.calleeFailed(.contractTrapped) }
         let caller = frames[frames.count - 1].address
         let contract: LoadedContract
         do {

@@ -330,6 +330,60 @@ import WAT
         #expect(receipts[0].status == .contractTrapped)
     }
 
+    /// Calls forward to the address their input names; with no input, they count their calls in storage.
+    static let forwarder = """
+        (module \(imports)
+          (import "takeoff" "input_size" (func $input_size (result i32)))
+          (memory (export "memory") 1 1)
+          (func (export "call")
+            (if (i32.eqz (call $input_size)) (then
+              (drop (call $read (i32.const 0) (i32.const 64) (i32.const 8)))
+              (i64.store (i32.const 64) (i64.add (i64.load (i32.const 64)) (i64.const 1)))
+              (call $write (i32.const 0) (i32.const 64) (i32.const 8))
+              (return)))
+            (call $input_copy (i32.const 100))
+            (drop (call $call (i32.const 100) (i32.const 120) (i32.const 0)))))
+        """
+
+    @Test func aContractCallsAnotherWithTheSameCode() throws {
+        var chain = Chain()
+        let code = try wat2wasm(Self.forwarder)
+        let (first, _) = try chain.deploy(code, "deploy the first")
+        let (second, _) = try chain.deploy(code, "deploy the second")
+        let calls = [
+            chain.transaction(Self.people[0], .callContract(contract: first, input: second.bytes)),
+            chain.transaction(Self.people[1], .callContract(contract: first, input: first.bytes)),
+        ]
+        let receipts = try chain.run(calls, "same code, nested")
+        // The first nests into a different contract with the same code; the second calls itself back.
+        #expect(receipts.map(\.status) == [.success, .contractTrapped])
+        #expect(chain.stored(second, [UInt8](repeating: 0, count: 32)) == .bytes([1, 0, 0, 0, 0, 0, 0, 0]))
+        #expect(chain.stored(first, [UInt8](repeating: 0, count: 32)) == nil)
+    }
+
+    @Test func moreContractsThanARuntimeKeepsStillRun() throws {
+        var chain = Chain()
+        // Distinct codes (each exports its own number), more than a runtime keeps instances of.
+        var deploys: [BuiltinTransaction] = []
+        var contracts: [Address] = []
+        for index in 0..<270 {
+            let source = Self.forwarder.replacingOccurrences(
+                of: #"(memory (export "memory") 1 1)"#,
+                with: #"(memory (export "memory") 1 1) (func (export "id") (result i32) (i32.const \#(index)))"#)
+            let sender = Self.people[index % Self.people.count]
+            contracts.append(BuiltinTransactionLogic.contractAddress(deployer: sender, nonce: chain.nonces[sender, default: 0]))
+            deploys.append(chain.transaction(sender, .deployContract(code: try wat2wasm(source), input: [])))
+        }
+        let deployed = try chain.run(deploys, "270 deploys")
+        #expect(deployed.allSatisfy { $0.status == .success })
+        let calls = contracts.enumerated().map { index, contract in
+            chain.transaction(Self.people[index % Self.people.count], .callContract(contract: contract, input: []))
+        }
+        let receipts = try chain.run(calls, "270 contracts")
+        #expect(receipts.allSatisfy { $0.status == .success })
+        #expect(contracts.allSatisfy { chain.stored($0, [UInt8](repeating: 0, count: 32)) == .bytes([1, 0, 0, 0, 0, 0, 0, 0]) })
+    }
+
     @Test func undeclaredKeysReadAtRunTimeAgreeOnBothPaths() throws {
         // Reads the key its input names and writes the next one: which keys a call touches is known only
         // when it runs, and calls in one block chain through each other's writes.
