@@ -14,9 +14,9 @@ import WasmKit
 /// runtime is replaced, since a store frees nothing.
 ///
 /// What a transaction leaves in an instance is undone when its call returns, whatever the outcome, so that the
-/// next transaction (on this worker or on any other) finds the instance as instantiation left it: the memory is
-/// copied back from the image taken after instantiation, and every mutable global (the validator makes sure
-/// they are exported) gets its initial value again. A memory that grew cannot shrink: that instance is dropped
+/// next transaction (on this worker or on any other) finds the instance as instantiation left it: every page of
+/// memory the call changed is put back from the image taken after instantiation, and every mutable global (the
+/// validator makes sure they are exported) gets its initial value again. A memory that grew cannot shrink: that instance is dropped
 /// and made anew on its next call. Nothing else in an instance can change: tables and data segments are
 /// immutable under the validator's rules. A re-execution by the parallel executor is just another call.
 ///
