@@ -142,7 +142,6 @@ final class ContractRuntime: @unchecked Sendable {
         struct Words: Equatable {
             var w0, w1, w2, w3: UInt64
             init(_ w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64) { (self.w0, self.w1, self.w2, self.w3) = (w0, w1, w2, w3) }
-            var all: [UInt64] { [w0, w1, w2, w3] }
         }
         static let kept = 4
         let address: Address
@@ -551,9 +550,10 @@ final class ContractRuntime: @unchecked Sendable {
         for recent in recentKeys where recent.address == address && recent.key == key { return recent.stateKey }
         let digest = withUnsafeTemporaryAllocation(byteCount: Address.byteCount + 32, alignment: 8) { buffer in
             Self.write(address, to: buffer.baseAddress!)
-            for (index, word) in key.all.enumerated() {
-                buffer.storeBytes(of: word, toByteOffset: Address.byteCount + 8 * index, as: UInt64.self)
-            }
+            buffer.storeBytes(of: key.w0, toByteOffset: Address.byteCount, as: UInt64.self)
+            buffer.storeBytes(of: key.w1, toByteOffset: Address.byteCount + 8, as: UInt64.self)
+            buffer.storeBytes(of: key.w2, toByteOffset: Address.byteCount + 16, as: UInt64.self)
+            buffer.storeBytes(of: key.w3, toByteOffset: Address.byteCount + 24, as: UInt64.self)
             return SHA256.hash(data: UnsafeRawBufferPointer(buffer))
         }
         let stateKey = ContractLayout.storage(hashed: Hash32(digest))

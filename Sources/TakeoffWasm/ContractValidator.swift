@@ -47,7 +47,8 @@ enum ContractValidator {
     /// The WebAssembly proposals a contract may use: none past 1.0.
     static let features: WasmFeatureSet = []
 
-    static func validate(_ bytes: [UInt8]) throws(ContractRefusal) -> ContractCode {
+    /// `bytes` as a contract, or why not; `hash` is their SHA-256, already computed by the caller.
+    static func validate(_ bytes: [UInt8], hash: Hash32) throws(ContractRefusal) -> ContractCode {
         func refuse(_ reason: String) -> ContractRefusal { ContractRefusal(reason: reason) }
         guard bytes.count <= BuiltinPayload.maximumCodeSize else {
             throw refuse("the module is \(bytes.count) bytes, more than \(BuiltinPayload.maximumCodeSize)")
@@ -144,7 +145,7 @@ enum ContractValidator {
             throw refuse("it is not a valid module: \(error)")
         }
         return ContractCode(
-            hash: Hash32.sha256(bytes), module: module, hasConstructor: exportedFunctions.contains("init"),
+            hash: hash, module: module, hasConstructor: exportedFunctions.contains("init"),
             mutableGlobals: mutableGlobals)
     }
 

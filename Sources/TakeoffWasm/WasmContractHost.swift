@@ -15,7 +15,7 @@ final class ContractCodeCache: Sendable {
         if let code = codes.withLock({ $0[hash] }) { return .success(code) }
         if let refusal = refusals.withLock({ $0[hash] }) { return .failure(refusal) }
         do throws(ContractRefusal) {
-            let code = try ContractValidator.validate(bytes)
+            let code = try ContractValidator.validate(bytes, hash: hash)
             codes.withLock { $0[hash] = code }
             return .success(code)
         } catch {
