@@ -14,6 +14,9 @@
 ;; Storage keys (32 bytes): [2] token0, [3] token1 (addresses), [4] reserve0, [5] reserve1, [6, holder] a share.
 ;; The pool's own token balances hold the reserves; the reserve keys mirror them so a swap needs no call to read.
 ;;
+;; Events: a swap emits topics ["Swap", trader] with direction (1 byte) ‖ amountIn ‖ amountOut (16 bytes each) as
+;; data; addLiquidity emits ["Liquidity", provider] with amount0 ‖ amount1. Topics are spelled as the token's.
+;;
 ;; Reverts: 2 input of the wrong length, 4 unknown selector, 5 slippage, 6 an amount at or past 2^63,
 ;; 7 an empty pool.
 (module
@@ -27,12 +30,16 @@
   (import "takeoff" "write_amount" (func $write_amount (param i32 i32)))
   (import "takeoff" "credit" (func $credit (param i32 i32)))
   (import "takeoff" "call" (func $call (param i32 i32 i32) (result i32)))
+  (import "takeoff" "emit" (func $emit (param i32 i32 i32 i32)))
   (import "takeoff" "return" (func $return (param i32 i32)))
   (import "takeoff" "revert" (func $revert (param i32)))
 
   ;; 0 input (at most 256 bytes) · 256 storage key · 288 amount · 304 caller · 324 this pool
-  ;; 352 token0 · 372 token1 · 400 a call's input (57 bytes) · 464 two reserves
+  ;; 352 token0 · 372 token1 · 400 a call's input (57 bytes) · 464 two reserves · 512 an event's two topics
+  ;; 576 a swap event's data (33 bytes) · 640 "Swap" · 672 "Liquidity"
   (memory (export "memory") 1 1)
+  (data (i32.const 640) "Swap")
+  (data (i32.const 672) "Liquidity")
 
   (func $expect_size (param $size i32)
     (if (i32.ne (call $input_size) (local.get $size)) (then (call $revert (i32.const 2)))))
@@ -49,6 +56,17 @@
     (i64.store (local.get $to) (i64.load (local.get $from)))
     (i64.store offset=8 (local.get $to) (i64.load offset=8 (local.get $from)))
     (i32.store offset=16 (local.get $to) (i32.load offset=16 (local.get $from))))
+
+  ;; emits [the name at $name, the caller] with $length bytes at $data as data
+  (func $emit_event (param $name i32) (param $data i32) (param $length i32)
+    (i64.store (i32.const 512) (i64.load (local.get $name)))
+    (i64.store (i32.const 520) (i64.load offset=8 (local.get $name)))
+    (i64.store (i32.const 528) (i64.load offset=16 (local.get $name)))
+    (i64.store (i32.const 536) (i64.load offset=24 (local.get $name)))
+    (i64.store (i32.const 544) (i64.const 0))
+    (i32.store (i32.const 552) (i32.const 0))
+    (call $copy20 (i32.const 556) (i32.const 304))
+    (call $emit (i32.const 512) (i32.const 2) (local.get $data) (local.get $length)))
 
   ;; The 16-byte amount at $at as a 64-bit number; reverts at or past 2^63.
   (func $small (param $at i32) (result i64)
@@ -120,6 +138,7 @@
       (call $tag_key (i32.const 6))
       (call $copy20 (i32.const 257) (i32.const 304))
       (call $credit (i32.const 256) (i32.const 1))
+      (call $emit_event (i32.const 672) (i32.const 1) (i32.const 32))
       (return)))
     ;; swap(direction @1, amountIn @2, minimumOut @18)
     (if (i32.eq (local.get $selector) (i32.const 2)) (then
@@ -146,6 +165,10 @@
       (call $pay (i32.sub (i32.const 372) (i32.mul (i32.const 20) (i32.load8_u (i32.const 1)))) (local.get $out))
       (call $set_reserve (local.get $tag_in) (i64.add (local.get $reserve_in) (local.get $in)))
       (call $set_reserve (local.get $tag_out) (i64.sub (local.get $reserve_out) (local.get $out)))
+      (i32.store8 (i32.const 576) (i32.load8_u (i32.const 1)))
+      (call $store_amount (i32.const 577) (local.get $in))
+      (call $store_amount (i32.const 593) (local.get $out))
+      (call $emit_event (i32.const 640) (i32.const 576) (i32.const 33))
       (return)))
     ;; reserves()
     (if (i32.eq (local.get $selector) (i32.const 3)) (then

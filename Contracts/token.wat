@@ -11,6 +11,11 @@
 ;; recipient is credited (a commutative add), so transfers to one holder never conflict with each other; an
 ;; allowance of 2^128 - 1 is never spent down.
 ;;
+;; Events: every move of tokens (a transfer, a transferFrom, the constructor's mint from the zero address) emits
+;; topics ["Transfer", from, to] with the amount (16 bytes) as data; approve emits ["Approval", owner, spender]
+;; with the allowance. A topic naming an event is its ASCII name, zero-padded to 32 bytes; an address topic is 12
+;; zero bytes and the address.
+;;
 ;; Reverts: 1 insufficient balance, 2 input of the wrong length, 3 insufficient allowance, 4 unknown selector.
 (module
   (import "takeoff" "input_size" (func $input_size (result i32)))
@@ -20,14 +25,36 @@
   (import "takeoff" "write_amount" (func $write_amount (param i32 i32)))
   (import "takeoff" "credit" (func $credit (param i32 i32)))
   (import "takeoff" "sha256" (func $sha256 (param i32 i32 i32)))
+  (import "takeoff" "emit" (func $emit (param i32 i32 i32 i32)))
   (import "takeoff" "return" (func $return (param i32 i32)))
   (import "takeoff" "revert" (func $revert (param i32)))
 
   ;; 0 input (at most 256 bytes) · 256 storage key · 288 amount · 304 caller · 336 owner ‖ spender
+  ;; 384 an event's three topics · 512 "Transfer" · 544 "Approval" · 576 the zero address
   (memory (export "memory") 1 1)
+  (data (i32.const 512) "Transfer")
+  (data (i32.const 544) "Approval")
 
   (func $expect_size (param $size i32)
     (if (i32.ne (call $input_size) (local.get $size)) (then (call $revert (i32.const 2)))))
+
+  ;; the address at $address as a topic at $to: 12 zero bytes, then its 20 bytes
+  (func $address_topic (param $to i32) (param $address i32)
+    (i64.store (local.get $to) (i64.const 0))
+    (i32.store offset=8 (local.get $to) (i32.const 0))
+    (i64.store offset=12 (local.get $to) (i64.load (local.get $address)))
+    (i64.store offset=20 (local.get $to) (i64.load offset=8 (local.get $address)))
+    (i32.store offset=28 (local.get $to) (i32.load offset=16 (local.get $address))))
+
+  ;; emits [the name at $name, $first, $second] with the amount at $amount as data
+  (func $emit_event (param $name i32) (param $first i32) (param $second i32) (param $amount i32)
+    (i64.store (i32.const 384) (i64.load (local.get $name)))
+    (i64.store (i32.const 392) (i64.load offset=8 (local.get $name)))
+    (i64.store (i32.const 400) (i64.load offset=16 (local.get $name)))
+    (i64.store (i32.const 408) (i64.load offset=24 (local.get $name)))
+    (call $address_topic (i32.const 416) (local.get $first))
+    (call $address_topic (i32.const 448) (local.get $second))
+    (call $emit (i32.const 384) (i32.const 3) (local.get $amount) (i32.const 16)))
 
   ;; key = [1, holder, 0...] at 256
   (func $balance_key (param $holder i32)
@@ -74,14 +101,16 @@
     (call $balance_key (local.get $from))
     (call $debit_key (local.get $amount) (i32.const 1) (i32.const 0))
     (call $balance_key (local.get $to))
-    (call $credit (i32.const 256) (local.get $amount)))
+    (call $credit (i32.const 256) (local.get $amount))
+    (call $emit_event (i32.const 512) (local.get $from) (local.get $to) (local.get $amount)))
 
   (func (export "init")
     (call $expect_size (i32.const 16))
     (call $input_copy (i32.const 0))
     (call $caller (i32.const 304))
     (call $balance_key (i32.const 304))
-    (call $credit (i32.const 256) (i32.const 0)))
+    (call $credit (i32.const 256) (i32.const 0))
+    (call $emit_event (i32.const 512) (i32.const 576) (i32.const 304) (i32.const 0)))
 
   (func (export "call")
     (local $selector i32)
@@ -99,6 +128,7 @@
       (call $expect_size (i32.const 37))
       (call $allowance_key (i32.const 304) (i32.const 1))
       (call $write_amount (i32.const 256) (i32.const 21))
+      (call $emit_event (i32.const 544) (i32.const 304) (i32.const 1) (i32.const 21))
       (return)))
     ;; transferFrom(from @1, to @21, amount @41)
     (if (i32.eq (local.get $selector) (i32.const 3)) (then

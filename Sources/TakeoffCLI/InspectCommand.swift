@@ -5,7 +5,11 @@ import Takeoff
 /// `takeoff inspect`: what an archive or a store holds.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "inspect", abstract: "Describe a block archive (--archive) or a state store (--db).")
+        commandName: "inspect", abstract: "Describe a block archive (--archive) or a state store (--db).",
+        discussion: """
+            With --archive and --block N, lists block N instead: its header, and each transaction's receipt \
+            (status, gas, fee) with the events it holds (emitter, topics, data, in hex).
+            """)
 
     @Option(help: "A block archive directory.")
     var archive: String?
@@ -13,15 +17,22 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "A state store directory.")
     var db: String?
 
+    @Option(help: "With --archive: list this block's receipts and events.")
+    var block: UInt64?
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func validate() throws {
         guard (archive == nil) != (db == nil) else { throw ValidationError("give exactly one of --archive and --db") }
+        guard block == nil || archive != nil else { throw ValidationError("--block needs --archive") }
     }
 
     func run() throws {
-        if let archive {
+        if let archive, let block {
+            try checkArchivePath(archive, mayCreate: false)
+            try listBlock(block, of: try BlockArchive(directory: archive, writable: false))
+        } else if let archive {
             try checkArchivePath(archive, mayCreate: false)
             let blockArchive = try BlockArchive(directory: archive, writable: false)
             if let note = blockArchive.recoveryNote { printDiagnostic("archive \(archive): \(note)") }

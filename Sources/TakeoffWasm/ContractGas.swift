@@ -24,6 +24,12 @@ public enum ContractGas {
     public static let sha256Base: UInt64 = 60
     /// SHA-256, each 32 bytes hashed.
     public static let sha256PerWord: UInt64 = 12
+    /// Emitting an event, before its topics and data.
+    public static let event: UInt64 = 375
+    /// Each topic of an event.
+    public static let eventTopic: UInt64 = 375
+    /// Each byte of an event's data (kept in the receipt, and so in the archive, for good).
+    public static let eventDataByte: UInt64 = 8
     /// Calling another contract, before it runs.
     public static let nestedCall: UInt64 = 2_500
 

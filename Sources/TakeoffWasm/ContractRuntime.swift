@@ -151,6 +151,8 @@ final class ContractRuntime: @unchecked Sendable {
 
     // The transaction under way, set for the length of `run`.
     private var recentKeys: [RecentKey] = []
+    /// The events the transaction's calls emitted, in order: its receipt's when it succeeds.
+    private var events: [ReceiptEvent] = []
     private var state: UnsafeMutablePointer<TransactionState>?
     private var blockNumber: UInt64 = 0
     private var interruption: ExecutionInterrupted?
@@ -182,6 +184,7 @@ final class ContractRuntime: @unchecked Sendable {
             blockNumber = block.number
             interruption = nil
             recentKeys.removeAll(keepingCapacity: true)
+            events.removeAll()
             defer { self.state = nil }
             do throws(ExecutionInterrupted) {
                 return .success(try runAttached(
@@ -221,7 +224,7 @@ final class ContractRuntime: @unchecked Sendable {
         store.fuel = nil
         if let interruption { throw interruption }
         switch ending {
-        case .returned: return .success(gasUsed: used)
+        case .returned: return .success(gasUsed: used, events: events)
         case .failed(.outOfGas): return .failure(.outOfGas, gasUsed: gasLimit)
         case .failed(let status): return .failure(status, gasUsed: used)
         }
@@ -438,6 +441,29 @@ final class ContractRuntime: @unchecked Sendable {
         case "output_copy":
             return { runtime, arguments, _ in
                 try runtime.copyOut(runtime.frames[runtime.frames.count - 1].lastCallOutput, to: arguments[0])
+            }
+        case "emit":
+            return { runtime, arguments, _ in
+                let topicCount = Int(try runtime.u32(arguments[1]))
+                let length = Int(try runtime.u32(arguments[3]))
+                guard topicCount <= ReceiptEvent.maximumTopics else {
+                    throw HostStop.badArguments("an event with \(topicCount) topics, more than \(ReceiptEvent.maximumTopics)")
+                }
+                guard length <= ReceiptEvent.maximumDataSize else {
+                    throw HostStop.badArguments("an event with \(length) bytes of data, more than \(ReceiptEvent.maximumDataSize)")
+                }
+                guard runtime.events.count < Receipt.maximumEvents else {
+                    throw HostStop.badArguments("more than \(Receipt.maximumEvents) events in one transaction")
+                }
+                try runtime.charge(
+                    ContractGas.event + ContractGas.eventTopic * UInt64(topicCount) + ContractGas.eventDataByte * UInt64(length))
+                let topicBytes = try runtime.copyIn(from: arguments[0], count: topicCount * Hash32.byteCount)
+                let topics = (0..<topicCount).map {
+                    // Exactly 32 bytes each: the hash always decodes.
+                    try! Hash32(bytes: topicBytes[$0 * Hash32.byteCount..<($0 + 1) * Hash32.byteCount])
+                }
+                let data = try runtime.copyIn(from: arguments[2], count: length)
+                runtime.events.append(ReceiptEvent(emitter: runtime.frames[runtime.frames.count - 1].address, topics: topics, data: data))
             }
         case "return":
             return { runtime, arguments, _ in

@@ -22,6 +22,7 @@ import WasmKit
 /// | `sha256` | `(src, length, dst)` | SHA-256 of `length` bytes, 32 bytes to `dst` |
 /// | `call` | `(contract, input, length) -> i32` | calls another contract; its output's length. If it fails, this call fails with its status |
 /// | `output_copy` | `(dst)` | copies the output of the last `call` |
+/// | `emit` | `(topics, count, src, length)` | adds an event to the receipt: `count` (at most 4) 32-byte topics at `topics`, `length` bytes of data (at most `ReceiptEvent.maximumDataSize`); at most `Receipt.maximumEvents` in a transaction |
 /// | `return` | `(src, length)` | sets this call's output (at most ``maximumOutputSize`` bytes) |
 /// | `revert` | `(code)` | stops: the transaction fails with `contractReverted`, its writes dropped |
 public enum HostInterface {
@@ -40,7 +41,8 @@ public enum HostInterface {
         ("block_number", [], [.i64]), ("read", [.i32, .i32, .i32], [.i32]), ("write", [.i32, .i32, .i32], []),
         ("remove", [.i32], []), ("read_amount", [.i32, .i32], [.i32]), ("write_amount", [.i32, .i32], []),
         ("credit", [.i32, .i32], []), ("sha256", [.i32, .i32, .i32], []), ("call", [.i32, .i32, .i32], [.i32]),
-        ("output_copy", [.i32], []), ("return", [.i32, .i32], []), ("revert", [.i32], []),
+        ("output_copy", [.i32], []), ("emit", [.i32, .i32, .i32, .i32], []), ("return", [.i32, .i32], []),
+        ("revert", [.i32], []),
     ]
 
     /// The names a contract may import.

@@ -72,6 +72,20 @@ public enum ContractWorkload {
     /// The pool contract's key `[tag, 0...]`.
     public static func tagKey(_ tag: UInt8) -> [UInt8] { [tag] + [UInt8](repeating: 0, count: 31) }
 
+    /// The topic the example contracts name an event by ("Transfer", "Approval", "Swap", "Liquidity"): its
+    /// ASCII name, zero-padded to 32 bytes.
+    public static func eventTopic(_ name: String) -> Hash32 {
+        let bytes = Array(name.utf8.prefix(32))
+        // Exactly 32 bytes: the hash always decodes.
+        return try! Hash32(bytes: bytes + [UInt8](repeating: 0, count: 32 - bytes.count))
+    }
+
+    /// The topic the example contracts give an address: 12 zero bytes, then its 20.
+    public static func addressTopic(_ address: Address) -> Hash32 {
+        // Exactly 32 bytes: the hash always decodes.
+        try! Hash32(bytes: [UInt8](repeating: 0, count: 12) + address.bytes)
+    }
+
     /// `amount`, 16 bytes little-endian, as the contracts take amounts.
     public static func littleEndian(_ amount: UInt128) -> [UInt8] {
         (0..<16).map { UInt8(truncatingIfNeeded: amount >> (8 * $0)) }

@@ -9,7 +9,7 @@ import Testing
 @Suite struct ArchiveEncodingTests {
     /// A block whose change set holds every kind of value and every form of change: accounts up and down,
     /// with nonce steps, created, deleted, balances near 2^128, and the other value kinds.
-    static func handMadeBlock() -> ArchivedBlock<BuiltinTransaction> {
+    static func handMadeBlock(events: [ReceiptEvent] = []) -> ArchivedBlock<BuiltinTransaction> {
         let alice = Address(space: 1, index: 1)
         let bob = Address(space: 1, index: 2)
         let token = Address(space: 7, index: 3)
@@ -32,7 +32,10 @@ import Testing
         let executed = ExecutedBlock(
             context: BlockContext(number: 1, timestamp: 12, feeCollector: .zero), parent: Genesis(entries: []).head,
             transactions: transactions,
-            receipts: [Receipt(status: .success, gasUsed: 21_000, feePaid: 100), Receipt(status: ReceiptStatus(rawValue: 999), gasUsed: 0, feePaid: .max)],
+            receipts: [
+                Receipt(status: .success, gasUsed: 21_000, feePaid: 100),
+                Receipt(status: ReceiptStatus(rawValue: 999), gasUsed: 0, feePaid: .max, events: events),
+            ],
             changeSet: changeSet,
             accessSets: [
                 // Keys the change set has and a key only read, in no particular order, one repeated.
@@ -55,12 +58,63 @@ import Testing
         #expect(try ArchivedChanges(encodedPrefix: block.version2Encoded).changeSet == block.changeSet)
     }
 
-    @Test func everyCutOfAnEncodingIsRefused() throws {
-        let encoded = Self.handMadeBlock().encoded
+    static let events = [
+        ReceiptEvent(emitter: Address(space: 7, index: 3), topics: [Hash32.sha256([1]), Hash32.sha256([2])], data: [5, 6, 7]),
+        ReceiptEvent(emitter: Address(space: 7, index: 4), topics: [], data: []),
+    ]
+
+    @Test func receiptsWithEventsMakeAVersion4RecordAndOnlyThey() throws {
+        #expect(Self.handMadeBlock().encoded.first == ArchivedBlock<BuiltinTransaction>.formatVersion)
+        let block = Self.handMadeBlock(events: Self.events)
+        let encoded = block.encoded
+        #expect(encoded.first == ArchivedBlock<BuiltinTransaction>.formatVersionWithEvents)
+        let decoded = try ArchivedBlock<BuiltinTransaction>(encoded: encoded)
+        #expect(decoded == block)
+        #expect(decoded.receipts[1].events == Self.events)
+        #expect(BlockHeader.receiptsDigest(decoded.receipts) == block.header.receiptsDigest)
+        #expect(try ArchivedChanges(encodedPrefix: block.encodedParts.changes) == ArchivedChanges(header: block.header, changeSet: block.changeSet))
+    }
+
+    @Test(arguments: [false, true])
+    func everyCutOfAnEncodingIsRefused(withEvents: Bool) throws {
+        let encoded = Self.handMadeBlock(events: withEvents ? Self.events : []).encoded
         for length in 0..<encoded.count {
             #expect(throws: CodecError.self) { try ArchivedBlock<BuiltinTransaction>(encoded: Array(encoded.prefix(length))) }
         }
         #expect(throws: CodecError.self) { try ArchivedBlock<BuiltinTransaction>(encoded: encoded + [0]) }
+    }
+
+    @Test func aForgedEventsSectionIsRefused() throws {
+        /// The events section for `entries` (gap, event count) with one empty event each.
+        func section(_ entries: [(gap: UInt64, count: UInt64)], listed: UInt64? = nil) -> [UInt8] {
+            var writer = ByteWriter()
+            writer.writeVarint(listed ?? UInt64(entries.count))
+            for (gap, count) in entries {
+                writer.writeVarint(gap)
+                writer.writeVarint(count)
+                for _ in 0..<count { ReceiptEvent(emitter: .zero, topics: [], data: []).encode(to: &writer) }
+            }
+            return writer.bytes
+        }
+        func read(_ bytes: [UInt8]) throws -> [Receipt] {
+            var receipts = [Receipt](repeating: Receipt(status: .success, gasUsed: 0, feePaid: 0), count: 3)
+            var reader = ByteReader(bytes)
+            try CompactEncoding.readEvents(into: &receipts, from: &reader)
+            try reader.expectEnd(of: "events")
+            return receipts
+        }
+        #expect(try read(section([(0, 1), (1, 2)])).map(\.events.count) == [1, 0, 2])
+        let forged: [(String, [UInt8])] = [
+            ("no receipt listed", section([])),
+            ("a receipt past the last", section([(3, 1)])),
+            ("the same receipt twice, or out of order", section([(2, 1), (0, 1)])),
+            ("a receipt listed with no events", section([(0, 0)])),
+            ("more receipts listed than the block has", section([(0, 1), (0, 1), (0, 1), (0, 1)])),
+            ("more events than a receipt holds", section([(0, UInt64(Receipt.maximumEvents) + 1)])),
+        ]
+        for (name, bytes) in forged {
+            #expect(throws: CodecError.self, "\(name)") { try read(bytes) }
+        }
     }
 
     @Test func varintsRoundTripAndOverlongOnesAreRefused() throws {

@@ -65,6 +65,23 @@ import Testing
             #expect(replay["stateCommitment"] as? String == commitment, "\(workload), \(mode)")
             #expect(replay["headBlock"] as? Int == 4 && replay["blocks"] as? Int == 4, "\(workload), \(mode)")
         }
+        // The archive kept every receipt's events: a transfer emits one, a swap three (two token moves and the swap).
+        let listing = try Self.json(TakeoffProcess.run(["inspect", "--archive", root + "/archive", "--block", "2", "--json"]))
+        let receipts = try #require(listing["receipts"] as? [[String: Any]])
+        #expect(receipts.count == 200)
+        let perCall = workload == "wasm-token" ? 1 : 3
+        #expect(listing["events"] as? Int == 200 * perCall, "\(workload)")
+        #expect(receipts.allSatisfy { ($0["events"] as? [Any])?.count == perCall }, "\(workload)")
+        let first = try #require((receipts.first?["events"] as? [[String: Any]])?.first)
+        #expect((first["emitter"] as? String)?.count == 42)
+        // "Transfer" in ASCII, zero-padded to 32 bytes: how the example token names the event.
+        #expect((first["topics"] as? [String])?.first == "5472616e73666572" + String(repeating: "0", count: 48))
+        let text = try TakeoffProcess.run(["inspect", "--archive", root + "/archive", "--block", "1"])
+        #expect(text.status == 0 && text.stdout.contains("event from 0x"), "\(text.stdout.prefix(300))")
+        let missing = try TakeoffProcess.run(["inspect", "--archive", root + "/archive", "--block", "9"])
+        #expect(missing.status != 0 && missing.stderr.contains("9"), "\(missing.stderr)")
+        let withoutArchive = try TakeoffProcess.run(["inspect", "--db", root + "/db", "--block", "1"])
+        #expect(withoutArchive.status != 0 && withoutArchive.stderr.contains("--block needs --archive"), "\(withoutArchive.stderr)")
     }
 
     /// `run --archive` appends nothing to an archive whose genesis state is damaged, naming the file; `inspect`

@@ -72,6 +72,14 @@ import WAT
 
     static func amount(_ value: UInt128) -> [UInt8] { ContractWorkload.littleEndian(value) }
 
+    /// The event the example token emits when `amount` moves from `from` to `to`.
+    static func transferEvent(_ token: Address, from: Address, to: Address, _ amount: UInt128) -> ReceiptEvent {
+        ReceiptEvent(
+            emitter: token,
+            topics: [ContractWorkload.eventTopic("Transfer"), ContractWorkload.addressTopic(from), ContractWorkload.addressTopic(to)],
+            data: Self.amount(amount))
+    }
+
     // MARK: - The token
 
     @Test func theTokenDeploysMovesAndApproves() throws {
@@ -79,6 +87,7 @@ import WAT
         let (alice, bob, carol) = (Self.people[0], Self.people[1], Self.people[2])
         let (token, deployed) = try chain.deploy(ContractModules.token, input: Self.amount(1_000), "deploy")
         #expect(deployed.status == .success)
+        #expect(deployed.events == [Self.transferEvent(token, from: .zero, to: alice, 1_000)])
         #expect(chain.balance(token, alice) == 1_000)
         #expect(chain.state.value(for: ContractLayout.record(of: token)) == .word(Hash32.sha256(ContractModules.token)))
 
@@ -93,6 +102,15 @@ import WAT
         let transfers = try chain.run(block, "transfers")
         #expect(transfers.map(\.status) == [
             .success, .contractReverted, .success, .success, .contractReverted, .contractReverted,
+        ])
+        // Events only where the call succeeded, in the order the token emitted them.
+        let approval = ReceiptEvent(
+            emitter: token,
+            topics: [ContractWorkload.eventTopic("Approval"), ContractWorkload.addressTopic(bob), ContractWorkload.addressTopic(carol)],
+            data: Self.amount(100))
+        #expect(transfers.map(\.events) == [
+            [Self.transferEvent(token, from: alice, to: bob, 300)], [], [approval],
+            [Self.transferEvent(token, from: bob, to: carol, 60)], [], [],
         ])
         #expect(chain.balance(token, alice) == 700)
         #expect(chain.balance(token, bob) == 240)
@@ -169,6 +187,14 @@ import WAT
         #expect(receipts.map(\.status) == [.success, .contractReverted, .contractReverted])
         let withFee = UInt128(1_000_000 - 3_000)
         let out = reserve * withFee / (reserve + withFee)
+        // The tokens' events come first (each call emits as it runs), the pool's last; the failed swaps keep none.
+        let swap = ReceiptEvent(
+            emitter: pool, topics: [ContractWorkload.eventTopic("Swap"), ContractWorkload.addressTopic(trader)],
+            data: [0] + Self.amount(1_000_000) + Self.amount(out))
+        #expect(receipts[0].events == [
+            Self.transferEvent(token0, from: trader, to: pool, 1_000_000), Self.transferEvent(token1, from: pool, to: trader, out), swap,
+        ])
+        #expect(receipts[1].events.isEmpty && receipts[2].events.isEmpty)
         #expect(chain.balance(token0, pool) == reserve + 1_000_000)
         #expect(chain.balance(token1, pool) == reserve - out)
         #expect(chain.balance(token0, trader) == ContractWorkload.holderBalance - 1_000_000)
@@ -287,6 +313,58 @@ import WAT
         // Every call found one page: the grown instance was not reused.
         let stored = chain.stored(contract, [UInt8](repeating: 0, count: 32))
         #expect(stored == .bytes([1, 0, 0, 0, 255, 255, 255, 255, 2, 0, 0, 0]))
+    }
+
+    @Test func eventsAreBoundedAndDroppedWithAFailure() throws {
+        // Emits as its input says: a count (16 bits), a topic count, a data length (32 bits), whether to revert after.
+        let source = """
+            (module
+              (import "takeoff" "input_copy" (func $input_copy (param i32)))
+              (import "takeoff" "emit" (func $emit (param i32 i32 i32 i32)))
+              (import "takeoff" "revert" (func $revert (param i32)))
+              (memory (export "memory") 1 1)
+              (func (export "call") (local $left i32)
+                (call $input_copy (i32.const 0))
+                (local.set $left (i32.load16_u (i32.const 0)))
+                (i32.store8 (i32.const 1024) (i32.const 7))
+                (i32.store8 (i32.const 2048) (i32.const 42))
+                (block $done (loop $next
+                  (br_if $done (i32.eqz (local.get $left)))
+                  (call $emit (i32.const 1024) (i32.load8_u (i32.const 2)) (i32.const 2048) (i32.load (i32.const 3)))
+                  (local.set $left (i32.sub (local.get $left) (i32.const 1)))
+                  (br $next)))
+                (if (i32.load8_u (i32.const 7)) (then (call $revert (i32.const 9))))))
+            """
+        var chain = Chain()
+        let (contract, deployed) = try chain.deploy(try wat2wasm(source), "emitter")
+        #expect(deployed.status == .success)
+        func input(count: UInt16, topics: UInt8, length: UInt32, revert: Bool = false) -> [UInt8] {
+            withUnsafeBytes(of: count.littleEndian, Array.init) + [topics] + withUnsafeBytes(of: length.littleEndian, Array.init)
+                + [revert ? 1 : 0]
+        }
+        let cases: [(input: [UInt8], status: ReceiptStatus, events: Int)] = [
+            (input(count: 1, topics: 1, length: 1), .success, 1),
+            (input(count: UInt16(Receipt.maximumEvents), topics: 4, length: 0), .success, Receipt.maximumEvents),
+            (input(count: UInt16(Receipt.maximumEvents) + 1, topics: 0, length: 0), .contractTrapped, 0),
+            (input(count: 1, topics: 5, length: 0), .contractTrapped, 0),
+            (input(count: 1, topics: 0, length: UInt32(ReceiptEvent.maximumDataSize)), .success, 1),
+            (input(count: 1, topics: 0, length: UInt32(ReceiptEvent.maximumDataSize) + 1), .contractTrapped, 0),
+            (input(count: 1, topics: 0, length: 65_000), .contractTrapped, 0),
+            (input(count: 3, topics: 2, length: 8, revert: true), .contractReverted, 0),
+        ]
+        let block = cases.map { chain.transaction(Self.people[1], .callContract(contract: contract, input: $0.input), gasLimit: 5_000_000) }
+        let receipts = try chain.run(block, "events at and past their limits")
+        #expect(receipts.map(\.status) == cases.map(\.status))
+        #expect(receipts.map(\.events.count) == cases.map(\.events))
+        let first = try #require(receipts.first?.events.first)
+        #expect(first.emitter == contract)
+        #expect(first.topics == [try Hash32(bytes: [7] + [UInt8](repeating: 0, count: 31))])
+        #expect(first.data == [42])
+        // A receipt with events encodes as version 3 and reads back whole; one without stays version 2.
+        for receipt in receipts {
+            #expect(receipt.encoded.first == (receipt.events.isEmpty ? Receipt.formatVersion : Receipt.formatVersionWithEvents))
+            #expect(try Receipt(encoded: receipt.encoded) == receipt)
+        }
     }
 
     @Test func memoryAndGlobalsAreResetBetweenTransactions() throws {

@@ -26,6 +26,19 @@ import Testing
         }
     }
 
+    @Test func receiptsWithEventsRoundTripAndOnlyTheyChangeVersion() throws {
+        let plain = Receipt(status: .success, gasUsed: 21_000, feePaid: Samples.large)
+        #expect(plain.encoded.first == Receipt.formatVersion)
+        #expect(plain.encoded.count == 1 + 2 + 8 + 16, "a receipt without events is encoded as before events existed")
+        var eventful = plain
+        eventful.events = Samples.events
+        #expect(eventful.encoded.first == Receipt.formatVersionWithEvents)
+        #expect(try Receipt(encoded: eventful.encoded) == eventful)
+        #expect(BlockHeader.receiptsDigest([plain]) != BlockHeader.receiptsDigest([eventful]), "the header commits to the events")
+        eventful.events = Array(repeating: Samples.events[0], count: Receipt.maximumEvents)
+        #expect(try Receipt(encoded: eventful.encoded) == eventful)
+    }
+
     @Test func headersBlocksAndChangeSetsRoundTrip() throws {
         #expect(try BlockHeader(encoded: Samples.header.encoded) == Samples.header)
         #expect(try Block<BuiltinTransaction>(encoded: Samples.block.encoded) == Samples.block)

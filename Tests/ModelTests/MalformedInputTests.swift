@@ -15,6 +15,10 @@ import TakeoffFuzzTargets
             ("block", Samples.block.encoded, { try Block<BuiltinTransaction>(encoded: $0) }),
             ("header", Samples.header.encoded, { try BlockHeader(encoded: $0) }),
             ("change set", Samples.changeSet.encoded, { try ChangeSet(encoded: $0) }),
+            (
+                "receipt with events", Receipt(status: .success, gasUsed: 1, feePaid: 2, events: Array(Samples.events.prefix(2))).encoded,
+                { try Receipt(encoded: $0) }
+            ),
         ]
         return fixed
             + Samples.transactions.map { ("transaction", $0.encoded, { try BuiltinTransaction(encoded: $0) }) }
@@ -71,6 +75,40 @@ import TakeoffFuzzTargets
         valueWriter.write(UInt8(5))
         valueWriter.write(UInt32.max)
         #expect(throws: CodecError.self) { try StateValue(encoded: valueWriter.bytes) }
+    }
+
+    @Test func forgedEventsAreRefused() {
+        /// A version 3 receipt with `count` events, each `event` (already encoded).
+        func receipt(count: UInt16, event: (inout ByteWriter) -> Void) -> [UInt8] {
+            var writer = ByteWriter()
+            writer.write(Receipt.formatVersionWithEvents)
+            writer.write(UInt16(0))
+            writer.write(UInt64(1))
+            writer.write(UInt128(2))
+            writer.write(count)
+            for _ in 0..<count { event(&writer) }
+            return writer.bytes
+        }
+        func event(topics: Int, dataLength: UInt32) -> (inout ByteWriter) -> Void {
+            { writer in
+                writer.write(Address.zero)
+                writer.write(UInt8(topics))
+                for _ in 0..<topics { writer.write(Hash32.zero) }
+                writer.write(dataLength)
+                writer.write(raw: [UInt8](repeating: 0, count: Int(min(dataLength, 1 << 20))))
+            }
+        }
+        #expect(throws: Never.self) { try Receipt(encoded: receipt(count: 1, event: event(topics: 4, dataLength: 16 << 10))) }
+        let forged: [(String, [UInt8])] = [
+            ("version 3 with no events", receipt(count: 0, event: event(topics: 0, dataLength: 0))),
+            ("too many events", receipt(count: UInt16(Receipt.maximumEvents) + 1, event: event(topics: 0, dataLength: 0))),
+            ("too many topics", receipt(count: 1, event: event(topics: ReceiptEvent.maximumTopics + 1, dataLength: 0))),
+            ("too much data", receipt(count: 1, event: event(topics: 0, dataLength: UInt32(ReceiptEvent.maximumDataSize) + 1))),
+            ("a data length past the bytes", Array(receipt(count: 1, event: event(topics: 0, dataLength: 100)).dropLast(1))),
+        ]
+        for (name, bytes) in forged {
+            #expect(throws: CodecError.self, "\(name)") { try Receipt(encoded: bytes) }
+        }
     }
 }
 

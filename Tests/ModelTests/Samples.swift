@@ -43,6 +43,15 @@ enum Samples {
         .accountExists, .slippage, .invalidPayload, ReceiptStatus(rawValue: 4242), ReceiptStatus(rawValue: .max),
     ]
 
+    /// Events at the edges of their limits: no topics and no data, every topic, the longest data.
+    static var events: [ReceiptEvent] {
+        [
+            ReceiptEvent(emitter: alice, topics: [], data: []),
+            ReceiptEvent(emitter: bob, topics: (0..<ReceiptEvent.maximumTopics).map { Hash32.sha256([UInt8($0)]) }, data: [1, 2, 3]),
+            ReceiptEvent(emitter: .zero, topics: [Hash32.sha256([9])], data: [UInt8](repeating: 0xEE, count: ReceiptEvent.maximumDataSize)),
+        ]
+    }
+
     static var header: BlockHeader {
         BlockHeader(
             context: BlockContext(number: 12, timestamp: 1_700_000_000, feeCollector: bob),

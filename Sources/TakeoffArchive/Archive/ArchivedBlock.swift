@@ -1,9 +1,16 @@
 import TakeoffCore
 
 extension ArchivedBlock {
-    /// The format version written before every encoded archived block. Version 2 (one canonical encoding,
-    /// transactions first) is still read; see `ArchivedBlock.init(version2:)`.
+    /// The format version written before an encoded archived block whose receipts hold no events. Version 2
+    /// (one canonical encoding, transactions first) is still read; see `ArchivedBlock.init(version2:)`.
     public static var formatVersion: UInt8 { 3 }
+    /// The format version of an archived block with events in its receipts: version 3, then the events.
+    /// Written only where there are events, so that archives of chains without them stay readable by builds
+    /// that predate them.
+    public static var formatVersionWithEvents: UInt8 { 4 }
+
+    /// Whether `version` is one this build decodes in the two-part form (3 or 4).
+    static func hasTwoParts(_ version: UInt8) -> Bool { version == formatVersion || version == formatVersionWithEvents }
 
     /// Reads `count` framed transactions, after checking that `header` announces as many (both encoding
     /// versions store the count before them).
@@ -20,10 +27,12 @@ extension ArchivedBlock {
     /// The two parts of the encoding, which the archive compresses as two zstd frames so that apply mode
     /// decompresses the first alone:
     /// - `changes`: the format version, the header and the change set (`CompactEncoding`);
-    /// - `body`: the transactions (each framed, in the chain's encoding), the receipts and the access sets.
+    /// - `body`: the transactions (each framed, in the chain's encoding), the receipts and the access sets, and
+    ///   in version 4 the receipts' events.
     public var encodedParts: (changes: [UInt8], body: [UInt8]) {
+        let hasEvents = receipts.contains { !$0.events.isEmpty }
         var changes = ByteWriter(capacity: 256 + changeSet.count * 24)
-        changes.write(Self.formatVersion)
+        changes.write(hasEvents ? Self.formatVersionWithEvents : Self.formatVersion)
         header.encode(to: &changes)
         CompactEncoding.write(changeSet, to: &changes)
         var body = ByteWriter(capacity: 16 + transactions.count * 120)
@@ -31,6 +40,7 @@ extension ArchivedBlock {
         for transaction in transactions { body.writeFramed(transaction) }
         CompactEncoding.write(receipts, to: &body)
         CompactEncoding.write(accessSets, keysOf: changeSet, to: &body)
+        if hasEvents { CompactEncoding.writeEvents(of: receipts, to: &body) }
         return (changes.bytes, body.bytes)
     }
 
@@ -40,7 +50,7 @@ extension ArchivedBlock {
         return parts.changes + parts.body
     }
 
-    /// Decodes ``encoded`` bytes (or a version 2 encoding), checking that the counts agree with the header.
+    /// Decodes ``encoded`` bytes (version 3 or 4, or a version 2 encoding), checking that the counts agree with the header.
     /// - Throws: `CodecError` on any malformed input.
     public init(encoded bytes: [UInt8]) throws(CodecError) {
         var reader = ByteReader(bytes)
@@ -49,16 +59,17 @@ extension ArchivedBlock {
             try self.init(version2: &reader)
             return
         }
-        guard version == Self.formatVersion else { throw CodecError.unsupportedVersion(what: "archived block", version: version) }
+        guard Self.hasTwoParts(version) else { throw CodecError.unsupportedVersion(what: "archived block", version: version) }
         let header = try BlockHeader.decode(from: &reader)
         let changeSet = try CompactEncoding.readChangeSet(from: &reader)
         let count = try reader.readVarintCount("transactions", minimumElementSize: 4)
         let transactions = try Self.readTransactions(count: count, of: header, from: &reader)
-        let receipts = try CompactEncoding.readReceipts(count: count, from: &reader)
+        var receipts = try CompactEncoding.readReceipts(count: count, from: &reader)
         let accessSets = try CompactEncoding.readAccessSets(keysOf: changeSet, from: &reader)
         guard accessSets.isEmpty || accessSets.count == count else {
             throw CodecError.invalidValue(what: "archived block", reason: "\(accessSets.count) access sets for \(count) transactions")
         }
+        if version == Self.formatVersionWithEvents { try CompactEncoding.readEvents(into: &receipts, from: &reader) }
         try reader.expectEnd(of: "archived block")
         self.init(header: header, transactions: transactions, receipts: receipts, changeSet: changeSet, accessSets: accessSets)
     }
@@ -76,7 +87,7 @@ extension ArchivedChanges {
             self.init(header: block.header, changeSet: block.changeSet)
             return
         }
-        guard version == ArchivedBlock<EncodedTransaction>.formatVersion else {
+        guard ArchivedBlock<EncodedTransaction>.hasTwoParts(version) else {
             throw CodecError.unsupportedVersion(what: "archived block", version: version)
         }
         let header = try BlockHeader.decode(from: &reader)

@@ -3,7 +3,7 @@ import TakeoffIO
 
 /// Version 2 of the archived block encoding, which archives written before the compact encoding hold: the
 /// header, the transactions, the receipts, the change set and the access sets, all in their canonical
-/// fixed-width encodings. Readers still accept it; writers use version 3.
+/// fixed-width encodings. Readers still accept it; writers use version 3 (4 where receipts hold events).
 extension ArchivedBlock {
     /// Decodes the rest of a version 2 encoding whose version byte `reader` has just read.
     /// - Throws: `CodecError` on any malformed input.

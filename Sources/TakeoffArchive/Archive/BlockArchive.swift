@@ -261,7 +261,7 @@ public final class BlockArchive: BlockLog, @unchecked Sendable {
     public func readChanges(_ number: UInt64) throws(ArchiveError) -> ArchivedChanges {
         guard let (segment, offset) = locate(number) else { throw ArchiveError.blockNotFound(number, head: head) }
         return try readRecord(segment, at: offset, block: number, size: try segment.data.size()) { (frames, header) throws in
-            // A version 3 record starts with a frame of its own holding the version, the header and the change
+            // A version 3 or 4 record starts with a frame of its own holding the version, the header and the change
             // set; a version 2 record is one frame.
             try ArchivedChanges(encodedPrefix: try Zstd.decompressFirstFrame(frames, limit: header.contentLength))
         }

@@ -213,6 +213,41 @@ package enum CompactEncoding {
         return receipts
     }
 
+    /// Writes the receipts' events (for a version 4 record): how many receipts have any, then for each its
+    /// index as a gap from the previous one's, its event count and its events.
+    static func writeEvents(of receipts: [Receipt], to writer: inout ByteWriter) {
+        let indices = receipts.indices.filter { !receipts[$0].events.isEmpty }
+        writer.writeVarint(UInt64(indices.count))
+        var previous = -1
+        for index in indices {
+            writer.writeVarint(UInt64(index - previous - 1))
+            previous = index
+            writer.writeVarint(UInt64(receipts[index].events.count))
+            for event in receipts[index].events { event.encode(to: &writer) }
+        }
+    }
+
+    /// Reads what ``writeEvents(of:to:)`` wrote into `receipts`.
+    package static func readEvents(into receipts: inout [Receipt], from reader: inout ByteReader) throws(CodecError) {
+        // An entry is at least a gap, a count and one event (emitter, topic count, data length).
+        let entries = try reader.readVarintCount("receipts with events", minimumElementSize: 2 + Address.byteCount + 5)
+        guard entries > 0, entries <= receipts.count else {
+            throw CodecError.invalidValue(what: "archived block", reason: "\(entries) receipts with events of \(receipts.count)")
+        }
+        var next = 0
+        for _ in 0..<entries {
+            let gap = try reader.readVarint("receipt index gap")
+            guard gap < UInt64(receipts.count - next) else {
+                throw CodecError.invalidValue(what: "archived block", reason: "events for a receipt past the last")
+            }
+            let index = next + Int(gap)
+            let count = Int(try reader.readVarint32("receipt event count"))
+            guard count > 0 else { throw CodecError.invalidValue(what: "archived block", reason: "receipt \(index) listed with no events") }
+            receipts[index].events = try Receipt.readEvents(count: count, from: &reader)
+            next = index + 1
+        }
+    }
+
     private static func receiptStatus(from reader: inout ByteReader) throws(CodecError) -> UInt16 {
         let value = try reader.readVarint("receipt status")
         guard let status = UInt16(exactly: value) else { throw CodecError.invalidValue(what: "receipt status", reason: "\(value) does not fit in 16 bits") }

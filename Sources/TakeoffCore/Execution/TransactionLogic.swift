@@ -4,15 +4,22 @@ public struct PayloadOutcome: Hashable, Sendable {
     public var status: ReceiptStatus
     /// The gas the payload used.
     public var gasUsed: UInt64
+    /// The events the payload announced, for its receipt; the engine drops them on a failure.
+    public var events: [ReceiptEvent]
 
     /// Creates an outcome.
-    public init(status: ReceiptStatus, gasUsed: UInt64) {
+    /// - Precondition: at most `Receipt.maximumEvents` events.
+    public init(status: ReceiptStatus, gasUsed: UInt64, events: [ReceiptEvent] = []) {
+        precondition(events.count <= Receipt.maximumEvents, "a payload announces at most \(Receipt.maximumEvents) events")
         self.status = status
         self.gasUsed = gasUsed
+        self.events = events
     }
 
-    /// A success that used `gasUsed`.
-    public static func success(gasUsed: UInt64) -> PayloadOutcome { PayloadOutcome(status: .success, gasUsed: gasUsed) }
+    /// A success that used `gasUsed` and announced `events`.
+    public static func success(gasUsed: UInt64, events: [ReceiptEvent] = []) -> PayloadOutcome {
+        PayloadOutcome(status: .success, gasUsed: gasUsed, events: events)
+    }
 
     /// A failure with `status` that used `gasUsed`.
     public static func failure(_ status: ReceiptStatus, gasUsed: UInt64) -> PayloadOutcome {

@@ -4,7 +4,7 @@
 ///    nothing is charged.
 /// 2. ``ChainRules/chargeEnvelope(_:in:state:)`` checks and charges the envelope; when it rejects the
 ///    transaction, its writes are dropped and nothing is charged.
-/// 3. The payload runs; when it fails, its writes are dropped and the envelope's charges stay.
+/// 3. The payload runs; when it fails, its writes and events are dropped and the envelope's charges stay.
 ///
 /// Generic over the logic, so that the executors' inner loops call it directly (and inline it) instead of
 /// going through an existential.
@@ -47,7 +47,10 @@ public struct TransactionProcessor<Logic: TransactionLogic>: Sendable {
 
         let beforePayload = buffer.makeSavepoint()
         let outcome = try logic.execute(transaction, in: block, state: &buffer)
-        if !outcome.status.isSuccess { buffer.rollBack(to: beforePayload) }
-        return Receipt(status: outcome.status, gasUsed: outcome.gasUsed, feePaid: fee)
+        guard outcome.status.isSuccess else {
+            buffer.rollBack(to: beforePayload)
+            return Receipt(status: outcome.status, gasUsed: outcome.gasUsed, feePaid: fee)
+        }
+        return Receipt(status: outcome.status, gasUsed: outcome.gasUsed, feePaid: fee, events: outcome.events)
     }
 }
