@@ -229,32 +229,6 @@ import WAT
         #expect(chain.stored(caller, [UInt8](repeating: 0, count: 32)) == .bytes(Self.amount(777)))
     }
 
-    // MARK: - Workloads, parallel against sequential
-
-    @Test(arguments: [(WorkloadKind.wasmToken, 100), (.wasmAmm, 100), (.wasmAmm, 1)])
-    func workloadsAgreeOnBothPaths(kind: WorkloadKind, pools: Int) throws {
-        let accounts = 300
-        let configuration = { (seed: UInt64) in
-            WorkloadConfiguration(kind: kind, accounts: accounts, seed: seed, signed: false, pools: pools)
-        }
-        let genesis = try WorkloadGenerator(configuration(1)).genesis()
-        let genesisState = InMemoryState(Dictionary(genesis, uniquingKeysWith: { first, _ in first }))
-        for seed in 1...UInt64(12) {
-            let generator = try WorkloadGenerator(configuration(seed))
-            var state = genesisState
-            var head = StoreHead(block: 0, blockHash: .zero, commitment: state.commitment)
-            for size in [1, 2, 10, 300] {
-                let block = generator.nextBlock(size: size)
-                let reference = try Self.harness.check(
-                    block, context: generator.context(number: head.block + 1), parent: head, state: state,
-                    label: "\(kind.rawValue) over \(pools) pools, seed \(seed)")
-                #expect(reference.receipts.allSatisfy { $0.status == .success }, "\(kind.rawValue) seed \(seed): a call failed")
-                state.apply(reference.changeSet)
-                head = reference.head
-            }
-        }
-    }
-
     // MARK: - Hostile contracts
 
     /// Deploys `source` and calls it `calls` times in one block; the call receipts.

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
 import Takeoff
+import TakeoffWasm
 import TakeoffWorkloads
 
 /// Parallel execution must equal sequential execution byte for byte: every workload, 200 seeds, thread
-/// counts {1, 2, 4, 8}, block sizes {1, 2, 10, 1000}. Set TAKEOFF_SOAK_SEEDS for a longer run.
+/// counts {1, 2, 4, 8}, block sizes {1, 2, 10, 1000}; the WebAssembly contract workloads on a fifth as many
+/// seeds. Set TAKEOFF_SOAK_SEEDS for a longer run.
 @Suite struct DifferentialTests {
     static let harness = DifferentialHarness()
     static let seedCount = ProcessInfo.processInfo.environment["TAKEOFF_SOAK_SEEDS"].flatMap(Int.init) ?? 200
@@ -29,6 +31,36 @@ import TakeoffWorkloads
                 let reference = try Self.harness.check(
                     block, context: generator.context(number: head.block + 1), parent: head, state: state,
                     label: "\(kind) seed \(seed)")
+                state.apply(reference.changeSet)
+                head = reference.head
+            }
+        }
+    }
+
+    /// Seeds of the WebAssembly workloads: a fifth of the others', since a call costs far more in a debug build.
+    static let contractSeedCount = max(1, seedCount / 5)
+
+    /// The contract workloads (token transfers, swaps over 100 pools and over one hot pool), with receipts and
+    /// their events identical on every path; every call must succeed, or the workload would test little.
+    @Test(arguments: [(WorkloadKind.wasmToken, 100), (.wasmAmm, 100), (.wasmAmm, 1)])
+    func contractWorkloads(kind: WorkloadKind, pools: Int) throws {
+        var harness = Self.harness
+        harness.logic = BuiltinTransactionLogic(contracts: WasmContractHost())
+        let accounts = 300
+        let configuration = { (seed: UInt64) in
+            WorkloadConfiguration(kind: kind, accounts: accounts, seed: seed, signed: false, pools: pools)
+        }
+        let genesis = try WorkloadGenerator(configuration(1)).genesis()
+        let genesisState = InMemoryState(Dictionary(genesis, uniquingKeysWith: { first, _ in first }))
+        for seed in 1...UInt64(Self.contractSeedCount) {
+            let generator = try WorkloadGenerator(configuration(seed))
+            var state = genesisState
+            var head = StoreHead(block: 0, blockHash: .zero, commitment: state.commitment)
+            for size in [1, 2, 10, 300] where size < 300 || seed % 4 == 1 {
+                let block = generator.nextBlock(size: size)
+                let label = "\(kind.rawValue) over \(pools) pools, seed \(seed)"
+                let reference = try harness.check(block, context: generator.context(number: head.block + 1), parent: head, state: state, label: label)
+                #expect(reference.receipts.allSatisfy { $0.status == .success && !$0.events.isEmpty }, "\(label): a call failed or emitted nothing")
                 state.apply(reference.changeSet)
                 head = reference.head
             }
