@@ -1,5 +1,6 @@
 import Testing
 import Takeoff
+@testable import TakeoffCore
 
 /// The open-addressing table against a Dictionary, over random inserts, updates and removals.
 @Suite struct StateTableTests {
@@ -48,6 +49,19 @@ import Takeoff
         #expect(original[.account(Address(space: 3, index: 6))] == 6)
         #expect(copy.count == 99 && original.count == 100)
         #expect(copy != original)
+    }
+
+    @Test func discardingEmptiesOnlyAnUnsharedTable() {
+        var table = StateTable<Int>()
+        for index in 0..<1_000 { table[.account(Address(space: 4, index: UInt64(index)))] = index }
+        var shared = table
+        shared.discardValuesHoldingNoReferences()
+        #expect(shared.count == 1_000 && table.count == 1_000, "a table whose storage is shared keeps it")
+        table = StateTable()
+        shared.discardValuesHoldingNoReferences()
+        #expect(shared.isEmpty && shared[.account(Address(space: 4, index: 7))] == nil)
+        shared[.account(Address(space: 4, index: 7))] = 7
+        #expect(shared.count == 1 && shared[.account(Address(space: 4, index: 7))] == 7)
     }
 
     @Test func slotsAddressValuesInPlace() {

@@ -130,18 +130,36 @@ final class BlockOverlay {
     }
 
     let base: any StateReader
-    private var entries: StateTable<Entry>
+    // Unchecked: one thread uses an overlay, and no access to these overlaps another (each method reads or
+    // updates them and returns), so the run-time exclusivity check on every read would buy nothing.
+    @exclusivity(unchecked) private var entries: StateTable<Entry>
+    /// Whether any value the table has held holds a reference (a `.bytes` value); until one does, the table
+    /// is dropped at the end of the block without visiting its entries.
+    @exclusivity(unchecked) private var holdsReferences = false
 
     init(base: any StateReader, expectedKeys: Int) {
         self.base = base
         entries = StateTable(minimumCapacity: expectedKeys)
     }
 
+    deinit {
+        // Destroying the entries one by one is a pass over megabytes of table at the end of a large block, for
+        // values (accounts, amounts, words) whose destruction does nothing.
+        if !holdsReferences { entries.discardValuesHoldingNoReferences() }
+    }
+
     func read(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue? {
         if let slot = entries.slot(of: key) { return entries[slot: slot].current }
         let value = try load(key)
+        note(value)
         entries.insertNew(key, Entry(original: value, current: value))
         return value
+    }
+
+    /// Remembers when `value` holds a reference.
+    @inline(__always)
+    private func note(_ value: StateValue?) {
+        if case .bytes? = value { holdsReferences = true }
     }
 
     private func load(_ key: StateKey) throws(ExecutionInterrupted) -> StateValue? {
@@ -152,6 +170,7 @@ final class BlockOverlay {
     /// the key sees them, exactly as it would once the parallel executor materializes them.
     func apply(keys: [StateKey], writes: [BufferedWrite]) throws(ExecutionInterrupted) {
         for (key, write) in zip(keys, writes) {
+            if case .value(let value) = write { note(value) }
             if let slot = entries.slot(of: key) {
                 switch write {
                 case .value(let value): entries[slot: slot].current = value
@@ -160,6 +179,7 @@ final class BlockOverlay {
             } else {
                 // A blind write or credit: the value before the block is still needed for the change set.
                 let original = try load(key)
+                note(original)
                 switch write {
                 case .value(let value): entries.insertNew(key, Entry(original: original, current: value))
                 case .credit(let amount): entries.insertNew(key, Entry(original: original, current: original.credited(amount, key: key)))

@@ -136,7 +136,7 @@ public struct StateTable<Value> {
 
     /// Inserts a key known to be absent.
     @discardableResult
-    mutating func insertNew(_ key: StateKey, _ value: Value) -> Int {
+    mutating func insertNew(_ key: StateKey, _ value: consuming Value) -> Int {
         makeUnique()
         if (storage.count + 1) * 4 > storage.capacity * 3 { grow() }
         let storage = storage
@@ -182,6 +182,16 @@ public struct StateTable<Value> {
         makeUnique()
         let storage = storage
         for slot in 0...storage.mask where storage.control[slot] != 0 { (storage.entries + slot).deinitialize(count: 1) }
+        storage.control.update(repeating: 0, count: storage.capacity)
+        storage.count = 0
+    }
+
+    /// Empties the table without destroying its values, when nothing else shares its storage: for a caller
+    /// that knows no value it stored holds a reference (destroying such a value does nothing), and would
+    /// otherwise pay, when the table goes, a pass over every entry through the value's generic destructor.
+    /// - Precondition: no value in the table holds a reference; one that does would leak.
+    mutating func discardValuesHoldingNoReferences() {
+        guard isKnownUniquelyReferenced(&storage) else { return }
         storage.control.update(repeating: 0, count: storage.capacity)
         storage.count = 0
     }
