@@ -3,11 +3,23 @@ import TakeoffBuiltinChain
 import TakeoffCore
 
 /// Validated contracts by code hash, shared by every worker: a module is validated and parsed once per
-/// process, whichever worker meets it first. Content-addressed, so a speculative run that met a code cannot
-/// leave anything wrong behind.
+/// process, whichever worker meets it first, as long as the cache keeps it. Content-addressed, so a
+/// speculative run that met a code cannot leave anything wrong behind.
+///
+/// Bounded: past ``codeCapacity`` parsed modules (or ``refusalCapacity`` refusals, which anyone can make by
+/// deploying garbage) it forgets an arbitrary one, which costs a second validation when that code is met again
+/// and changes no result. Runtimes keep the instances they made whatever the cache forgets.
 final class ContractCodeCache: Sendable {
+    let codeCapacity: Int
+    let refusalCapacity: Int
     private let codes = Mutex<[Hash32: ContractCode]>([:])
     private let refusals = Mutex<[Hash32: ContractRefusal]>([:])
+
+    init(codeCapacity: Int = 512, refusalCapacity: Int = 4_096) {
+        precondition(codeCapacity > 0 && refusalCapacity > 0, "a cache keeps at least one entry")
+        self.codeCapacity = codeCapacity
+        self.refusalCapacity = refusalCapacity
+    }
 
     /// `bytes` validated (from the cache when its hash is known), or why not.
     func validated(_ bytes: [UInt8], hash knownHash: Hash32? = nil) -> Result<ContractCode, ContractRefusal> {
@@ -16,12 +28,20 @@ final class ContractCodeCache: Sendable {
         if let refusal = refusals.withLock({ $0[hash] }) { return .failure(refusal) }
         do throws(ContractRefusal) {
             let code = try ContractValidator.validate(bytes, hash: hash)
-            codes.withLock { $0[hash] = code }
+            codes.withLock { Self.insert(code, at: hash, into: &$0, capacity: codeCapacity) }
             return .success(code)
         } catch {
-            refusals.withLock { $0[hash] = error }
+            refusals.withLock { Self.insert(error, at: hash, into: &$0, capacity: refusalCapacity) }
             return .failure(error)
         }
+    }
+
+    /// How many parsed modules and refusals the cache holds.
+    var counts: (codes: Int, refusals: Int) { (codes.withLock { $0.count }, refusals.withLock { $0.count }) }
+
+    private static func insert<Value>(_ value: Value, at hash: Hash32, into table: inout [Hash32: Value], capacity: Int) {
+        if table[hash] == nil, table.count >= capacity { table.remove(at: table.startIndex) }
+        table[hash] = value
     }
 }
 

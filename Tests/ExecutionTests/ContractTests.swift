@@ -1,6 +1,6 @@
 import Testing
 import Takeoff
-import TakeoffWasm
+@testable import TakeoffWasm
 import TakeoffWorkloads
 import WAT
 
@@ -530,6 +530,19 @@ import WAT
         }
         // Some mutations are refused and some still run: both kinds were met.
         #expect(statuses[.contractRefused, default: 0] > 0 && statuses[.success, default: 0] > 0, "\(statuses)")
+    }
+
+    @Test func theCodeCacheStaysWithinItsBounds() throws {
+        let cache = ContractCodeCache(codeCapacity: 2, refusalCapacity: 3)
+        let modules = try (0..<4).map { index in
+            try wat2wasm(#"(module (memory (export "memory") 1 1) (func (export "call")) (func (export "id") (result i32) (i32.const \#(index))))"#)
+        }
+        for module in modules { #expect(throws: Never.self) { try cache.validated(module).get() } }
+        for index in 0..<10 { #expect(throws: ContractRefusal.self) { try cache.validated([0, 97, 115, 109, UInt8(index)]).get() } }
+        #expect(cache.counts.codes == 2 && cache.counts.refusals == 3)
+        // What the cache forgot validates again, to the same answer.
+        for module in modules { #expect(try cache.validated(module).get().hash == Hash32.sha256(module)) }
+        #expect(cache.counts.codes == 2)
     }
 
     @Test func malformedAndMistypedModulesAreRefused() throws {
